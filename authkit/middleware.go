@@ -1,0 +1,174 @@
+package authkit
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+)
+
+// Middleware requires a valid bearer token on every request to next.
+// Refusals are RFC 6750 challenges carrying the absolute resource_metadata
+// URL: 401 for a missing, malformed, invalid or expired token, 403
+// insufficient_scope naming every missing scope, each with a JSON body.
+// Accepted requests carry the Session (SessionFromContext) and, for go-sdk
+// handlers, the TokenInfo (req.Extra.TokenInfo).
+func (a *AuthKit) Middleware(next http.Handler) http.Handler {
+	bound := a.sdkBind(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A CORS preflight never carries credentials; let the handler answer it.
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token, aerr := bearerToken(r)
+		if aerr == nil {
+			var v *verified
+			v, aerr = a.verify(r.Context(), token)
+			if aerr == nil {
+				aerr = a.checkScopes(v.session)
+				if aerr == nil && len(a.cfg.ToolScopes) > 0 && r.Method == http.MethodPost {
+					aerr = a.checkToolScopes(r, v.session)
+				}
+				if aerr == nil {
+					bound.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, v)))
+					return
+				}
+			}
+		}
+		a.refuse(w, aerr)
+	})
+}
+
+// missingToken is the refusal for a request with no credentials: RFC 6750
+// §3.1 says such a challenge carries no error code.
+var missingToken = &AuthError{Status: http.StatusUnauthorized, Code: "", Reason: "missing_token",
+	Description: "this resource requires a bearer token in the Authorization header"}
+
+func bearerToken(r *http.Request) (string, *AuthError) {
+	if q := r.URL.RawQuery; q != "" && strings.Contains(q, "access_token") && r.URL.Query().Has("access_token") {
+		return "", &AuthError{Status: http.StatusUnauthorized, Code: "invalid_request", Reason: "token_in_query",
+			Description: "send the token in the Authorization header; tokens in the query string are refused"}
+	}
+	values := r.Header.Values("Authorization")
+	if len(values) == 0 {
+		return "", missingToken
+	}
+	if len(values) > 1 {
+		return "", &AuthError{Status: http.StatusUnauthorized, Code: "invalid_request", Reason: "invalid_request",
+			Description: "more than one Authorization header"}
+	}
+	scheme, rest, _ := strings.Cut(values[0], " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", &AuthError{Status: http.StatusUnauthorized, Code: "invalid_request", Reason: "invalid_request",
+			Description: "the Authorization header must use the Bearer scheme"}
+	}
+	token := strings.TrimLeft(rest, " ")
+	if token == "" {
+		return "", &AuthError{Status: http.StatusUnauthorized, Code: "invalid_request", Reason: "invalid_request",
+			Description: "the Bearer credentials are empty"}
+	}
+	if !isToken68(token) {
+		return "", invalidToken("malformed", "token is malformed")
+	}
+	return token, nil
+}
+
+// isToken68 checks RFC 6750 §2.1's b64token syntax.
+func isToken68(s string) bool {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
+			continue
+		}
+		break
+	}
+	if i == 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] != '=' {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *AuthKit) checkScopes(s *Session) *AuthError {
+	var missing []string
+	for _, want := range a.required {
+		if !s.HasScope(want) {
+			missing = append(missing, want)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &AuthError{Status: http.StatusForbidden, Code: "insufficient_scope", Reason: "insufficient_scope",
+		Description: "token lacks required scopes: " + strings.Join(missing, " ")}
+}
+
+// Challenge returns the WWW-Authenticate value for e.
+func (a *AuthKit) Challenge(e *AuthError) string {
+	var b strings.Builder
+	b.WriteString("Bearer ")
+	if e.Code != "" && e.Code != "temporarily_unavailable" {
+		b.WriteString("error=")
+		b.WriteString(quote(e.Code))
+		b.WriteString(", error_description=")
+		b.WriteString(quote(e.Description))
+		b.WriteString(", ")
+	}
+	if len(e.scopes) == 0 {
+		b.WriteString(a.challenge)
+		return b.String()
+	}
+	// Ask for everything needed at once: the required scopes and the tool's.
+	scopes := append([]string(nil), a.required...)
+	for _, s := range e.scopes {
+		if !slices.Contains(scopes, s) {
+			scopes = append(scopes, s)
+		}
+	}
+	b.WriteString("resource_metadata=")
+	b.WriteString(quote(a.prmURL))
+	b.WriteString(", scope=")
+	b.WriteString(quote(strings.Join(scopes, " ")))
+	return b.String()
+}
+
+// refuse writes the challenge and the JSON body for e.
+func (a *AuthKit) refuse(w http.ResponseWriter, e *AuthError) {
+	if a.cfg.Hooks.AuthFailure != nil {
+		a.cfg.Hooks.AuthFailure(e.Reason)
+	}
+	switch e.Status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		w.Header().Set("WWW-Authenticate", a.Challenge(e))
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "5")
+	}
+	code := e.Code
+	if code == "" {
+		code = "unauthorized"
+	}
+	writeJSONError(w, e.Status, code, e.Description)
+}
+
+// bindTokenInfo makes go-sdk handlers see our verification result. go-sdk's
+// context key is unexported, so its own middleware must store the TokenInfo;
+// its verifier just hands back the one Middleware already built.
+func bindTokenInfo(leeway time.Duration) func(http.Handler) http.Handler {
+	return auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+		v, ok := ctx.Value(sessionKey{}).(*verified)
+		if !ok || v.info == nil {
+			return nil, auth.ErrInvalidToken
+		}
+		return v.info, nil
+	}, &auth.RequireBearerTokenOptions{ClockSkew: leeway})
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const goodConfig = `
+listen: 127.0.0.1:9090
+public_url: https://mcp.example.com
+authkit:
+  domain: https://acme.authkit.app
+  client_id: client_123
+teams:
+  - organization_id: org_team
+    name: Acme
+    settings: {allow_production: false}
+    environments:
+      - {name: sandbox, kind: sandbox, api_key_env: ACME_SANDBOX_KEY}
+      - {name: production, kind: production, api_key_file: prod.key, base_url: https://api.workos.com}
+    audit_log: {api_key_env: ACME_TEAM_KEY}
+roles:
+  auditor: {description: read-only everywhere, sandbox: read, production: read}
+confirmation: {ttl: 2m}
+log: {format: text, level: debug}
+http:
+  allowed_origins: [https://app.example.com]
+  shutdown_grace: 5s
+`
+
+var goodEnv = map[string]string{
+	"ACME_SANDBOX_KEY":            "sk_test_sandbox",
+	"ACME_TEAM_KEY":               "sk_test_team",
+	"WORKOS_MCP_CONFIRMATION_KEY": base64.StdEncoding.EncodeToString(make([]byte, 32)),
+}
+
+func writeConfig(t *testing.T, name, content string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "prod.key"), []byte("sk_live_prod\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func lookup(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestServeConfigGood(t *testing.T) {
+	cfg, err := loadServeConfig(writeConfig(t, "c.yaml", goodConfig), lookup(goodEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ResourceURL != "https://mcp.example.com/mcp" || cfg.Issuer != "https://acme.authkit.app" || cfg.Listen != "127.0.0.1:9090" {
+		t.Errorf("urls: %+v", cfg)
+	}
+	team := cfg.Teams[0]
+	if team.Environments[0].APIKey != "sk_test_sandbox" || team.Environments[1].APIKey != "sk_live_prod" || team.AuditLog.APIKey != "sk_test_team" || team.AuditLog.OrganizationID != "org_team" {
+		t.Errorf("secrets not resolved: %+v", team)
+	}
+	if *team.AllowProduction || team.AllowWrite != nil {
+		t.Errorf("settings: %+v", team)
+	}
+	if len(cfg.ConfirmationKey) != 32 || cfg.ConfirmationTTL.Minutes() != 2 || cfg.LogFormat != "text" || cfg.Roles["auditor"].Production != "read" {
+		t.Errorf("%+v", cfg)
+	}
+
+	// The same configuration as JSON, with the environment overriding the file.
+	json := `{"public_url": "https://mcp.example.com", "authkit": {"domain": "acme.authkit.app"},
+	  "teams": [{"organization_id": "org_team", "environments": [{"name": "sandbox", "kind": "sandbox", "api_key_env": "ACME_SANDBOX_KEY"}]}]}`
+	env := map[string]string{"ACME_SANDBOX_KEY": "sk_test_x", "AUTHKIT_DOMAIN": "https://other.authkit.app", "WORKOS_MCP_LISTEN": ":7000"}
+	cfg, err = loadServeConfig(writeConfig(t, "c.json", json), lookup(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Issuer != "https://other.authkit.app" || cfg.Listen != ":7000" {
+		t.Errorf("environment did not win: %+v", cfg)
+	}
+}
+
+func TestServeConfigBad(t *testing.T) {
+	base := func(edit func(string) string) string { return edit(goodConfig) }
+	repl := func(old, new string) func(string) string {
+		return func(s string) string {
+			if !strings.Contains(s, old) {
+				panic("test edit does not apply: " + old)
+			}
+			return strings.Replace(s, old, new, 1)
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		content string
+		env     map[string]string
+		want    []string // substrings of the error, each naming the key
+	}{
+		{"unknown key with suggestion", base(repl("public_url:", "publc_url:")), nil,
+			[]string{`publc_url: unknown key (line 3); did you mean "public_url"?`}},
+		{"unknown nested key", base(repl("kind: sandbox,", "knd: sandbox,")), nil,
+			[]string{"teams[0].environments[0].knd: unknown key", `did you mean "kind"?`}},
+		{"secret in file", base(repl("api_key_env: ACME_SANDBOX_KEY", "api_key: sk_test_inline")), nil,
+			[]string{"teams[0].environments[0].api_key: secrets are not read from the configuration file"}},
+		{"auto_approve refused", "auto_approve: admin@example.com\n" + goodConfig, nil,
+			[]string{"auto_approve: is a dev-only option"}},
+		{"dev env refused", goodConfig, map[string]string{"WORKOS_MCP_AUTO_APPROVE": "a@b.c"},
+			[]string{"WORKOS_MCP_AUTO_APPROVE: is a dev-only setting"}},
+		{"missing env var", goodConfig, map[string]string{"ACME_SANDBOX_KEY": ""},
+			[]string{"teams[0].environments[0].api_key_env: environment variable ACME_SANDBOX_KEY is not set"}},
+		{"not an API key", goodConfig, map[string]string{"ACME_SANDBOX_KEY": "hunter2-secret"},
+			[]string{"does not hold a WorkOS API key"}},
+		{"wrong kind of key", goodConfig, map[string]string{"ACME_SANDBOX_KEY": "sk_live_oops"},
+			[]string{"teams[0].environments[0]: kind is sandbox but the API key is a production key"}},
+		{"bad kind", base(repl("kind: production", "kind: prod")), nil,
+			[]string{`teams[0].environments[1].kind: "prod" is neither sandbox nor production`}},
+		{"duplicate env", base(repl("name: production", "name: sandbox")), nil,
+			[]string{`teams[0].environments[1].name: "sandbox" is configured twice`}},
+		{"no sandbox", base(repl("kind: sandbox,", "kind: production,")), map[string]string{"ACME_SANDBOX_KEY": "sk_live_x"},
+			[]string{"teams[0].environments: no sandbox environment"}},
+		{"missing key file", base(repl("prod.key", "nope.key")), nil,
+			[]string{"teams[0].environments[1].api_key_file: cannot read nope.key"}},
+		{"http issuer", base(repl("https://acme.authkit.app", "http://acme.authkit.app")), nil,
+			[]string{"authkit.domain: \"http://acme.authkit.app\": use https"}},
+		{"issuer from env named", goodConfig, map[string]string{"AUTHKIT_DOMAIN": "ftp://x"},
+			[]string{"AUTHKIT_DOMAIN: \"ftp://x\" is not an absolute http(s) URL"}},
+		{"public url with path", base(repl("https://mcp.example.com", "https://mcp.example.com/x")), nil,
+			[]string{"public_url: \"https://mcp.example.com/x\" must be an origin without a path"}},
+		{"bad org", base(repl("org_team", "team")), nil,
+			[]string{`teams[0].organization_id: "team" does not look like a WorkOS organization ID`}},
+		{"no teams", strings.Split(goodConfig, "teams:")[0], nil,
+			[]string{"teams: at least one team is required"}},
+		{"bad role access", base(repl("production: read}", "production: admin}")), nil,
+			[]string{`roles.auditor.production: "admin" is not none, read or write`}},
+		{"bad ttl", base(repl("ttl: 2m", "ttl: soon")), nil,
+			[]string{`confirmation.ttl: "soon" is not a duration`}},
+		{"ttl out of range", base(repl("ttl: 2m", "ttl: 48h")), nil,
+			[]string{"confirmation.ttl: 48h0m0s is out of range"}},
+		{"confirmation key in file", base(repl("ttl: 2m", "ttl: 2m, key: abc")), nil,
+			[]string{"confirmation.key: secrets are not read from the configuration file"}},
+		{"short confirmation key", goodConfig, map[string]string{"WORKOS_MCP_CONFIRMATION_KEY": base64.StdEncoding.EncodeToString([]byte("short"))},
+			[]string{"confirmation.key_env (WORKOS_MCP_CONFIRMATION_KEY): the key is 5 bytes; it must be 32"}},
+		{"bad log format", base(repl("format: text", "format: xml")), nil,
+			[]string{`log.format: unknown log format "xml"`}},
+		{"bad origin", base(repl("https://app.example.com", "app.example.com")), nil,
+			[]string{"http.allowed_origins[0]: \"app.example.com\" is not an origin"}},
+		{"type error", base(repl("shutdown_grace: 5s", "shutdown_grace: [1]")), nil,
+			[]string{"cannot unmarshal"}},
+		{"not a mapping", "- a\n- b\n", nil, []string{"the top level must be a mapping"}},
+		{"bad yaml", "teams: [\n", nil, []string{"not valid YAML or JSON"}},
+		{"both secret sources", base(repl("api_key_env: ACME_SANDBOX_KEY", "api_key_env: ACME_SANDBOX_KEY, api_key_file: prod.key")), nil,
+			[]string{"teams[0].environments[0]: set api_key_env or api_key_file, not both"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range goodEnv {
+				env[k] = v
+			}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			_, err := loadServeConfig(writeConfig(t, "c.yaml", tc.content), lookup(env))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			for _, secret := range []string{"sk_test_sandbox", "sk_live_prod", "sk_test_team", "hunter2", "sk_test_inline", "sk_live_oops"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error reveals a secret (%s):\n%v", secret, err)
+				}
+			}
+		})
+	}
+}

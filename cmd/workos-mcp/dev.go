@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/telemetry"
+)
+
+const devAbout = `Run the whole product on one port, with no WorkOS account and no network: an
+AuthKit-compatible authorization server, the WorkOS API emulator (under /workos) and the workspace
+MCP server (at /mcp), with a demo team whose people you can sign in as. Data is kept in SQLite
+under the data directory, so it survives restarts; --reset seeds it again.`
+
+// logFlags adds --log-format and --log-level.
+func logFlags(fs interface {
+	String(name, value, usage string) *string
+}, e *env) (*string, *string) {
+	return fs.String("log-format", envOr(e, "WORKOS_MCP_LOG_FORMAT", "json"), "log format: json or text (env WORKOS_MCP_LOG_FORMAT)"),
+		fs.String("log-level", envOr(e, "WORKOS_MCP_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env WORKOS_MCP_LOG_LEVEL)")
+}
+
+func envOr(e *env, name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func runDev(ctx context.Context, args []string, e *env) error {
+	fs := newFlags(e, "dev", "dev [--addr ADDR] [--data DIR] [--reset] [--auto-approve EMAIL]", devAbout)
+	addr := fs.String("addr", envOr(e, "WORKOS_MCP_ADDR", devstack.DefaultAddr), "listen address (env WORKOS_MCP_ADDR)")
+	data := fs.String("data", envOr(e, "WORKOS_MCP_DATA", ".data"), `data directory; "" keeps everything in memory (env WORKOS_MCP_DATA)`)
+	reset := fs.Bool("reset", false, "wipe the data directory and seed the demo data again")
+	auto := fs.String("auto-approve", "", "approve every sign-in as this person (an email of the demo team), for scripts and CI")
+	base := fs.String("base-url", "", "public origin when clients reach the server through a tunnel or proxy (default http://ADDR)")
+	var origins, hosts stringList
+	fs.Var(&origins, "allow-origin", "a browser origin allowed to call /mcp besides the server's own (repeatable)")
+	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones, e.g. a tunnel's (repeatable)")
+	logFormat, logLevel := logFlags(fs, e)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(pos); err != nil {
+		return err
+	}
+	format, err := telemetry.ParseLogFormat(*logFormat)
+	if err != nil {
+		return usagef("--log-format: %s", err)
+	}
+	level, err := telemetry.ParseLogLevel(*logLevel)
+	if err != nil {
+		return usagef("--log-level: %s", err)
+	}
+	if *auto != "" && !strings.Contains(*auto, "@") {
+		return usagef("--auto-approve %q: give the email of a person of the demo team", *auto)
+	}
+	if *base != "" {
+		if _, err := checkURL(*base, false); err != nil {
+			return usagef("--base-url: %s", err)
+		}
+	}
+	logger := telemetry.NewLogger(e.stderr, format, level)
+
+	ln, err := devstack.Listen(*addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	baseURL := *base
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+	}
+	stack, err := devstack.New(ctx, devstack.Options{
+		Addr: ln.Addr().String(), BaseURL: baseURL, DataDir: *data, Reset: *reset,
+		AutoApprove: *auto, AllowedOrigins: origins, AllowedHosts: hosts, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+	printDevBanner(ctx, e, stack, *auto, *data)
+	logger.Info("workos-mcp dev listening", "url", stack.URL(), "mcp", stack.MCPURL(), "data", *data)
+	if e.ready != nil {
+		e.ready(stack.URL())
+	}
+	srv := telemetry.NewServer("", stack.Handler(), logger)
+	err = telemetry.Serve(ctx, srv, ln, telemetry.DefaultShutdownGrace)
+	logger.Info("workos-mcp dev stopped")
+	return err
+}
+
+func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data string) {
+	w := e.stdout
+	fmt.Fprintf(w, "workos-mcp dev is running.\n\n")
+	fmt.Fprintf(w, "  MCP server      %s\n", s.MCPURL())
+	fmt.Fprintf(w, "  Sign-in         %s (authorization server)\n", s.URL())
+	fmt.Fprintf(w, "  WorkOS API      %s (emulator: sandbox key %s, production key %s)\n", s.EmulatorURL(), emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey)
+	where := data
+	if where == "" {
+		where = "memory (nothing is kept)"
+	}
+	fmt.Fprintf(w, "  Data            %s\n\n", where)
+	people, err := s.People(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "(the demo team could not be listed: %v)\n\n", err)
+	} else {
+		fmt.Fprintf(w, "People of the demo team %q (password %q):\n", emulator.DemoTeamOrganizationName, emulator.DemoPassword)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, p := range people {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Email, p.Role, p.Name)
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	if auto != "" {
+		fmt.Fprintf(w, "AUTO-APPROVE is on: every sign-in is approved as %s without asking.\n\n", auto)
+	}
+	fmt.Fprintf(w, "Connect Claude Code:\n\n  claude mcp add --transport http workos %s\n\n", s.MCPURL())
+	fmt.Fprintf(w, "Other clients: workos-mcp connect --list\n\n")
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startCommand runs a long-running command in-process until the test ends (the context is
+// cancelled, as SIGTERM does), and returns its base URL once it listens.
+func startCommand(t *testing.T, vars map[string]string, args ...string) (base string, stdout, stderr *syncBuffer, wait func() int) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	ready := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &env{
+		stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, goos: "linux",
+		getenv: func(k string) string { return vars[k] },
+		ready:  func(u string) { ready <- u },
+	}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, e) }()
+	var once sync.Once
+	code := 0
+	wait = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(time.Minute):
+				t.Errorf("%v did not stop within a minute of the signal", args)
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { wait() })
+	select {
+	case base = <-ready:
+	case code := <-done:
+		t.Fatalf("%v exited with %d before listening\nstdout: %s\nstderr: %s", args, code, stdout, stderr)
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%v did not listen within 2 minutes", args)
+	}
+	return base, stdout, stderr, wait
+}
+
+func getBody(t *testing.T, u string, hdr ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestDevCommand(t *testing.T) {
+	dir := t.TempDir()
+	base, stdout, stderr, wait := startCommand(t, nil, "dev", "--addr", "127.0.0.1:0", "--data", dir, "--auto-approve", "member@example.com")
+	for _, want := range []string{
+		"MCP server      " + base + "/mcp",
+		"claude mcp add --transport http workos " + base + "/mcp",
+		"member-sandbox@example.com", "support-viewer",
+		emulator.DemoPassword,
+		"AUTO-APPROVE is on",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, stdout)
+		}
+	}
+	if code, body := getBody(t, base+"/readyz"); code != 200 {
+		t.Fatalf("readyz: %d %s", code, body)
+	}
+	tok, err := devstack.FetchToken(context.Background(), base, base+"/mcp", "member@example.com", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := getBody(t, base+"/mcp", "Authorization", "Bearer "+tok.AccessToken, "Accept", "text/event-stream"); code == 401 || code == 403 {
+		t.Fatalf("GET /mcp with a token: %d %s", code, body)
+	}
+	if code := wait(); code != exitOK {
+		t.Fatalf("exit %d after the signal\n%s", code, stderr)
+	}
+	// JSON logs, with request IDs, and never the token.
+	logs := stderr.String()
+	if !strings.Contains(logs, `"request_id":"`) || !strings.Contains(logs, `"msg":"workos-mcp dev stopped"`) {
+		t.Errorf("logs:\n%s", logs)
+	}
+	if strings.Contains(logs, tok.AccessToken) || strings.Contains(logs, tok.AccessToken[len(tok.AccessToken)-20:]) {
+		t.Error("a token is in the logs")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "emulator.db")); err != nil {
+		t.Errorf("no data kept under --data: %v", err)
+	}
+}
+
+func TestDevCommandUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"dev", "--log-format", "xml"},
+		{"dev", "--auto-approve", "nobody"},
+		{"dev", "extra"},
+		{"dev", "--base-url", "not a url"},
+		{"emulate", "--rate-limit", "-1"},
+		{"serve", "--auto-approve", "admin@example.com"},
+		{"serve", "--reset"},
+	} {
+		if code, _, stderr := runCLI(t, nil, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+	}
+	// A port in use is a runtime error that says what to do.
+	base, _, _, _ := startCommand(t, nil, "emulate", "--addr", "127.0.0.1:0", "--data", "")
+	addr := strings.TrimPrefix(base, "http://")
+	code, _, stderr := runCLI(t, nil, "dev", "--addr", addr, "--data", "")
+	if code != exitRuntime || !strings.Contains(stderr, "--addr") {
+		t.Errorf("port in use: exit %d: %s", code, stderr)
+	}
+}
+
+func TestEmulateCommand(t *testing.T) {
+	base, stdout, _, wait := startCommand(t, nil, "emulate", "--addr", "127.0.0.1:0", "--data", "", "--log-format", "text")
+	if !strings.Contains(stdout.String(), emulator.DemoSandboxAPIKey) {
+		t.Errorf("banner: %s", stdout)
+	}
+	code, body := getBody(t, base+"/organizations", "Authorization", "Bearer "+emulator.DemoSandboxAPIKey)
+	if code != 200 || !strings.Contains(body, `"object":"list"`) {
+		t.Fatalf("GET /organizations: %d %s", code, body)
+	}
+	if code, _ := getBody(t, base+"/organizations"); code != 401 {
+		t.Errorf("no key: %d", code)
+	}
+	if code, _ := getBody(t, base+"/healthz"); code != 200 {
+		t.Errorf("healthz: %d", code)
+	}
+	if code := wait(); code != exitOK {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// TestServeCommand runs serve against a dev stack standing in for AuthKit (localauth is
+// AuthKit-compatible) and WorkOS (the emulator).
+func TestServeCommand(t *testing.T) {
+	stack := devstack.Start(t, devstack.Options{})
+	dir := t.TempDir()
+	cfg := `
+listen: 127.0.0.1:0
+public_url: http://127.0.0.1:8099
+authkit:
+  domain: ` + stack.URL() + `
+  client_id: ` + emulator.DemoTeamClientID + `
+  api_base_url: ` + stack.EmulatorURL() + `
+teams:
+  - organization_id: ` + emulator.DemoTeamOrganizationID + `
+    name: Demo
+    settings: {allow_write: false}
+    environments:
+      - {name: sandbox, kind: sandbox, api_key_env: SANDBOX_KEY, base_url: ` + stack.EmulatorURL() + `}
+      - {name: production, kind: production, api_key_file: prod.key, base_url: ` + stack.EmulatorURL() + `}
+log: {format: json}
+`
+	path := filepath.Join(dir, "workos-mcp.yaml")
+	os.WriteFile(path, []byte(cfg), 0o600)
+	os.WriteFile(filepath.Join(dir, "prod.key"), []byte(emulator.DemoProductionAPIKey+"\n"), 0o600)
+	vars := map[string]string{"SANDBOX_KEY": emulator.DemoSandboxAPIKey, "WORKOS_API_KEY": emulator.DemoTeamAPIKey, "WORKOS_MCP_CONFIG": path}
+
+	code, stdout, stderr := runCLI(t, vars, "serve", "--check")
+	if code != exitOK || !strings.Contains(stdout, "configuration OK: 1 team(s), MCP at http://127.0.0.1:8099/mcp") {
+		t.Fatalf("--check: %d %s %s", code, stdout, stderr)
+	}
+
+	base, _, logs, wait := startCommand(t, vars, "serve")
+	code, body := getBody(t, base+"/.well-known/oauth-protected-resource/mcp")
+	if code != 200 || !strings.Contains(body, `"authorization_servers":["`+stack.URL()+`"]`) {
+		t.Fatalf("protected resource metadata: %d %s", code, body)
+	}
+	if code, body := getBody(t, base+"/mcp"); code != 401 {
+		t.Fatalf("no token: %d %s", code, body)
+	}
+	// The token's audience is the client ID (no resource sent), which serve accepts.
+	tok, err := stack.Token(context.Background(), "admin@example.com", devstack.WithoutResource())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := mcp.NewClient(&mcp.Implementation{Name: "serve-test", Version: "1"}, nil)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{
+		Endpoint: base + "/mcp", DisableStandaloneSSE: true,
+		HTTPClient: &http.Client{Transport: bearer{tok.AccessToken}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "whoami", Arguments: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(res.StructuredContent)
+	if res.IsError || !strings.Contains(string(raw), `"allow_write":false`) || !strings.Contains(string(raw), `"slug":"admin"`) {
+		t.Fatalf("whoami: %s", raw)
+	}
+	cs.Close()
+	if code, body := getBody(t, base+"/readyz"); code != 200 {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	if code := wait(); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, secret := range []string{emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey, emulator.DemoTeamAPIKey, tok.AccessToken} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("logs contain a secret:\n%s", logs)
+		}
+	}
+}
+
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/telemetry"
+	"github.com/workos-mcp/workos-mcp/workspace"
+)
+
+const serveAbout = `Run the workspace MCP server in production: people sign in with your AuthKit, and act on the
+WorkOS environments of their team. The configuration comes from a YAML or JSON file (--config, or
+WORKOS_MCP_CONFIG) and environment variables, which win over the file. Secrets are read only from
+environment variables or files (api_key_env, api_key_file). Everything is validated at start;
+--check validates and exits. docs/configuration.md lists every key.
+
+Minimal configuration:
+
+  public_url: https://mcp.example.com
+  authkit: {domain: https://your-app.authkit.app, client_id: client_...}
+  teams:
+    - organization_id: org_...           # your team, in the AuthKit environment
+      environments:
+        - {name: sandbox, kind: sandbox, api_key_env: WORKOS_SANDBOX_API_KEY}
+        - {name: production, kind: production, api_key_env: WORKOS_PRODUCTION_API_KEY}`
+
+func runServe(ctx context.Context, args []string, e *env) error {
+	fs := newFlags(e, "serve", "serve [--config FILE] [--check] [--addr ADDR]", serveAbout)
+	config := fs.String("config", e.getenv(envConfigFile), "configuration file, YAML or JSON (env WORKOS_MCP_CONFIG)")
+	check := fs.Bool("check", false, "validate the configuration and exit")
+	addr := fs.String("addr", "", "listen address, overriding the configuration's listen")
+	var autoApprove string
+	fs.StringVar(&autoApprove, "auto-approve", "", "refused: a dev-only option")
+	var reset bool
+	fs.BoolVar(&reset, "reset", false, "refused: a dev-only option")
+	logFormat := fs.String("log-format", "", "log format: json or text (overrides log.format)")
+	logLevel := fs.String("log-level", "", "log level (overrides log.level)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(pos); err != nil {
+		return err
+	}
+	if autoApprove != "" || reset {
+		return usagef("--auto-approve and --reset are dev-only options; serve refuses them (use workos-mcp dev)")
+	}
+	getenv := e.getenv
+	if *logFormat != "" || *logLevel != "" || *addr != "" {
+		over := map[string]string{"WORKOS_MCP_LOG_FORMAT": *logFormat, "WORKOS_MCP_LOG_LEVEL": *logLevel, "WORKOS_MCP_LISTEN": *addr}
+		getenv = func(k string) string {
+			if v := over[k]; v != "" {
+				return v
+			}
+			return e.getenv(k)
+		}
+	}
+	cfg, err := loadServeConfig(*config, getenv)
+	if err != nil {
+		return err
+	}
+	if *check {
+		fmt.Fprintf(e.stdout, "configuration OK: %d team(s), MCP at %s, AuthKit %s\n", len(cfg.Teams), cfg.ResourceURL, cfg.Issuer)
+		return nil
+	}
+	level, _ := telemetry.ParseLogLevel(cfg.LogLevel)
+	logger := telemetry.NewLogger(e.stderr, cfg.LogFormat, level)
+	m := telemetry.NewMetrics()
+
+	ak, err := authkit.New(authkit.Config{
+		Issuer: cfg.Issuer, ResourceURL: cfg.ResourceURL, Audiences: cfg.Audiences,
+		APIKey: cfg.APIKey, ClientID: cfg.ClientID, APIBaseURL: cfg.APIBaseURL, DocsURL: cfg.DocsURL,
+		ScopesSupported: cfg.ScopesSupported, RequiredScopes: cfg.RequiredScopes, Leeway: cfg.Leeway,
+		Hooks:  authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch},
+		Logger: logger.With("component", "authkit"),
+	})
+	if err != nil {
+		return err
+	}
+	defer ak.Close()
+	ws, err := workspace.New(workspaceConfig(cfg, m, logger), ak)
+	if err != nil {
+		return err
+	}
+	if len(cfg.ConfirmationKey) == 0 {
+		logger.Warn("no confirmation key configured: a random one is used, so confirmations only work with a single replica (set WORKOS_MCP_CONFIRMATION_KEY)")
+	}
+
+	mux := http.NewServeMux()
+	mcp := telemetry.CheckOrigin(telemetry.OriginPolicy{Self: cfg.PublicURL, Allowed: cfg.AllowedOrigins}, ak.Middleware(ws.Handler()))
+	mux.Handle("/mcp", mcp)
+	mux.Handle("/mcp/", mcp)
+	ak.Register(mux)
+	mux.Handle("GET /healthz", telemetry.Healthz())
+	mux.Handle("GET /readyz", telemetry.Readyz(telemetry.Check{Name: "authkit", Fn: ak.Ready}))
+	mux.Handle("GET /metrics", m.Handler())
+	var h http.Handler = telemetry.LimitBody(cfg.MaxBodyBytes, mux)
+	if telemetry.IsLoopbackAddr(cfg.Listen) {
+		hosts := append([]string{}, cfg.AllowedHosts...)
+		if u, err := url.Parse(cfg.PublicURL); err == nil {
+			hosts = append(hosts, u.Hostname())
+		}
+		h = telemetry.CheckHost(hosts, h)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	logger.Info("workos-mcp serve listening", "addr", ln.Addr().String(), "mcp", cfg.ResourceURL,
+		"issuer", cfg.Issuer, "teams", len(cfg.Teams))
+	if e.ready != nil {
+		e.ready("http://" + ln.Addr().String())
+	}
+	srv := telemetry.NewServer("", m.Instrument(logger, h), logger)
+	err = telemetry.Serve(ctx, srv, ln, cfg.ShutdownGrace)
+	logger.Info("workos-mcp serve stopped")
+	return err
+}
+
+// workspaceConfig converts the validated configuration.
+func workspaceConfig(cfg *serveConfig, m *telemetry.Metrics, logger *slog.Logger) workspace.Config {
+	wc := workspace.Config{
+		ConfirmationKey: cfg.ConfirmationKey,
+		ConfirmationTTL: cfg.ConfirmationTTL,
+		Hooks:           devstack.WorkspaceHooks(m),
+		Logger:          logger.With("component", "workspace"),
+	}
+	for _, t := range cfg.Teams {
+		team := workspace.Team{
+			OrganizationID: t.OrganizationID, Name: t.Name,
+			Settings: workspace.Settings{Enabled: t.Enabled, AllowProduction: t.AllowProduction, AllowWrite: t.AllowWrite},
+		}
+		for _, en := range t.Environments {
+			team.Environments = append(team.Environments, workspace.Environment{Name: en.Name, Kind: en.Kind, APIKey: en.APIKey, BaseURL: en.BaseURL})
+		}
+		if a := t.AuditLog; a != nil {
+			team.AuditLog = &workspace.AuditLogTarget{APIKey: a.APIKey, BaseURL: a.BaseURL, OrganizationID: a.OrganizationID}
+		}
+		wc.Teams = append(wc.Teams, team)
+	}
+	if cfg.Roles != nil {
+		wc.Roles = map[string]workspace.Role{}
+		for name, r := range cfg.Roles {
+			wc.Roles[name] = workspace.Role{Description: r.Description, Sandbox: access(r.Sandbox), Production: access(r.Production), Areas: r.Areas}
+		}
+	}
+	return wc
+}
+
+func access(s string) workspace.Access {
+	if s == "" {
+		return workspace.AccessNone
+	}
+	return workspace.Access(s)
+}

@@ -1,0 +1,43 @@
+package emulator_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/cmd/gencoverage/coverage"
+	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
+)
+
+// TestCoverageDocIsCurrent fails when docs/emulator.md does not match the routes the emulator
+// serves, the spec and the catalog (regenerate: go generate ./internal/cmd/gencoverage).
+func TestCoverageDocIsCurrent(t *testing.T) {
+	spec := openapitest.Spec(t)
+	emu, err := emulator.New(context.Background(), emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	var routes []coverage.Route
+	for _, r := range emu.Routes() {
+		routes = append(routes, coverage.Route{Method: r.Method, Pattern: r.Pattern})
+	}
+	rep := coverage.Build(spec, routes)
+	for _, extra := range rep.Extra {
+		t.Errorf("the emulator serves %s %s, which is not in the spec", extra.Method, extra.Pattern)
+	}
+	if rep.Emulated != len(routes)-len(rep.Extra) {
+		t.Errorf("%d routes but %d spec operations emulated: two routes serve one operation", len(routes), rep.Emulated)
+	}
+	want := rep.Markdown()
+	got, err := os.ReadFile("../docs/emulator.md")
+	if err != nil {
+		t.Fatalf("%v: run go generate ./internal/cmd/gencoverage", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("docs/emulator.md is stale: run go generate ./internal/cmd/gencoverage")
+	}
+	t.Logf("emulated %d of %d spec operations", rep.Emulated, len(rep.Rows))
+}

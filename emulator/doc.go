@@ -1,0 +1,46 @@
+// Package emulator answers like the WorkOS REST API, locally: same paths, JSON shapes, ID formats,
+// pagination, error bodies and rate-limit answers, persisted in SQLite.
+//
+// One process holds several environments, each selected by its API key (Authorization: Bearer
+// sk_…). Every request runs in one SQLite transaction, so a request either applies completely or
+// not at all; every change appends the WorkOS event that the real API emits (GET /events).
+//
+// # Seed files
+//
+// An emulator starts from a seed: DefaultSeed (embedded, see the Demo constants) or a JSON file
+// read by LoadSeed. A seed lists environments; each holds the objects to create, in this order:
+//
+//	{
+//	  "environments": [{
+//	    "name": "sandbox", "kind": "sandbox", "api_key": "sk_test_…", "client_id": "client_…",
+//	    "permissions":  [{"slug": "users:read", "name": "Read users"}],
+//	    "roles":        [{"slug": "admin", "name": "Admin", "permissions": ["users:read"]}],
+//	    "organizations": [{"id": "org_…", "name": "Acme", "external_id": "acme",
+//	                       "domains": [{"domain": "acme.test", "state": "verified"}]}],
+//	    "users":        [{"email": "a@acme.test", "first_name": "A", "password": "…"}],
+//	    "memberships":  [{"user": "a@acme.test", "organization": "Acme", "role": "admin"}],
+//	    "invitations":  [{"email": "b@acme.test", "organization": "Acme", "token": "…"}],
+//	    "connections":  [{"organization": "Acme", "name": "Acme Okta", "connection_type": "OktaSAML", "state": "active"}],
+//	    "directories":  [{"organization": "Acme", "name": "Acme SCIM", "type": "okta scim v2.0",
+//	                      "groups": [{"name": "Engineering"}],
+//	                      "users": [{"email": "c@acme.test", "first_name": "C", "groups": ["Engineering"]}]}],
+//	    "sessions":     [{"user": "a@acme.test", "organization": "Acme"}],
+//	    "audit_log_actions": [{"name": "user.signed_in", "targets": ["user"]}],
+//	    "audit_log_events":  [{"organization": "Acme", "event": {"action": "user.signed_in", …}}],
+//	    "webhook_endpoints": [{"endpoint_url": "https://…", "secret": "whsec_…", "events": ["user.created"]}],
+//	    "api_keys":      [{"organization": "Acme", "name": "CI", "value": "sk_…"}],
+//	    "feature_flags": [{"slug": "beta", "name": "Beta", "enabled": true, "targets": ["Acme"]}]
+//	  }]
+//	}
+//
+// An "id" is optional everywhere (a ULID-based WorkOS ID is generated). References to an
+// organization accept its ID, external ID or name; references to a user accept its ID or email.
+// Secrets in a seed (API keys, passwords, webhook secrets, invitation tokens, organization API key
+// values) are fixed values that Seed.Secrets lists, so tests can check they never leak.
+//
+// # Faults and rate limits
+//
+// InjectFault makes matching requests slow or fail (before or after they apply), for testing
+// clients' retries; Options.RateLimit turns on a token bucket per API key answered with 429 and
+// Retry-After, like WorkOS.
+package emulator

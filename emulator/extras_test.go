@@ -1,0 +1,104 @@
+package emulator
+
+import (
+	"net/http"
+	"testing"
+)
+
+func (te *testEmulator) lastEmail(to, kind string) map[string]any {
+	te.t.Helper()
+	l := te.must(200, sk, "GET", "/_emulator/emails?to="+to+"&kind="+kind, nil).list(te.t)
+	if len(l) == 0 {
+		te.t.Fatalf("no %s email to %s", kind, to)
+	}
+	return l[0]
+}
+
+func TestEmailFlows(t *testing.T) {
+	te := newTestEmulator(t, Options{Seed: smallSeed()})
+	u := te.must(http.StatusCreated, sk, "POST", "/user_management/users", map[string]any{"email": "v@v.test", "password": "first-password"}).json(t)
+	id := str(u, "id")
+	te.must(200, sk, "GET", "/user_management/users/"+id+"/identities", nil)
+	// Email verification: the code arrives in the outbox.
+	te.must(200, sk, "POST", "/user_management/users/"+id+"/email_verification/send", nil)
+	code := str(te.lastEmail("v@v.test", "email_verification"), "code")
+	r := te.must(http.StatusBadRequest, sk, "POST", "/user_management/users/"+id+"/email_verification/confirm", map[string]any{"code": "000000x"})
+	if str(r.json(t), "code") != "email_verification_code_incorrect" {
+		t.Fatalf("wrong code: %s", r.body)
+	}
+	v := te.must(200, sk, "POST", "/user_management/users/"+id+"/email_verification/confirm", map[string]any{"code": code}).json(t)
+	if v["user"].(map[string]any)["email_verified"] != true {
+		t.Fatalf("verify: %v", v)
+	}
+	te.must(http.StatusBadRequest, sk, "POST", "/user_management/users/"+id+"/email_verification/send", nil)
+	// Email change.
+	te.must(200, sk, "POST", "/user_management/users/"+id+"/email_change/send", map[string]any{"new_email": "w@v.test"})
+	code = str(te.lastEmail("w@v.test", "email_change"), "code")
+	ch := te.must(200, sk, "POST", "/user_management/users/"+id+"/email_change/confirm", map[string]any{"code": code}).json(t)
+	if ch["user"].(map[string]any)["email"] != "w@v.test" {
+		t.Fatalf("email change: %v", ch)
+	}
+	te.must(http.StatusConflict, sk, "POST", "/user_management/users/"+id+"/email_change/confirm", map[string]any{"code": code})
+	// Password reset: the new password signs in, the token works once.
+	pr := te.must(http.StatusCreated, sk, "POST", "/user_management/password_reset", map[string]any{"email": "w@v.test"}).json(t)
+	te.must(200, sk, "GET", "/user_management/password_reset/"+str(pr, "id"), nil)
+	te.must(200, sk, "POST", "/user_management/password_reset/confirm", map[string]any{"token": str(pr, "password_reset_token"), "new_password": "second-password"})
+	te.must(http.StatusBadRequest, sk, "POST", "/user_management/password_reset/confirm", map[string]any{"token": str(pr, "password_reset_token"), "new_password": "third-password"})
+	te.mustSignIn(t, "sandbox", "w@v.test", "second-password")
+	te.must(http.StatusNotFound, sk, "POST", "/user_management/password_reset", map[string]any{"email": "nobody@v.test"})
+	// Magic auth creates the user on first use.
+	ma := te.must(http.StatusCreated, sk, "POST", "/user_management/magic_auth", map[string]any{"email": "new@v.test"}).json(t)
+	if len(str(ma, "code")) != 6 {
+		t.Fatalf("magic auth: %v", ma)
+	}
+	te.must(200, sk, "GET", "/user_management/magic_auth/"+str(ma, "id"), nil)
+	te.must(200, sk, "GET", "/user_management/users?email=new@v.test", nil)
+	te.must(http.StatusUnauthorized, "", "GET", "/_emulator/emails", nil)
+}
+
+func TestGroupsRetentionAndChecks(t *testing.T) {
+	te := newTestEmulator(t, Options{Seed: smallSeed()})
+	org := str(te.createOrg("G", nil), "id")
+	u := te.createUser("g@g.test")
+	m := te.must(http.StatusCreated, sk, "POST", "/user_management/organization_memberships", map[string]any{"user_id": str(u, "id"), "organization_id": org, "role_slug": "member"}).json(t)
+	base := "/organizations/" + org + "/groups"
+	g := te.must(http.StatusCreated, sk, "POST", base, map[string]any{"name": "Engineering"}).json(t)
+	gid := str(g, "id")
+	te.must(200, sk, "PATCH", base+"/"+gid, map[string]any{"name": "Eng"})
+	te.must(200, sk, "GET", base+"/"+gid, nil)
+	te.must(200, sk, "POST", base+"/"+gid+"/organization-memberships", map[string]any{"organization_membership_id": str(m, "id")})
+	if n := te.count(base + "/" + gid + "/organization-memberships"); n != 1 {
+		t.Fatalf("%d group members", n)
+	}
+	if n := te.count("/user_management/organization_memberships/" + str(m, "id") + "/groups"); n != 1 {
+		t.Fatalf("%d groups of the membership", n)
+	}
+	te.must(http.StatusNoContent, sk, "DELETE", base+"/"+gid+"/organization-memberships/"+str(m, "id"), nil)
+	te.must(http.StatusNotFound, sk, "DELETE", base+"/"+gid+"/organization-memberships/"+str(m, "id"), nil)
+	if n := te.count(base); n != 1 {
+		t.Fatalf("%d groups", n)
+	}
+	te.must(http.StatusNoContent, sk, "DELETE", base+"/"+gid, nil)
+	te.must(http.StatusNotFound, sk, "GET", base+"/"+gid, nil)
+
+	if d := te.must(200, sk, "GET", "/organizations/"+org+"/audit_logs_retention", nil).json(t); d["retention_period_in_days"] != float64(365) {
+		t.Fatalf("retention: %v", d)
+	}
+	te.must(200, sk, "PUT", "/organizations/"+org+"/audit_logs_retention", map[string]any{"retention_period_in_days": 30})
+	te.must(http.StatusUnprocessableEntity, sk, "PUT", "/organizations/"+org+"/audit_logs_retention", map[string]any{"retention_period_in_days": 7})
+	if d := te.must(200, sk, "GET", "/organizations/"+org+"/audit_log_configuration", nil).json(t); d["retention_period_in_days"] != float64(30) {
+		t.Fatalf("configuration: %v", d)
+	}
+
+	check := "/authorization/organization_memberships/" + str(m, "id") + "/check"
+	if r := te.must(200, sk, "POST", check, map[string]any{"permission_slug": "documents:read"}).json(t); r["authorized"] != true {
+		t.Fatalf("member should read: %v", r)
+	}
+	if r := te.must(200, sk, "POST", check, map[string]any{"permission_slug": "documents:write"}).json(t); r["authorized"] != false {
+		t.Fatalf("member should not write: %v", r)
+	}
+	te.must(200, sk, "PUT", "/user_management/organization_memberships/"+str(m, "id")+"/deactivate", nil)
+	if r := te.must(200, sk, "POST", check, map[string]any{"permission_slug": "documents:read"}).json(t); r["authorized"] != false {
+		t.Fatalf("inactive membership authorized: %v", r)
+	}
+}

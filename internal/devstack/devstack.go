@@ -1,0 +1,416 @@
+// Package devstack wires the whole product on one origin: the WorkOS API emulator under
+// /workos, the AuthKit-compatible authorization server (localauth) at the root, and the
+// workspace MCP server at /mcp behind authkit — plus /healthz, /readyz and /metrics. It is what
+// `workos-mcp dev` serves, and what tests start with Start to drive the real code paths.
+//
+// The layout is described in docs/design.md ("The embedded default").
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/telemetry"
+	"github.com/workos-mcp/workos-mcp/localauth"
+	"github.com/workos-mcp/workos-mcp/workos"
+	"github.com/workos-mcp/workos-mcp/workspace"
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
+)
+
+// DefaultAddr is where `workos-mcp dev` listens.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Paths of the stack on its origin.
+const (
+	MCPPath      = "/mcp"
+	EmulatorPath = "/workos"
+)
+
+// Options configure a Stack. The zero value is an in-memory stack for DefaultAddr.
+type Options struct {
+	// Addr is the listen address; it gives BaseURL when that is empty. Default DefaultAddr.
+	Addr string
+	// BaseURL is the public origin (scheme://host:port, no path): the issuer, the resource URL's
+	// origin, the emulator's base URL prefix. Default "http://" + Addr.
+	BaseURL string
+	// DataDir holds the emulator's and the authorization server's SQLite databases; "" keeps
+	// everything in memory.
+	DataDir string
+	// Reset wipes DataDir's databases and seeds the emulator again.
+	Reset bool
+	// AutoApprove approves every sign-in as this person (an email of the demo team); a token
+	// request's login_hint picks another person. Empty shows the sign-in pages.
+	AutoApprove string
+	// Seed replaces the emulator's default seed.
+	Seed *emulator.Seed
+	// AllowedOrigins are browser origins, besides the stack's own, that may call /mcp.
+	AllowedOrigins []string
+	// AllowedHosts are Host names accepted besides loopback ones when the stack is served on a
+	// loopback address (DNS-rebinding protection), e.g. a tunnel's host name.
+	AllowedHosts []string
+	// MaxBodyBytes bounds request bodies; default telemetry.DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// AccessTokenTTL is the lifetime of access tokens; default localauth's.
+	AccessTokenTTL time.Duration
+	// ConfirmationKey seals confirmation tokens (32 bytes); empty means a random key per process.
+	ConfirmationKey []byte
+	// CIMDHTTPClient fetches Client ID Metadata Documents (its Transport's TLS settings are
+	// kept); nil uses the system's roots. Tests serving documents over httptest TLS set it.
+	CIMDHTTPClient *http.Client
+	// Logger receives every component's logs; nil discards them.
+	Logger *slog.Logger
+	// Metrics receives the stack's metrics; nil creates a registry for this stack.
+	Metrics *telemetry.Metrics
+}
+
+// Stack is the running product on one origin. Create it with New (or Start in tests).
+type Stack struct {
+	opts    Options
+	base    string
+	log     *slog.Logger
+	metrics *telemetry.Metrics
+
+	emu   *emulator.Emulator
+	dir   localauth.Directory
+	as    *localauth.Server
+	auth  *authkit.AuthKit
+	ws    *workspace.Server
+	mux   *http.ServeMux
+	outer http.Handler
+
+	clientOnce sync.Once
+	clientID   string
+	clientErr  error
+
+	closeOnce sync.Once
+}
+
+// New builds the stack; it does not listen. Serve Handler() on Options.Addr (or let Start do it).
+func New(ctx context.Context, opts Options) (*Stack, error) {
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	base := strings.TrimSuffix(opts.BaseURL, "/")
+	if base == "" {
+		base = "http://" + opts.Addr
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("devstack: base URL %q must be an origin such as http://127.0.0.1:8080", base)
+	}
+	if u.Hostname() == "" || u.Hostname() == "0.0.0.0" || u.Hostname() == "::" {
+		return nil, fmt.Errorf("devstack: base URL %q: clients need a host they can reach; set the base URL explicitly", base)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = telemetry.Discard()
+	}
+	m := opts.Metrics
+	if m == nil {
+		m = telemetry.NewMetrics()
+	}
+	s := &Stack{opts: opts, base: base, log: log, metrics: m, mux: http.NewServeMux()}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+
+	if opts.Reset && opts.DataDir != "" {
+		// The emulator re-seeds itself on Reset; the authorization server's clients, grants and
+		// keys go with the data they were issued against.
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(filepath.Join(opts.DataDir, "localauth.db"+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("devstack: reset: %w", err)
+			}
+		}
+	}
+
+	s.emu, err = emulator.New(ctx, emulator.Options{
+		DataDir: opts.DataDir, Seed: opts.Seed, Reset: opts.Reset,
+		BaseURL: base + EmulatorPath, Logger: log.With("component", "emulator"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+
+	// Components that call the stack's own endpoints (the directory reading the team
+	// environment, authkit fetching metadata and keys) do it in-process: no listener needed, and
+	// no request counted twice.
+	self := &http.Client{Transport: inProcess{s}, Timeout: 30 * time.Second}
+	team := workos.New(workos.Options{
+		BaseURL: base + EmulatorPath, APIKey: emulator.DemoTeamAPIKey, HTTPClient: self,
+		UserAgent: "workos-mcp-dev", OnResponse: m.WorkOSResponse,
+	})
+	s.dir = localauth.WorkOSDirectory(team, emulator.DemoTeamClientID)
+	s.as, err = localauth.New(ctx, localauth.Options{
+		Issuer:            base,
+		DataDir:           opts.DataDir,
+		Directory:         s.dir,
+		ClientID:          emulator.DemoTeamClientID,
+		APIKey:            emulator.DemoTeamAPIKey,
+		DevMode:           true,
+		AutoApprove:       opts.AutoApprove,
+		AccessTokenTTL:    opts.AccessTokenTTL,
+		AllowLoopbackCIMD: true,
+		HTTPClient:        opts.CIMDHTTPClient,
+		Logger:            log.With("component", "localauth"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+
+	s.auth, err = authkit.New(authkit.Config{
+		Issuer:      base,
+		ResourceURL: base + MCPPath,
+		APIKey:      emulator.DemoTeamAPIKey,
+		ClientID:    emulator.DemoTeamClientID,
+		APIBaseURL:  base + EmulatorPath,
+		HTTPClient:  self,
+		Hooks:       authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch},
+		Logger:      log.With("component", "authkit"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+
+	s.ws, err = workspace.New(workspace.Config{
+		Teams:           []workspace.Team{s.demoTeam()},
+		ConfirmationKey: opts.ConfirmationKey,
+		Hooks:           WorkspaceHooks(m),
+		Logger:          log.With("component", "workspace"),
+	}, s.auth)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+
+	s.routes()
+	ok = true
+	return s, nil
+}
+
+// demoTeam is the emulator's demo team managing the sandbox and production environments.
+func (s *Stack) demoTeam() workspace.Team {
+	t := workspace.Team{
+		OrganizationID: emulator.DemoTeamOrganizationID,
+		Name:           emulator.DemoTeamOrganizationName,
+		AuditLog: &workspace.AuditLogTarget{
+			APIKey: emulator.DemoTeamAPIKey, BaseURL: s.base + EmulatorPath,
+			OrganizationID: emulator.DemoTeamOrganizationID,
+		},
+	}
+	for _, e := range s.emu.Environments() {
+		if e.Name == emulator.DemoTeamEnvironment {
+			continue
+		}
+		t.Environments = append(t.Environments, workspace.Environment{
+			Name: e.Name, Kind: e.Kind, APIKey: e.APIKey, BaseURL: s.base + EmulatorPath,
+		})
+	}
+	return t
+}
+
+// WorkspaceHooks turns the workspace's observations into the metrics of the issue: tool calls
+// by operation, class and outcome, and the confirmation flow (a destructive operation that asks
+// for confirmation issued a token; one that runs used one; a refused one refused it).
+func WorkspaceHooks(m *telemetry.Metrics) workspace.Hooks {
+	return workspace.Hooks{
+		ToolCall: m.Tool,
+		Operation: func(operation, _ string, outcome string) {
+			class := "unknown"
+			if op, ok := catalog.Lookup(operation); ok {
+				class = string(op.Class)
+			}
+			m.ToolCall(operation, class, outcome)
+			switch {
+			case outcome == "confirmation_required":
+				m.Confirmation("issued")
+			case outcome == "refused":
+				m.Confirmation("refused")
+			case outcome == "ok" && class == string(catalog.Destructive):
+				m.Confirmation("used")
+			}
+		},
+	}
+}
+
+func (s *Stack) routes() {
+	mux := s.mux
+	origins := append([]string{s.base}, s.opts.AllowedOrigins...)
+	if u, _ := url.Parse(s.base); telemetry.IsLoopbackHost(u.Hostname()) {
+		// The same server is reachable as localhost, 127.0.0.1 and [::1].
+		port := u.Port()
+		for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
+			o := u.Scheme + "://" + h
+			if port != "" {
+				o += ":" + port
+			}
+			origins = append(origins, o)
+		}
+	}
+	mcp := telemetry.CheckOrigin(telemetry.OriginPolicy{Self: s.base, Allowed: origins}, s.auth.Middleware(s.ws.Handler()))
+	mux.Handle(MCPPath, mcp)
+	mux.Handle(MCPPath+"/", mcp)
+	s.auth.RegisterProtectedResourceMetadata(mux)
+	mux.Handle(EmulatorPath+"/", http.StripPrefix(EmulatorPath, s.emu.Handler()))
+	mux.Handle(EmulatorPath+"/authkit/oauth2/complete", s.as.CompletionHandler())
+	mux.Handle("GET /healthz", telemetry.Healthz())
+	mux.Handle("GET /readyz", telemetry.Readyz(s.ReadinessChecks()...))
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("/", s.as.Handler())
+
+	var h http.Handler = telemetry.LimitBody(s.opts.MaxBodyBytes, mux)
+	if u, _ := url.Parse(s.base); telemetry.IsLoopbackHost(u.Hostname()) {
+		h = telemetry.CheckHost(s.opts.AllowedHosts, h)
+	}
+	s.outer = s.metrics.Instrument(s.log, h)
+}
+
+// ReadinessChecks are what /readyz checks: the authorization server's metadata and keys as the
+// resource server sees them, the authorization server's storage, the emulator's storage.
+func (s *Stack) ReadinessChecks() []telemetry.Check {
+	return []telemetry.Check{
+		{Name: "authkit", Fn: s.auth.Ready},
+		{Name: "authorization_server", Fn: s.as.Ready},
+		{Name: "emulator", Fn: s.emu.Ping},
+	}
+}
+
+// Handler serves the whole stack.
+func (s *Stack) Handler() http.Handler { return s.outer }
+
+// URL is the stack's origin (the issuer), without a trailing slash.
+func (s *Stack) URL() string { return s.base }
+
+// MCPURL is the MCP endpoint (the resource URL).
+func (s *Stack) MCPURL() string { return s.base + MCPPath }
+
+// EmulatorURL is the base URL of the WorkOS API emulator.
+func (s *Stack) EmulatorURL() string { return s.base + EmulatorPath }
+
+// Emulator is the stack's WorkOS API emulator (fault injection, environments).
+func (s *Stack) Emulator() *emulator.Emulator { return s.emu }
+
+// AuthorizationServer is the stack's localauth server (key rotation).
+func (s *Stack) AuthorizationServer() *localauth.Server { return s.as }
+
+// AuthKit is the resource server in front of /mcp.
+func (s *Stack) AuthKit() *authkit.AuthKit { return s.auth }
+
+// Metrics is the stack's metrics registry.
+func (s *Stack) Metrics() *telemetry.Metrics { return s.metrics }
+
+// Person is one person of the demo team and their role in it.
+type Person struct{ Email, Name, Role string }
+
+// People lists the demo team's people and their roles, as the sign-in page shows them.
+func (s *Stack) People(ctx context.Context) ([]Person, error) {
+	people, err := s.dir.People(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Person
+	for _, p := range people {
+		role := ""
+		ms, err := s.dir.Memberships(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.OrganizationID == emulator.DemoTeamOrganizationID || role == "" {
+				role = m.Role
+			}
+		}
+		out = append(out, Person{Email: p.Email, Name: strings.TrimSpace(p.FirstName + " " + p.LastName), Role: role})
+	}
+	return out, nil
+}
+
+// Ready waits until every readiness check passes or ctx ends.
+func (s *Stack) Ready(ctx context.Context) error {
+	for {
+		var errs []error
+		for _, c := range s.ReadinessChecks() {
+			if err := c.Fn(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+			}
+		}
+		if len(errs) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(append(errs, ctx.Err())...)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Close releases every component. It is safe to call more than once.
+func (s *Stack) Close() error {
+	var errs []error
+	s.closeOnce.Do(func() {
+		if s.auth != nil {
+			s.auth.Close()
+		}
+		if s.as != nil {
+			errs = append(errs, s.as.Close())
+		}
+		if s.emu != nil {
+			errs = append(errs, s.emu.Close())
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// inProcess is an http.RoundTripper that serves requests with the stack's router directly.
+type inProcess struct{ s *Stack }
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := newRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				rec.WriteHeader(http.StatusInternalServerError)
+			}
+		}()
+		r2 := r.Clone(r.Context())
+		if r2.Body == nil {
+			r2.Body = http.NoBody
+		}
+		r2.RemoteAddr = "127.0.0.1:0"
+		r2.RequestURI = r.URL.RequestURI()
+		r2.Host = r.URL.Host
+		t.s.mux.ServeHTTP(rec, r2)
+	}()
+	select {
+	case <-done:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	return rec.response(r), nil
+}
+
+// Listen opens a TCP listener on addr, saying clearly when the port is taken.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another workos-mcp running? use --addr)", addr, err)
+	}
+	return ln, nil
+}

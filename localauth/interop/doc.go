@@ -1,0 +1,6 @@
+// Package interop holds localauth's interoperability tests: real clients
+// (the go-sdk OAuth client, headless Chromium, the MCP conformance suite)
+// against a real localauth server and an authkit-protected MCP server. It
+// lives apart from localauth so that localauth's own tests don't depend on
+// authkit.
+package interop

@@ -1,0 +1,169 @@
+package workos
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// pagedItems answers a list endpoint over n items ("obj_0001"…) in ascending
+// order with WorkOS cursor semantics for after.
+func pagedItems(n int) func(int, *http.Request, []byte) (int, http.Header, string) {
+	return func(_ int, r *http.Request, _ []byte) (int, http.Header, string) {
+		q := r.URL.Query()
+		limit := 10
+		if v := q.Get("limit"); v != "" {
+			limit, _ = strconv.Atoi(v)
+		}
+		start := 0
+		if a := q.Get("after"); a != "" {
+			start, _ = strconv.Atoi(strings.TrimPrefix(a, "obj_"))
+		}
+		end := min(start+limit, n)
+		type item struct {
+			ID string `json:"id"`
+		}
+		var page List[item]
+		page.Object = "list"
+		page.Data = []item{}
+		for i := start + 1; i <= end; i++ {
+			page.Data = append(page.Data, item{fmt.Sprintf("obj_%04d", i)})
+		}
+		if end < n {
+			page.ListMetadata.After = fmt.Sprintf("obj_%04d", end)
+		}
+		if start > 0 {
+			page.ListMetadata.Before = fmt.Sprintf("obj_%04d", start+1)
+		}
+		b, _ := json.Marshal(page)
+		// Real WorkOS sends null for an absent cursor.
+		return 200, nil, strings.ReplaceAll(string(b), `""`, `null`)
+	}
+}
+
+type obj struct {
+	ID string `json:"id"`
+}
+
+func TestListAll(t *testing.T) {
+	c, rc := newTestClient(t, pagedItems(250), Options{})
+	got, err := ListAll[obj](context.Background(), c, "/organizations", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 250 || got[0].ID != "obj_0001" || got[249].ID != "obj_0250" {
+		t.Fatalf("got %d items", len(got))
+	}
+	if rc.count() != 3 {
+		t.Fatalf("pages %d, want 3", rc.count())
+	}
+	if q := rc.get(1).Query; q != "after=obj_0100&limit=100" {
+		t.Fatalf("second page query %q", q)
+	}
+}
+
+func TestListAllMaxAndLimit(t *testing.T) {
+	c, rc := newTestClient(t, pagedItems(250), Options{})
+	got, err := ListAll[obj](context.Background(), c, "/organizations", map[string][]string{"limit": {"20"}, "order": {"asc"}}, 45)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 45 || got[44].ID != "obj_0045" || rc.count() != 3 {
+		t.Fatalf("got %d items in %d pages", len(got), rc.count())
+	}
+	if q := rc.get(0).Query; q != "limit=20&order=asc" {
+		t.Fatalf("first query %q", q)
+	}
+}
+
+func TestListAllRepeatedCursor(t *testing.T) {
+	c, rc := newTestClient(t, func(int, *http.Request, []byte) (int, http.Header, string) {
+		return 200, nil, `{"object":"list","data":[{"id":"a"}],"list_metadata":{"before":null,"after":"a"}}`
+	}, Options{})
+	_, err := ListAll[obj](context.Background(), c, "/x", nil, 0)
+	if err == nil || !strings.Contains(err.Error(), "repeated") {
+		t.Fatalf("err %v", err)
+	}
+	if rc.count() != 2 {
+		t.Fatalf("pages %d", rc.count())
+	}
+}
+
+func TestListAllError(t *testing.T) {
+	c, _ := newTestClient(t, func(n int, r *http.Request, _ []byte) (int, http.Header, string) {
+		if n == 0 {
+			return pagedItems(150)(n, r, nil)
+		}
+		return 404, nil, `{"code":"entity_not_found","message":"gone"}`
+	}, Options{})
+	got, err := ListAll[obj](context.Background(), c, "/x", nil, 0)
+	if !errors.Is(err, ErrNotFound) || len(got) != 100 {
+		t.Fatalf("err %v, %d items", err, len(got))
+	}
+}
+
+func TestTypedHelpers(t *testing.T) {
+	c, rc := newTestClient(t, func(n int, r *http.Request, body []byte) (int, http.Header, string) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/user_management/users/"):
+			return 200, nil, `{"object":"user","id":"user_01A","email":"a@example.com","first_name":"Ada","last_name":null,"email_verified":true,"metadata":{"k":"v"},"created_at":"2026-01-01T00:00:00.000Z"}`
+		case r.URL.Path == "/user_management/organization_memberships":
+			return 200, nil, `{"object":"list","data":[{"object":"organization_membership","id":"om_01","user_id":"user_01A","organization_id":"org_01","organization_name":"Team","status":"active","role":{"slug":"admin"},"roles":[{"slug":"admin"}]}],"list_metadata":{"before":null,"after":null}}`
+		case strings.HasPrefix(r.URL.Path, "/organizations/"):
+			return 200, nil, `{"object":"organization","id":"org_01","name":"Team","domains":[{"object":"organization_domain","id":"org_domain_01","domain":"example.com","state":"verified","verification_strategy":"dns","organization_id":"org_01"}]}`
+		case r.URL.Path == "/audit_logs/events":
+			return 201, nil, `{"success":true}`
+		}
+		return 404, nil, `{}`
+	}, Options{})
+	ctx := context.Background()
+	u, err := c.GetUser(ctx, "user_01A")
+	if err != nil || u.Email != "a@example.com" || u.FirstName != "Ada" || !u.EmailVerified || u.Metadata["k"] != "v" {
+		t.Fatalf("user %+v %v", u, err)
+	}
+	ms, err := c.ListOrganizationMemberships(ctx, ListOrganizationMembershipsParams{ListParams: ListParams{Limit: 5}, UserID: "user_01A", Statuses: []string{"active", "pending"}})
+	if err != nil || len(ms.Data) != 1 || ms.Data[0].Role.Slug != "admin" || ms.Data[0].OrganizationName != "Team" {
+		t.Fatalf("memberships %+v %v", ms, err)
+	}
+	if q := rc.get(1).Query; q != "limit=5&statuses=active%2Cpending&user_id=user_01A" {
+		t.Fatalf("membership query %q", q)
+	}
+	o, err := c.GetOrganization(ctx, "org_01")
+	if err != nil || len(o.Domains) != 1 || o.Domains[0].State != "verified" {
+		t.Fatalf("org %+v %v", o, err)
+	}
+	ev := AuditLogEvent{Action: "workspace.query", OccurredAt: "2026-01-01T00:00:00Z", Actor: AuditLogActor{ID: "user_01A", Type: "user"}, Context: AuditLogContext{Location: "127.0.0.1"}}
+	if err := c.CreateAuditLogEvent(ctx, "org_01", ev, "key-1"); err != nil {
+		t.Fatal(err)
+	}
+	got := rc.get(3)
+	if got.Header.Get("Idempotency-Key") != "key-1" || !strings.Contains(got.Body, `"organization_id":"org_01"`) || !strings.Contains(got.Body, `"targets":[]`) {
+		t.Fatalf("audit request %+v", got)
+	}
+	// Bad input is refused before anything is sent.
+	before := rc.count()
+	if _, err := c.GetUser(ctx, ""); err == nil {
+		t.Error("empty user ID accepted")
+	}
+	if _, err := c.ListOrganizationMemberships(ctx, ListOrganizationMembershipsParams{}); err == nil {
+		t.Error("unfiltered membership list accepted")
+	}
+	if err := c.CreateAuditLogEvent(ctx, "org_01", AuditLogEvent{}, ""); err == nil {
+		t.Error("empty event accepted")
+	}
+	if rc.count() != before {
+		t.Fatal("bad input reached the server")
+	}
+	// Path escaping: an ID cannot address another path.
+	if _, err := c.GetUser(ctx, "../organizations/org_01"); err != nil {
+		t.Fatal(err)
+	}
+	if p := rc.get(before).Path; p != "/user_management/users/../organizations/org_01" {
+		t.Fatalf("path %q", p)
+	}
+}

@@ -1,0 +1,229 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Config configures the workspace server.
+type Config struct {
+	// Teams maps a WorkOS organization (the team a person signs in to) to the environments its
+	// people manage and to its admin settings.
+	Teams []Team
+	// Roles maps a role slug to what it allows; nil means [DefaultRoles]. A role that is not in
+	// the map allows nothing but whoami.
+	Roles map[string]Role
+	// ConfirmationKey is the 32-byte AES-256-GCM key that seals confirmation tokens. Empty means
+	// a random key, which only works with a single replica.
+	ConfirmationKey []byte
+	// ConfirmationTTL is how long a confirmation token is valid; default 5 minutes.
+	ConfirmationTTL time.Duration
+	// UsedTokens remembers used confirmation tokens; nil means an in-process store.
+	UsedTokens UsedTokens
+	// RoleCacheTTL is how long a role looked up through the WorkOS API is kept; default 1 minute.
+	RoleCacheTTL time.Duration
+	// Hooks observe calls (metrics); every hook is optional.
+	Hooks Hooks
+	// Logger receives one line per operation; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Hooks are called as the server works, so that metrics stay outside this package.
+type Hooks struct {
+	// ToolCall is called once per tool call with its outcome: "ok", "error", "denied" or
+	// "confirmation_required".
+	ToolCall func(tool, outcome string, d time.Duration)
+	// Operation is called once per WorkOS operation the pipeline considered, with its outcome:
+	// "ok", "error", "denied", "invalid", "confirmation_required" or "refused".
+	Operation func(operation, environment, outcome string)
+}
+
+// Team is one team: the WorkOS organization people sign in to, and what they manage.
+type Team struct {
+	// OrganizationID is the organization in the team's sign-in environment (the token's org_id).
+	OrganizationID string
+	// Name is shown to people (whoami).
+	Name string
+	// Settings are the team's admin settings.
+	Settings Settings
+	// Environments are the WorkOS environments the team manages; the first sandbox-kind one is
+	// the default.
+	Environments []Environment
+	// AuditLog is where actions are recorded and where roles are looked up when the token
+	// carries none (the team's sign-in environment). Nil: no audit events, no role look-up.
+	AuditLog *AuditLogTarget
+}
+
+// Settings are a team's admin settings. The MCP server reads them and can never change them.
+type Settings struct {
+	// Enabled turns MCP access on for the team; nil means true.
+	Enabled *bool
+	// AllowProduction lets people reach production-kind environments; nil means true.
+	AllowProduction *bool
+	// AllowWrite lets people change anything at all; off means read-only for everyone. Nil means
+	// true.
+	AllowWrite *bool
+}
+
+// Environment is one WorkOS environment a team manages.
+type Environment struct {
+	// Name is the value of the tools' environment parameter ("sandbox", "production", ...).
+	Name string
+	// Kind is KindSandbox or KindProduction.
+	Kind string
+	// APIKey is the environment's secret key; it never leaves the server.
+	APIKey string
+	// BaseURL is the WorkOS API base URL; empty means the WorkOS API.
+	BaseURL string
+}
+
+// Environment kinds.
+const (
+	KindSandbox    = "sandbox"
+	KindProduction = "production"
+)
+
+// AuditLogTarget is the team's sign-in environment: where actions are recorded as audit-log
+// events, and where a person's role is read when the token carries none.
+type AuditLogTarget struct {
+	APIKey, BaseURL, OrganizationID string
+}
+
+// Access is what a person may do in one environment.
+type Access string
+
+// Access levels, in increasing order.
+const (
+	AccessNone  Access = "none"
+	AccessRead  Access = "read"
+	AccessWrite Access = "write"
+)
+
+func (a Access) rank() int {
+	switch a {
+	case AccessRead:
+		return 1
+	case AccessWrite:
+		return 2
+	}
+	return 0
+}
+
+func minAccess(a, b Access) Access {
+	if a.rank() < b.rank() {
+		return a
+	}
+	return b
+}
+
+// Role is what one role slug allows.
+type Role struct {
+	// Description is shown to people (whoami).
+	Description string
+	// Sandbox and Production are the role's access in environments of each kind.
+	Sandbox, Production Access
+	// Areas limits the role to operations whose API path starts with one of these prefixes
+	// (whole path segments: "/organizations" covers "/organizations/{id}" but not
+	// "/organizations_x"). Empty means every operation.
+	Areas []string
+}
+
+// AccessIn reports the role's access in an environment of the given kind.
+func (r Role) AccessIn(kind string) Access {
+	if kind == KindProduction {
+		return r.Production
+	}
+	return r.Sandbox
+}
+
+// Covers reports whether an API path is inside the role's areas.
+func (r Role) Covers(path string) bool {
+	if len(r.Areas) == 0 {
+		return true
+	}
+	for _, a := range r.Areas {
+		a = strings.TrimRight(a, "/")
+		if path == a || strings.HasPrefix(path, a+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// usersAndOrganizations are the API areas of the support roles: organizations and the people in
+// them.
+var usersAndOrganizations = []string{
+	"/organizations",
+	"/organization_domains",
+	"/user_management/users",
+	"/user_management/organization_memberships",
+	"/user_management/invitations",
+	"/user_management/sessions",
+	"/user_management/email_verification",
+	"/user_management/password_reset",
+	"/user_management/magic_auth",
+	"/auth/factors",
+	"/events",
+}
+
+// DefaultRoles mirrors the WorkOS dashboard roles.
+func DefaultRoles() map[string]Role {
+	return map[string]Role{
+		"admin": {Description: "administrator: everything, in every environment",
+			Sandbox: AccessWrite, Production: AccessWrite},
+		"member": {Description: "developer: read and write in every environment",
+			Sandbox: AccessWrite, Production: AccessWrite},
+		"member-sandbox": {Description: "developer: read and write in sandbox, read-only in production",
+			Sandbox: AccessWrite, Production: AccessRead},
+		"support": {Description: "support: users and organizations only, read and write",
+			Sandbox: AccessWrite, Production: AccessWrite, Areas: usersAndOrganizations},
+		"support-viewer": {Description: "support: users and organizations only, read-only",
+			Sandbox: AccessRead, Production: AccessRead, Areas: usersAndOrganizations},
+	}
+}
+
+func on(b *bool) bool { return b == nil || *b }
+
+func (c *Config) validate() error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, t := range c.Teams {
+		if t.OrganizationID == "" {
+			errs = append(errs, fmt.Errorf("team %d: organization ID is empty", i))
+		}
+		if seen[t.OrganizationID] {
+			errs = append(errs, fmt.Errorf("team %q: configured twice", t.OrganizationID))
+		}
+		seen[t.OrganizationID] = true
+		names := map[string]bool{}
+		for _, e := range t.Environments {
+			if e.Name == "" {
+				errs = append(errs, fmt.Errorf("team %q: an environment has no name", t.OrganizationID))
+			}
+			if names[e.Name] {
+				errs = append(errs, fmt.Errorf("team %q: environment %q configured twice", t.OrganizationID, e.Name))
+			}
+			names[e.Name] = true
+			if e.Kind != KindSandbox && e.Kind != KindProduction {
+				errs = append(errs, fmt.Errorf("team %q: environment %q: kind %q is neither %q nor %q", t.OrganizationID, e.Name, e.Kind, KindSandbox, KindProduction))
+			}
+			if e.APIKey == "" {
+				errs = append(errs, fmt.Errorf("team %q: environment %q has no API key", t.OrganizationID, e.Name))
+			}
+		}
+	}
+	for name, r := range c.Roles {
+		for _, a := range []Access{r.Sandbox, r.Production} {
+			if a != "" && a.rank() == 0 && a != AccessNone {
+				errs = append(errs, fmt.Errorf("role %q: access %q is not none, read or write", name, a))
+			}
+		}
+	}
+	if n := len(c.ConfirmationKey); n != 0 && n != 32 {
+		errs = append(errs, fmt.Errorf("confirmation key: %d bytes, want 32", n))
+	}
+	return errors.Join(errs...)
+}

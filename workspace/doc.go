@@ -1,0 +1,13 @@
+// Package workspace is the workspace MCP server: it lets an agent read and change a WorkOS
+// workspace as the signed-in person, and no more.
+//
+// Every tool call goes through one pipeline, in this order: the team's enabled switch, the
+// environment (sandbox unless named), the person's role, the team's write switch, the
+// operation's class (irreversible operations need a confirmation), execution with the
+// environment's API key, redaction of the answer, and a record of what happened (a log line and
+// an audit-log event in the team's own WorkOS environment). Task tools compose catalog
+// operations through the same pipeline, never around it.
+//
+// The transport is stateless Streamable HTTP, so that replicas need no sticky sessions; the
+// only shared state is the set of used confirmation tokens ([UsedTokens]).
+package workspace

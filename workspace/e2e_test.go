@@ -1,0 +1,874 @@
+package workspace_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
+	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/workos"
+	"github.com/workos-mcp/workos-mcp/workspace"
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
+)
+
+// These tests drive the product as a person's agent does: the go-sdk client, a real token from
+// localauth through the code flow, authkit in front of /mcp, and the WorkOS API emulator.
+
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
+}
+
+func connectURL(t *testing.T, endpoint, token string, elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)) *mcp.ClientSession {
+	t.Helper()
+	client := mcp.NewClient(&mcp.Implementation{Name: "workspace-e2e", Version: "1"}, &mcp.ClientOptions{ElicitationHandler: elicit})
+	tr := &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: &http.Client{Transport: bearer{token, http.DefaultTransport}, Timeout: 2 * time.Minute}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cs, err := client.Connect(ctx, tr, nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+// as connects to the stack as a person of the demo team (by role).
+func as(t *testing.T, st *devstack.Stack, role string) *mcp.ClientSession {
+	t.Helper()
+	email, ok := devstack.DemoPeople[role]
+	if !ok {
+		t.Fatalf("no demo person with role %s", role)
+	}
+	return connectURL(t, st.MCPURL(), st.AccessToken(t, email), nil)
+}
+
+func callTool(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) (string, map[string]any, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("call %s: %v", tool, err)
+	}
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	var m map[string]any
+	_ = json.Unmarshal([]byte(b.String()), &m)
+	return b.String(), m, res.IsError
+}
+
+func ok(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) map[string]any {
+	t.Helper()
+	text, m, isErr := callTool(t, cs, tool, args)
+	if isErr {
+		t.Fatalf("%s %v: %s", tool, args, text)
+	}
+	return m
+}
+
+func fails(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any, want string) {
+	t.Helper()
+	text, _, isErr := callTool(t, cs, tool, args)
+	if !isErr || !strings.Contains(text, want) {
+		t.Fatalf("%s %v: want an error containing %q, got (error=%v) %s", tool, args, want, isErr, text)
+	}
+}
+
+func TestE2EWhoami(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	m := ok(t, as(t, st, "member-sandbox"), "whoami", nil)
+	if m["role"].(map[string]any)["slug"] != "member-sandbox" {
+		t.Fatalf("whoami = %v", m)
+	}
+	if u := m["user"].(map[string]any); u["email"] != "member-sandbox@example.com" {
+		t.Errorf("user = %v", u)
+	}
+	access := map[string]any{}
+	for _, e := range m["environments"].([]any) {
+		e := e.(map[string]any)
+		access[e["name"].(string)] = e["access"]
+		if e["name"] == "sandbox" && e["default"] != true {
+			t.Errorf("sandbox is not the default: %v", e)
+		}
+	}
+	if access["sandbox"] != "write" || access["production"] != "read" {
+		t.Errorf("access = %v", access)
+	}
+	if s := m["settings"].(map[string]any); s["enabled"] != true || s["allow_production"] != true || s["allow_write"] != true {
+		t.Errorf("settings = %v", s)
+	}
+	if p, _ := m["permissions"].([]any); len(p) == 0 {
+		t.Errorf("no permissions: %v", m)
+	}
+	// A path parameter cannot climb to another route.
+	fails(t, as(t, st, "admin"), "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "x/../../user_management/users"}}, "404")
+}
+
+// TestE2ERoles checks, for each default role, what it may list, read and write in sandbox and
+// production.
+func TestE2ERoles(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	type access struct{ read, write bool }
+	cases := []struct {
+		role        string
+		sandbox     access
+		production  access
+		webhooks    bool // outside the users-and-organizations area
+		destructive bool // sees destructive operations in list_operations
+	}{
+		{"admin", access{true, true}, access{true, true}, true, true},
+		{"member", access{true, true}, access{true, true}, true, true},
+		{"member-sandbox", access{true, true}, access{true, false}, true, true},
+		{"support", access{true, true}, access{true, true}, false, true},
+		{"support-viewer", access{true, false}, access{true, false}, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.role, func(t *testing.T) {
+			cs := as(t, st, tc.role)
+			for env, want := range map[string]access{"sandbox": tc.sandbox, "production": tc.production} {
+				text, m, isErr := callTool(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": env})
+				if isErr == want.read {
+					t.Errorf("read in %s: error=%v %s", env, isErr, text)
+				}
+				if !isErr && len(m["result"].(map[string]any)["data"].([]any)) == 0 {
+					t.Errorf("read in %s: no organizations", env)
+				}
+				text, _, isErr = callTool(t, cs, "mutate", map[string]any{"operation": "organizations.create",
+					"params": map[string]any{"name": "E2E " + tc.role + " " + env}, "environment": env})
+				if isErr == want.write {
+					t.Errorf("write in %s: error=%v %s", env, isErr, text)
+				}
+			}
+			_, _, isErr := callTool(t, cs, "query", map[string]any{"operation": "webhook_endpoints.list"})
+			if isErr == tc.webhooks {
+				t.Errorf("webhook_endpoints.list: error=%v", isErr)
+			}
+			m := ok(t, cs, "list_operations", map[string]any{"class": "destructive"})
+			if (m["count"].(float64) > 0) != tc.destructive {
+				t.Errorf("destructive operations listed: %v", m["count"])
+			}
+			m = ok(t, cs, "list_operations", map[string]any{"words": "webhook"})
+			if (m["count"].(float64) > 0) != tc.webhooks {
+				t.Errorf("webhook operations listed: %v", m["count"])
+			}
+		})
+	}
+}
+
+// customStack runs the emulator, authkit (verifying tokens from a test authorization server)
+// and a workspace server with the given config changes: for the admin settings, which the dev
+// stack does not expose.
+type customStack struct {
+	mcpURL string
+	as     *authkittest.Server
+}
+
+func newCustomStack(t *testing.T, mod func(*workspace.Config)) *customStack {
+	t.Helper()
+	ctx := context.Background()
+	emu, err := emulator.New(ctx, emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	api := httptest.NewServer(emu.Handler())
+	t.Cleanup(api.Close)
+	team := workspace.Team{
+		OrganizationID: emulator.DemoTeamOrganizationID, Name: emulator.DemoTeamOrganizationName,
+		AuditLog: &workspace.AuditLogTarget{APIKey: emulator.DemoTeamAPIKey, BaseURL: api.URL, OrganizationID: emulator.DemoTeamOrganizationID},
+	}
+	for _, e := range emu.Environments() {
+		if e.Name != emulator.DemoTeamEnvironment {
+			team.Environments = append(team.Environments, workspace.Environment{Name: e.Name, Kind: e.Kind, APIKey: e.APIKey, BaseURL: api.URL})
+		}
+	}
+	cfg := workspace.Config{Teams: []workspace.Team{team}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if mod != nil {
+		mod(&cfg)
+	}
+	as := authkittest.NewServer(t)
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	resource := srv.URL + "/mcp"
+	ak, err := authkit.New(authkit.Config{Issuer: as.Issuer(), ResourceURL: resource, Logger: cfg.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ak.Close)
+	ws, err := workspace.New(cfg, ak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = ak.Middleware(ws.Handler())
+	as.SetDefaults(map[string]any{"aud": resource})
+	return &customStack{mcpURL: resource, as: as}
+}
+
+// connect signs a token for a person of the team with a role claim.
+func (c *customStack) connect(t *testing.T, user, role string) *mcp.ClientSession {
+	tok := c.as.Token(map[string]any{"sub": user, "org_id": emulator.DemoTeamOrganizationID, "role": role})
+	return connectURL(t, c.mcpURL, tok, nil)
+}
+
+func TestE2EAdminSettings(t *testing.T) {
+	off := false
+	t.Run("enabled off", func(t *testing.T) {
+		cs := newCustomStack(t, func(c *workspace.Config) { c.Teams[0].Settings.Enabled = &off }).connect(t, "user_a", "admin")
+		m := ok(t, cs, "whoami", nil)
+		if m["settings"].(map[string]any)["enabled"] != false {
+			t.Fatalf("whoami: %v", m)
+		}
+		fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "disabled")
+		fails(t, cs, "list_operations", nil, "disabled")
+		fails(t, cs, "describe_organization", map[string]any{"domain": "acme.test"}, "disabled")
+	})
+	t.Run("production off", func(t *testing.T) {
+		cs := newCustomStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowProduction = &off }).connect(t, "user_a", "admin")
+		ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		fails(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"}, "production")
+	})
+	t.Run("write off", func(t *testing.T) {
+		cs := newCustomStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowWrite = &off }).connect(t, "user_a", "admin")
+		ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "No"}}, "read-only")
+		m := ok(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"search": "No"}})
+		for _, o := range m["result"].(map[string]any)["data"].([]any) {
+			if o.(map[string]any)["name"] == "No" {
+				t.Fatal("an organization was created with writes off")
+			}
+		}
+	})
+	t.Run("unknown role", func(t *testing.T) {
+		cs := newCustomStack(t, nil).connect(t, "user_a", "intern")
+		ok(t, cs, "whoami", nil)
+		fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "only whoami")
+	})
+}
+
+// TestE2EConfirmationExpired needs a short TTL, so it runs on a custom stack.
+func TestE2EConfirmationExpired(t *testing.T) {
+	cs := newCustomStack(t, func(c *workspace.Config) { c.ConfirmationTTL = time.Second }).connect(t, "user_a", "admin")
+	orgID := orgByName(t, cs, "sandbox", "Initech")
+	args := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": orgID}}
+	m := ok(t, cs, "mutate", args)
+	args["confirmation_token"] = m["confirmation_token"]
+	time.Sleep(2100 * time.Millisecond) // past the token's expiry (whole seconds)
+	fails(t, cs, "mutate", args, "expired")
+	ok(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": orgID}})
+}
+
+func orgByName(t *testing.T, cs *mcp.ClientSession, env, name string) string {
+	t.Helper()
+	m := ok(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": env, "params": map[string]any{"limit": 100}})
+	for _, o := range m["result"].(map[string]any)["data"].([]any) {
+		if o := o.(map[string]any); o["name"] == name {
+			return o["id"].(string)
+		}
+	}
+	t.Fatalf("no organization %q in %s", name, env)
+	return ""
+}
+
+func TestE2EConfirmation(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	admin := as(t, st, "admin")
+	initech := orgByName(t, admin, "sandbox", "Initech")
+	del := func(id string, extra map[string]any) map[string]any {
+		a := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": id}}
+		for k, v := range extra {
+			a[k] = v
+		}
+		return a
+	}
+	m := ok(t, admin, "mutate", del(initech, nil))
+	if m["status"] != "confirmation_required" || m["target"] != "Initech" {
+		t.Fatalf("first call: %v", m)
+	}
+	wd := m["would_destroy"].(map[string]any)
+	if c := wd["connections"].(map[string]any); c["count"] != float64(1) || c["names"].([]any)[0] != "Initech Google" {
+		t.Errorf("would_destroy connections = %v", c)
+	}
+	if d := wd["domains"].(map[string]any); d["count"] != float64(1) || d["names"].([]any)[0] != "initech.test" {
+		t.Errorf("would_destroy domains = %v", d)
+	}
+	tok := m["confirmation_token"].(string)
+	// Still there after the first call.
+	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}})
+
+	// Refusals: nothing is done.
+	fails(t, as(t, st, "member"), "mutate", del(initech, map[string]any{"confirmation_token": tok}), "another person")
+	fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok, "environment": "production"}), "environment")
+	globex := orgByName(t, admin, "sandbox", "Globex")
+	fails(t, admin, "mutate", del(globex, map[string]any{"confirmation_token": tok}), "parameters differ")
+	fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok[:len(tok)-4] + "AAAA"}), "not valid")
+	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}})
+	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+
+	// Happy path, then a replay.
+	m = ok(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok}))
+	if m["status"] == "confirmation_required" {
+		t.Fatalf("second call: %v", m)
+	}
+	fails(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}}, "404")
+	fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok}), "already used")
+
+	// The target changes between the two calls.
+	m = ok(t, admin, "mutate", del(globex, nil))
+	ok(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": globex, "name": "Globex 2"}})
+	fails(t, admin, "mutate", del(globex, map[string]any{"confirmation_token": m["confirmation_token"]}), "target changed")
+	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+
+	// Two concurrent confirmations of one token: exactly one runs.
+	m = ok(t, admin, "mutate", del(globex, nil))
+	args := del(globex, map[string]any{"confirmation_token": m["confirmation_token"]})
+	results := make(chan bool, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			res, err := admin.CallTool(ctx, &mcp.CallToolParams{Name: "mutate", Arguments: args})
+			results <- err == nil && !res.IsError
+		}()
+	}
+	succeeded := 0
+	for i := 0; i < 2; i++ {
+		if <-results {
+			succeeded++
+		}
+	}
+	if succeeded != 1 {
+		t.Fatalf("%d of 2 concurrent confirmations ran, want exactly 1", succeeded)
+	}
+	fails(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}}, "404")
+}
+
+func TestE2EConfirmationElicitation(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	var asked string
+	typed := func(name string) func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+		return func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			asked = req.Params.Message
+			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": name}}, nil
+		}
+	}
+	token := st.AccessToken(t, devstack.DemoPeople["admin"])
+	initech := orgByName(t, as(t, st, "admin"), "sandbox", "Initech")
+	args := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": initech}}
+	fails(t, connectURL(t, st.MCPURL(), token, typed("Initech Corp")), "mutate", args, "does not match")
+	if !strings.Contains(asked, "Initech") {
+		t.Fatalf("elicitation message %q", asked)
+	}
+	ok(t, connectURL(t, st.MCPURL(), token, typed("Initech")), "mutate", args)
+	fails(t, as(t, st, "admin"), "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}}, "404")
+}
+
+// TestE2ERedaction calls every read operation the emulator implements, in both environments,
+// and asserts that no seeded secret appears anywhere in any tool output.
+func TestE2ERedaction(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	admin := as(t, st, "admin")
+	secrets := emulator.DefaultSeed().Secrets()
+	if len(secrets) == 0 {
+		t.Fatal("the seed lists no secrets")
+	}
+	check := func(where, text string) {
+		t.Helper()
+		for _, s := range secrets {
+			if s != "" && strings.Contains(text, s) {
+				t.Errorf("%s: secret %.6s… appears in the output", where, s)
+			}
+		}
+	}
+	var reads []*catalog.Operation
+	for _, r := range st.Emulator().Routes() {
+		for _, op := range catalog.All() {
+			if op.Method == r.Method && op.Path == r.Pattern && op.Class == catalog.Read {
+				reads = append(reads, op)
+			}
+		}
+	}
+	if len(reads) < 10 {
+		t.Fatalf("only %d read operations matched the emulator's routes", len(reads))
+	}
+	calls, succeeded := 0, 0
+	for _, env := range []string{"sandbox", "production"} {
+		ids := newIDFinder(t, admin, env)
+		for _, op := range reads {
+			params, ok := ids.params(op)
+			if !ok {
+				continue
+			}
+			text, _, isErr := callTool(t, admin, "query", map[string]any{"operation": op.Name, "params": params, "environment": env})
+			calls++
+			if !isErr {
+				succeeded++
+			} else if testing.Verbose() {
+				t.Logf("%s %s: %.200s", env, op.Name, text)
+			}
+			check(env+" "+op.Name, text)
+		}
+	}
+	// Writes that answer with secrets: the answer is redacted too; the input secret is set.
+	text, _, _ := callTool(t, admin, "mutate", map[string]any{"operation": "webhook_endpoints.create",
+		"params": map[string]any{"endpoint_url": "https://hooks.example.test/x", "events": []any{"user.created"}}})
+	check("webhook_endpoints.create", text)
+	if strings.Contains(text, "whsec_") {
+		t.Errorf("webhook secret in output: %s", text)
+	}
+	// Task tools read secrets-bearing objects too.
+	for tool, args := range map[string]map[string]any{
+		"describe_organization": {"domain": "acme.test"},
+		"debug_sign_in":         {"email": "alice@acme.test"},
+		"audit_configuration":   nil,
+	} {
+		text, _, _ := callTool(t, admin, tool, args)
+		check(tool, text)
+	}
+	t.Logf("%d read calls over %d operations, %d succeeded", calls, len(reads), succeeded)
+	if succeeded < len(reads) {
+		t.Logf("some reads failed (missing IDs are answered 404, still checked)")
+	}
+	if succeeded < 20 {
+		t.Fatalf("only %d read calls succeeded", succeeded)
+	}
+}
+
+// idFinder fills path parameters with IDs read from the list operations above them.
+type idFinder struct {
+	t   *testing.T
+	cs  *mcp.ClientSession
+	env string
+	// cache of list path (concrete) -> first item
+	firsts map[string]map[string]any
+}
+
+func newIDFinder(t *testing.T, cs *mcp.ClientSession, env string) *idFinder {
+	return &idFinder{t: t, cs: cs, env: env, firsts: map[string]map[string]any{}}
+}
+
+// params builds the required parameters of op; false if a path parameter found no value.
+func (f *idFinder) params(op *catalog.Operation) (map[string]any, bool) {
+	params := map[string]any{}
+	segs := strings.Split(strings.Trim(op.Path, "/"), "/")
+	tmpl, concrete := "", ""
+	for _, seg := range segs {
+		if strings.HasPrefix(seg, "{") {
+			name := strings.Trim(seg, "{}")
+			v := f.known(name, tmpl)
+			if v == "" {
+				v = pickID(f.first(tmpl, concrete, params), name)
+			}
+			if v == "" {
+				v = "missing_" + name
+			}
+			params[name] = v
+			tmpl += "/" + seg
+			concrete += "/" + v
+			continue
+		}
+		tmpl += "/" + seg
+		concrete += "/" + seg
+	}
+	// Required non-path parameters: fill from what we know.
+	for _, r := range op.Required {
+		if _, ok := params[r]; ok {
+			continue
+		}
+		if v := f.known(r, ""); v != "" {
+			params[r] = v
+			continue
+		}
+		return nil, false
+	}
+	// Lists that need one filter of several.
+	switch op.Path {
+	case "/directory_users", "/directory_groups":
+		if v := f.known("directory", ""); v != "" {
+			params["directory"] = v
+		}
+	case "/user_management/organization_memberships", "/user_management/invitations", "/connections", "/directories":
+		params["organization_id"] = f.known("organization_id", "")
+	}
+	return params, true
+}
+
+// known resolves parameters by name from the seeded data: the first organization (in list
+// order), its directory, the environment's invitation token, an audit-log export.
+func (f *idFinder) known(name, tmpl string) string {
+	org := f.first("/organizations", "/organizations", nil)
+	switch {
+	case name == "organizationId" || name == "organization_id" || (name == "id" && tmpl == "/organizations"):
+		if org != nil {
+			return org["id"].(string)
+		}
+	case name == "external_id" && tmpl == "/organizations/external_id":
+		for _, o := range f.all("/organizations") {
+			if e, _ := o["external_id"].(string); e != "" {
+				return e
+			}
+		}
+	case name == "external_id" && tmpl == "/user_management/users/external_id":
+		for _, u := range f.all("/user_management/users") {
+			if e, _ := u["external_id"].(string); e != "" {
+				return e
+			}
+		}
+	case name == "id" && (tmpl == "/directory_users" || tmpl == "/directory_groups"):
+		if d := f.known("directory", ""); d != "" {
+			if items := f.all(tmpl, "directory", d); len(items) > 0 {
+				return items[0]["id"].(string)
+			}
+		}
+	case name == "id" && tmpl == "/user_management/organization_memberships":
+		if items := f.all(tmpl, "organization_id", f.known("organization_id", "")); len(items) > 0 {
+			return items[0]["id"].(string)
+		}
+	case name == "id" && tmpl == "/organization_domains":
+		if org != nil {
+			if ds, _ := org["domains"].([]any); len(ds) > 0 {
+				return ds[0].(map[string]any)["id"].(string)
+			}
+		}
+	case name == "directory":
+		if d := f.first("/directories", "/directories", nil); d != nil {
+			return d["id"].(string)
+		}
+	case name == "token":
+		// The invitation token is a secret: looking an invitation up by it must not echo it.
+		for _, s := range emulator.DefaultSeed().Secrets() {
+			if strings.HasPrefix(s, "inv_tok_"+f.env) {
+				return s
+			}
+		}
+	case name == "auditLogExportId":
+		if org == nil {
+			return ""
+		}
+		_, m, isErr := callTool(f.t, f.cs, "query", map[string]any{"operation": "audit_log_exports.create", "environment": f.env,
+			"params": map[string]any{"organization_id": org["id"], "range_start": "2020-01-01T00:00:00Z", "range_end": "2030-01-01T00:00:00Z"}})
+		if !isErr {
+			id, _ := m["result"].(map[string]any)["id"].(string)
+			return id
+		}
+	}
+	return ""
+}
+
+func (f *idFinder) all(path string, filter ...string) []map[string]any {
+	var out []map[string]any
+	params := map[string]any{"limit": 100}
+	for i := 0; i+1 < len(filter); i += 2 {
+		params[filter[i]] = filter[i+1]
+	}
+	for _, op := range catalog.All() {
+		if op.Method == "GET" && op.Path == path {
+			_, m, isErr := callTool(f.t, f.cs, "query", map[string]any{"operation": op.Name, "environment": f.env, "params": params})
+			if isErr {
+				return nil
+			}
+			for _, d := range m["result"].(map[string]any)["data"].([]any) {
+				out = append(out, d.(map[string]any))
+			}
+		}
+	}
+	return out
+}
+
+func (f *idFinder) first(tmpl, concrete string, known map[string]any) map[string]any {
+	if item, ok := f.firsts[concrete]; ok {
+		return item
+	}
+	var item map[string]any
+	for _, op := range catalog.All() {
+		if op.Method != "GET" || op.Path != tmpl || op.Class != catalog.Read {
+			continue
+		}
+		params := map[string]any{}
+		for k, v := range known {
+			if _, ok := op.In[k]; ok {
+				params[k] = v
+			}
+		}
+		_, m, isErr := callTool(f.t, f.cs, "query", map[string]any{"operation": op.Name, "params": params, "environment": f.env})
+		if isErr {
+			break
+		}
+		res, _ := m["result"].(map[string]any)
+		if data, ok := res["data"].([]any); ok && len(data) > 0 {
+			item, _ = data[0].(map[string]any)
+		}
+	}
+	f.firsts[concrete] = item
+	return item
+}
+
+func pickID(item map[string]any, param string) string {
+	if item == nil {
+		return ""
+	}
+	lower := strings.ToLower(param)
+	for _, k := range []string{"slug", "external_id", "name"} {
+		if strings.Contains(lower, strings.ReplaceAll(k, "_", "")) || strings.Contains(lower, k) {
+			if v, ok := item[k].(string); ok && v != "" {
+				return v
+			}
+		}
+	}
+	v, _ := item["id"].(string)
+	return v
+}
+
+func TestE2ETaskTools(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	admin := as(t, st, "admin")
+
+	t.Run("describe_organization", func(t *testing.T) {
+		m := ok(t, admin, "describe_organization", map[string]any{"domain": "acme.test"})
+		if testing.Verbose() {
+			t.Logf("%v", m)
+		}
+		if m["organization"].(map[string]any)["name"] != "Acme Corp" {
+			t.Fatalf("organization = %v", m["organization"])
+		}
+		states := map[string]any{}
+		for _, d := range m["domains"].([]any) {
+			d := d.(map[string]any)
+			states[d["domain"].(string)] = d["state"]
+		}
+		if states["acme.test"] != "verified" || states["acme-corp.test"] != "pending" {
+			t.Errorf("domains = %v", m["domains"])
+		}
+		conns := m["connections"].([]any)
+		if len(conns) != 1 || conns[0].(map[string]any)["name"] != "Acme Okta" || conns[0].(map[string]any)["state"] != "active" {
+			t.Errorf("connections = %v", conns)
+		}
+		dirs := m["directories"].([]any)
+		if len(dirs) != 1 || dirs[0].(map[string]any)["name"] != "Acme Okta SCIM" {
+			t.Errorf("directories = %v", dirs)
+		}
+		if m["member_count"].(float64) < 3 {
+			t.Errorf("member_count = %v", m["member_count"])
+		}
+		inv := m["pending_invitations"].([]any)
+		if len(inv) != 1 || inv[0].(map[string]any)["email"] != "grace@acme.test" {
+			t.Errorf("pending_invitations = %v", inv)
+		}
+		// The same organization by external ID, and in production by domain.
+		m = ok(t, admin, "describe_organization", map[string]any{"external_id": "acme"})
+		if m["organization"].(map[string]any)["name"] != "Acme Corp" {
+			t.Errorf("by external_id: %v", m["organization"])
+		}
+		m = ok(t, admin, "describe_organization", map[string]any{"domain": "contoso.test", "environment": "production"})
+		if m["organization"].(map[string]any)["name"] != "Contoso" {
+			t.Errorf("production: %v", m["organization"])
+		}
+		// A support role reads organizations and people, not SSO connections: those parts say so.
+		m = ok(t, as(t, st, "support-viewer"), "describe_organization", map[string]any{"domain": "acme.test"})
+		un, _ := m["unavailable"].(map[string]any)
+		if m["organization"].(map[string]any)["name"] != "Acme Corp" || un["connections"] == nil || un["directories"] == nil || m["member_count"] == nil {
+			t.Errorf("support-viewer answer = %v", m)
+		}
+		fails(t, admin, "describe_organization", map[string]any{"domain": "acme.test", "external_id": "acme"}, "exactly one")
+		fails(t, admin, "describe_organization", map[string]any{"domain": "nobody.test"}, "no organization")
+	})
+
+	t.Run("debug_sign_in", func(t *testing.T) {
+		m := ok(t, admin, "debug_sign_in", map[string]any{"email": "alice@acme.test"})
+		if testing.Verbose() {
+			t.Logf("%v", m)
+		}
+		if m["user"].(map[string]any)["email"] != "alice@acme.test" {
+			t.Fatalf("user = %v", m["user"])
+		}
+		if ms := m["memberships"].([]any); len(ms) != 1 || ms[0].(map[string]any)["status"] != "active" {
+			t.Errorf("memberships = %v", ms)
+		}
+		if ss := m["recent_sessions"].([]any); len(ss) == 0 {
+			t.Errorf("no recent sessions")
+		}
+		if c, _ := m["connection"].(map[string]any); c == nil || c["name"] != "Acme Okta" {
+			t.Errorf("connection = %v", m["connection"])
+		}
+		// A password sign-in shows up among the user's authentication events.
+		api := workos.New(workos.Options{BaseURL: st.EmulatorURL(), APIKey: emulator.DemoSandboxAPIKey})
+		if _, err := api.Do(context.Background(), "POST", "/user_management/authenticate", nil, map[string]any{
+			"grant_type": "password", "client_id": emulator.DemoSandboxClientID, "client_secret": emulator.DemoSandboxAPIKey,
+			"email": "alice@acme.test", "password": emulator.DemoPassword,
+		}, nil); err != nil {
+			t.Fatalf("sign in: %v", err)
+		}
+		m = ok(t, admin, "debug_sign_in", map[string]any{"user_id": m["user"].(map[string]any)["id"]})
+		evs, _ := json.Marshal(m["authentication_events"])
+		if !strings.Contains(string(evs), "authentication.password_succeeded") {
+			t.Errorf("authentication_events = %s", evs)
+		}
+		m = ok(t, admin, "debug_sign_in", map[string]any{"email": "nobody@acme.test"})
+		if f := m["findings"].([]any); len(f) != 1 || f[0].(map[string]any)["code"] != "user_not_found" {
+			t.Errorf("unknown user findings = %v", f)
+		}
+	})
+
+	t.Run("audit_configuration", func(t *testing.T) {
+		m := ok(t, admin, "audit_configuration", nil)
+		if testing.Verbose() {
+			t.Logf("%v", m)
+		}
+		text, _ := json.Marshal(m["findings"])
+		for _, want := range []string{"acme-corp.test", "initech.test", "Globex Entra ID", "domain_not_verified", "connection_not_active"} {
+			if !strings.Contains(string(text), want) {
+				t.Errorf("findings lack %q: %s", want, text)
+			}
+		}
+		if c := m["counts"].(map[string]any); c["organizations"].(float64) < 3 || c["connections"].(float64) != 3 {
+			t.Errorf("counts = %v", c)
+		}
+	})
+
+	t.Run("audit_logs", func(t *testing.T) {
+		acme := orgByName(t, admin, "sandbox", "Acme Corp")
+		m := ok(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z"})
+		if testing.Verbose() {
+			t.Logf("%v", m)
+		}
+		text, _ := json.Marshal(m["events"])
+		if !strings.Contains(string(text), "user.signed_in") || !strings.Contains(string(text), "document.updated") {
+			t.Errorf("events = %s (answer %v)", text, m)
+		}
+		m = ok(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z", "actions": []any{"user.signed_in"}})
+		text, _ = json.Marshal(m["events"])
+		if !strings.Contains(string(text), "user.signed_in") || strings.Contains(string(text), "document.updated") {
+			t.Errorf("filtered events = %s", text)
+		}
+		fails(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "yesterday"}, "RFC 3339")
+	})
+
+	t.Run("onboard_customer", func(t *testing.T) {
+		m := ok(t, admin, "onboard_customer", map[string]any{"name": "Umbrella", "domains": []any{"umbrella.test"}, "admin_email": "it@umbrella.test", "portal_intent": "sso"})
+		if testing.Verbose() {
+			t.Logf("%v", m)
+		}
+		org := m["organization"].(map[string]any)
+		if org["name"] != "Umbrella" || m["unavailable"] != nil {
+			t.Fatalf("answer = %v", m)
+		}
+		if inv := m["invitation"].(map[string]any); inv["email"] != "it@umbrella.test" {
+			t.Errorf("invitation = %v", inv)
+		}
+		if link, _ := m["admin_portal_link"].(string); !strings.HasPrefix(link, "http") {
+			t.Errorf("admin_portal_link = %v", m["admin_portal_link"])
+		}
+		d := ok(t, admin, "describe_organization", map[string]any{"domain": "umbrella.test"})
+		if inv := d["pending_invitations"].([]any); len(inv) != 1 {
+			t.Errorf("the invitation is not pending: %v", d)
+		}
+		// Read-only roles cannot onboard, and nothing is created.
+		fails(t, as(t, st, "support-viewer"), "onboard_customer", map[string]any{"name": "Nope", "admin_email": "a@nope.test"}, "read-only")
+		fails(t, as(t, st, "member-sandbox"), "onboard_customer", map[string]any{"name": "Nope", "admin_email": "a@nope.test", "environment": "production"}, "read-only")
+	})
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestE2ERecord checks that an operation leaves a log line and an audit-log event in the team's
+// own WorkOS environment, and that no secret reaches the log.
+func TestE2ERecord(t *testing.T) {
+	var logs syncBuffer
+	var apiURL string
+	cs := newCustomStack(t, func(c *workspace.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+		apiURL = c.Teams[0].AuditLog.BaseURL
+	}).connect(t, "user_recorded", "admin")
+	ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
+	fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}, "environment": "staging"}, "unknown environment")
+	ok(t, cs, "query", map[string]any{"operation": "webhook_endpoints.list", "environment": "production"})
+
+	line := ""
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"operation":"organizations.list"`) {
+			line = l
+		}
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		t.Fatalf("no log line for organizations.list: %v\n%s", err, logs.String())
+	}
+	for k, want := range map[string]any{"user": "user_recorded", "team": emulator.DemoTeamOrganizationID, "environment": "sandbox", "outcome": "ok"} {
+		if rec[k] != want {
+			t.Errorf("log %s = %v, want %v", k, rec[k], want)
+		}
+	}
+	if id, _ := rec["workos_request_id"].(string); id == "" {
+		t.Errorf("log line has no WorkOS request ID: %s", line)
+	}
+	if strings.Contains(logs.String(), "audit event not written") {
+		t.Errorf("an audit event failed: %s", logs.String())
+	}
+	for _, s := range emulator.DefaultSeed().Secrets() {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("secret %.6s… in the logs", s)
+		}
+	}
+
+	// The events are in the team's audit log.
+	team := workos.New(workos.Options{BaseURL: apiURL, APIKey: emulator.DemoTeamAPIKey})
+	ctx := context.Background()
+	var export struct{ URL string }
+	now := time.Now().UTC()
+	if _, err := team.Do(ctx, "POST", "/audit_logs/exports", nil, map[string]any{
+		"organization_id": emulator.DemoTeamOrganizationID,
+		"range_start":     now.Add(-time.Hour).Format(time.RFC3339), "range_end": now.Add(time.Hour).Format(time.RFC3339),
+	}, &export); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(export.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	csv, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"workos_mcp.organizations.list", "workos_mcp.webhook_endpoints.list", "user_recorded"} {
+		if !strings.Contains(string(csv), want) {
+			t.Errorf("team audit log lacks %q:\n%s", want, csv)
+		}
+	}
+}

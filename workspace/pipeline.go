@@ -1,0 +1,403 @@
+package workspace
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/jsonschema-go/jsonschema"
+
+	"github.com/workos-mcp/workos-mcp/workos"
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
+)
+
+// opCall is one operation that passed the policy and whose parameters are valid: ready to run.
+type opCall struct {
+	c      *caller
+	env    *Environment
+	op     *catalog.Operation
+	params map[string]any
+	tool   string
+}
+
+// opResult is a redacted WorkOS answer.
+type opResult struct {
+	Status     int
+	RequestID  string
+	Data       json.RawMessage
+	Redactions int
+	// raw is the unredacted answer, for the server's own use (an export's pre-signed download
+	// link); it never reaches a tool result.
+	raw json.RawMessage
+}
+
+// Classes the tools accept.
+const (
+	classRead        = catalog.Class("read")
+	classWrite       = catalog.Class("write")
+	classDestructive = catalog.Class("destructive")
+)
+
+// excluded reports whether the catalog lists the operation as excluded; such an operation never
+// runs even if a catalog bug listed it among All().
+func excluded(name string) bool {
+	excludedOnce.Do(func() {
+		excludedNames = map[string]bool{}
+		for _, e := range catalog.Excluded() {
+			excludedNames[e.Name] = true
+		}
+	})
+	return excludedNames[name]
+}
+
+var (
+	excludedOnce  sync.Once
+	excludedNames map[string]bool
+)
+
+// lookup finds a runnable operation by name.
+func lookup(name string) (*catalog.Operation, error) {
+	op, ok := catalog.Lookup(name)
+	if !ok || excluded(name) {
+		hint := ""
+		if i := strings.IndexByte(name, '.'); i > 0 {
+			var near []string
+			for _, o := range catalog.All() {
+				if strings.HasPrefix(o.Name, name[:i+1]) && !excluded(o.Name) {
+					near = append(near, o.Name)
+				}
+			}
+			if len(near) > 10 {
+				near = near[:10]
+			}
+			if len(near) > 0 {
+				hint = "; operations on " + name[:i] + ": " + strings.Join(near, ", ")
+			}
+		}
+		return nil, fmt.Errorf("%w: unknown operation %q%s; search with list_operations", ErrInvalidInput, name, hint)
+	}
+	return op, nil
+}
+
+// findByPath finds a runnable operation by method and path template, so that task tools do not
+// depend on operation names.
+func findByPath(method, path string) (*catalog.Operation, bool) {
+	for _, op := range catalog.All() {
+		if op.Method == method && op.Path == path && !excluded(op.Name) {
+			return op, true
+		}
+	}
+	return nil, false
+}
+
+// prepare runs the policy for one operation (enabled, environment, role, write switch) and
+// validates its parameters. Nothing is sent to WorkOS.
+func (s *Server) prepare(c *caller, tool, envName string, op *catalog.Operation, params map[string]any) (*opCall, error) {
+	if err := c.gate(); err != nil {
+		return nil, err
+	}
+	env, err := c.environment(envName)
+	if err != nil {
+		return nil, err
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	if err := c.authorize(env, op); err != nil {
+		s.record(context.Background(), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
+		return nil, err
+	}
+	if err := c.protectTeam(env, op, params); err != nil {
+		s.record(context.Background(), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
+		return nil, err
+	}
+	if err := validateParams(op, params); err != nil {
+		if s.cfg.Hooks.Operation != nil {
+			s.cfg.Hooks.Operation(op.Name, env.Name, "invalid")
+		}
+		return nil, err
+	}
+	return &opCall{c: c, env: env, op: op, params: params, tool: tool}, nil
+}
+
+var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+
+// validateParams checks the parameters against the operation before anything is sent; errors
+// say how to fix the call.
+func validateParams(op *catalog.Operation, params map[string]any) error {
+	var unknown []string
+	for k := range params {
+		if _, ok := op.In[k]; !ok {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("%w for %s: unknown parameter(s) %s; it takes: %s (list_operations with operation=%q shows the schema)",
+			ErrInvalidInput, op.Name, strings.Join(unknown, ", "), strings.Join(sortedKeys(op.In), ", "), op.Name)
+	}
+	var missing []string
+	for _, r := range op.Required {
+		if v, ok := params[r]; !ok || v == nil {
+			missing = append(missing, r)
+		}
+	}
+	for _, m := range pathParam.FindAllStringSubmatch(op.Path, -1) {
+		if v, ok := params[m[1]]; (!ok || v == nil || v == "") && !contains(missing, m[1]) {
+			missing = append(missing, m[1])
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("%w for %s: missing required parameter(s) %s", ErrInvalidInput, op.Name, strings.Join(missing, ", "))
+	}
+	rs, err := resolvedSchema(op)
+	if err != nil || rs == nil {
+		return nil // a schema we cannot compile is the catalog's bug; WorkOS still validates
+	}
+	if err := rs.Validate(params); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "validating root: ")
+		return fmt.Errorf("%w for %s: %s (list_operations with operation=%q shows the schema)", ErrInvalidInput, op.Name, msg, op.Name)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var schemas sync.Map // operation name -> *jsonschema.Resolved (nil when it does not compile)
+
+func resolvedSchema(op *catalog.Operation) (*jsonschema.Resolved, error) {
+	if v, ok := schemas.Load(op.Name); ok {
+		rs, _ := v.(*jsonschema.Resolved)
+		return rs, nil
+	}
+	var rs *jsonschema.Resolved
+	var sc jsonschema.Schema
+	err := json.Unmarshal(op.Params, &sc)
+	if err == nil {
+		rs, err = sc.Resolve(nil)
+	}
+	if err != nil {
+		rs = nil
+	}
+	schemas.Store(op.Name, rs)
+	return rs, err
+}
+
+// request builds the method, path, query and body of a prepared call.
+func (oc *opCall) request() (path string, query url.Values, body any, err error) {
+	op := oc.op
+	path = pathParam.ReplaceAllStringFunc(op.Path, func(m string) string {
+		name := m[1 : len(m)-1]
+		return url.PathEscape(scalar(oc.params[name]))
+	})
+	query = url.Values{}
+	bodyFields := map[string]any{}
+	for name, v := range oc.params {
+		switch op.In[name] {
+		case catalog.ParamIn("query"):
+			switch x := v.(type) {
+			case []any:
+				for _, e := range x {
+					query.Add(name, scalar(e))
+				}
+			case nil:
+			default:
+				query.Set(name, scalar(x))
+			}
+		case catalog.ParamIn("body"):
+			bodyFields[name] = v
+		}
+	}
+	if v, ok := bodyFields["body"]; ok && len(bodyFields) == 1 {
+		if _, isObject := v.(map[string]any); !isObject {
+			return path, query, v, nil
+		}
+	}
+	if len(bodyFields) > 0 {
+		body = bodyFields
+	}
+	return path, query, body, nil
+}
+
+// scalar renders a parameter value for a path or query string.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+// perform executes a prepared call with the environment's API key, redacts the answer and
+// records the outcome. The error, if any, is safe to show the person.
+func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
+	path, query, body, err := oc.request()
+	if err != nil {
+		return nil, err
+	}
+	cl := s.client(oc.env.BaseURL, oc.env.APIKey)
+	var raw json.RawMessage
+	resp, err := cl.Do(ctx, oc.op.Method, path, query, body, &raw)
+	res := &opResult{}
+	if resp != nil {
+		res.Status, res.RequestID = resp.StatusCode, resp.RequestID
+		if len(raw) == 0 && len(resp.Body) > 0 {
+			raw = resp.Body
+		}
+	}
+	if err != nil {
+		err = s.apiError(oc, err)
+		s.record(ctx, oc, "error", res, err)
+		return nil, err
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = json.RawMessage(`{}`)
+	}
+	if !json.Valid(raw) {
+		b, _ := json.Marshal(string(raw))
+		raw = b
+	}
+	res.raw = raw
+	res.Data, res.Redactions = s.redactor.JSON(raw)
+	s.record(ctx, oc, "ok", res, nil)
+	return res, nil
+}
+
+// apiError turns a WorkOS error into a message the agent can act on, without secrets.
+func (s *Server) apiError(oc *opCall, err error) error {
+	var we *workos.Error
+	if errors.As(err, &we) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "WorkOS answered %d", we.StatusCode)
+		if we.Code != "" {
+			fmt.Fprintf(&b, " %s", we.Code)
+		}
+		if we.Message != "" {
+			fmt.Fprintf(&b, ": %s", we.Message)
+		}
+		for _, fe := range we.Errors {
+			fmt.Fprintf(&b, "; %s: %s", fe.Field, strings.TrimSpace(fe.Code+" "+fe.Message))
+		}
+		switch {
+		case we.StatusCode == http.StatusNotFound:
+			b.WriteString(" (check the ID, and the environment: " + oc.env.Name + ")")
+		case we.StatusCode == http.StatusTooManyRequests:
+			fmt.Fprintf(&b, " (rate limited; retry after %s)", we.RetryAfter.Round(time.Second))
+		case we.StatusCode == http.StatusBadRequest || we.StatusCode == http.StatusUnprocessableEntity:
+			b.WriteString(" (fix the parameters; list_operations with operation=\"" + oc.op.Name + "\" shows the schema)")
+		}
+		if we.RequestID != "" {
+			fmt.Fprintf(&b, " [request %s]", we.RequestID)
+		}
+		return fmt.Errorf("%s: %s", oc.op.Name, s.redactor.Text(b.String()))
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: the call was cancelled or timed out: %w", oc.op.Name, err)
+	}
+	return fmt.Errorf("%s: the WorkOS API could not be reached (%s); nothing is known to have changed for reads, retry later", oc.op.Name, s.redactor.Text(err.Error()))
+}
+
+// record writes the log line and the audit-log event for one operation. It never fails the
+// call: a record that cannot be written is logged.
+func (s *Server) record(ctx context.Context, oc *opCall, outcome string, res *opResult, err error) {
+	if s.cfg.Hooks.Operation != nil {
+		s.cfg.Hooks.Operation(oc.op.Name, oc.env.Name, outcome)
+	}
+	reqID := ""
+	status := 0
+	if res != nil {
+		reqID, status = res.RequestID, res.Status
+	}
+	attrs := []any{
+		slog.String("user", oc.c.session.UserID),
+		slog.String("team", oc.c.team.OrganizationID),
+		slog.String("role", oc.c.roleSlug),
+		slog.String("environment", oc.env.Name),
+		slog.String("tool", oc.tool),
+		slog.String("operation", oc.op.Name),
+		slog.String("class", string(oc.op.Class)),
+		slog.String("outcome", outcome),
+	}
+	if reqID != "" {
+		attrs = append(attrs, slog.String("workos_request_id", reqID))
+	}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", s.redactor.Text(err.Error())))
+	}
+	level := slog.LevelInfo
+	if outcome == "error" {
+		level = slog.LevelWarn
+	}
+	s.log.Log(ctx, level, "workspace operation", attrs...)
+
+	al := oc.c.team.AuditLog
+	if al == nil || al.APIKey == "" || al.OrganizationID == "" {
+		return
+	}
+	// The event is written even if the person's request was cancelled: it describes what was
+	// attempted. A short deadline bounds how long a slow audit log can hold the answer.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	ev := workos.AuditLogEvent{
+		Action:     "workos_mcp." + oc.op.Name,
+		OccurredAt: s.now().UTC().Format(time.RFC3339),
+		Version:    1,
+		Actor:      workos.AuditLogActor{ID: oc.c.session.UserID, Type: "user"},
+		Targets:    []workos.AuditLogTarget{{ID: oc.env.Name, Type: "environment"}},
+		Context:    workos.AuditLogContext{Location: "workos-mcp", UserAgent: "workos-mcp/" + Version},
+		Metadata: map[string]any{
+			"environment": oc.env.Name, "operation": oc.op.Name, "outcome": outcome,
+			"tool": oc.tool, "workos_request_id": reqID, "role": oc.c.roleSlug,
+		},
+	}
+	cl := s.auditClient(al)
+	if err := cl.CreateAuditLogEvent(actx, al.OrganizationID, ev, newTokenID()); err != nil {
+		s.log.Warn("workspace audit event not written", "operation", oc.op.Name, "outcome", outcome,
+			"error", s.redactor.Text(err.Error()))
+	}
+}
+
+// auditClient does not retry: an audit event is best effort and must not hold the answer.
+func (s *Server) auditClient(al *AuditLogTarget) *workos.Client {
+	key := "audit\x00" + al.BaseURL + "\x00" + al.APIKey
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[key]; ok {
+		return c
+	}
+	c := workos.New(workos.Options{BaseURL: al.BaseURL, APIKey: al.APIKey, HTTPClient: s.httpClient, MaxRetries: -1, UserAgent: "workos-mcp/" + Version})
+	s.clients[key] = c
+	return c
+}

@@ -1,0 +1,158 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
+)
+
+// Refusals by the policy. Each wraps one of these, so callers and tests can branch on the step
+// that refused; the message says what to do instead.
+var (
+	ErrDisabled     = errors.New("MCP access is disabled for this team")
+	ErrNoTeam       = errors.New("no team is configured for your organization")
+	ErrEnvironment  = errors.New("environment not available")
+	ErrRole         = errors.New("your role does not allow this")
+	ErrWriteOff     = errors.New("writes are disabled for this team")
+	ErrWrongClass   = errors.New("wrong tool for this operation")
+	ErrInvalidInput = errors.New("invalid parameters")
+)
+
+// gate is the first step of every tool but whoami: the team exists and is enabled.
+func (c *caller) gate() error {
+	if c.team == nil {
+		return fmt.Errorf("%w (organization %s): ask the server's operator to add it; whoami shows what the server knows about you", ErrNoTeam, c.session.OrganizationID)
+	}
+	if !on(c.team.Settings.Enabled) {
+		return fmt.Errorf("%w: a team admin has turned it off", ErrDisabled)
+	}
+	if !c.roleKnown {
+		role := c.roleSlug
+		if role == "" {
+			role = "(none)"
+		}
+		msg := fmt.Sprintf("%v: your role %s is not mapped to any permissions, so only whoami is available", ErrRole, role)
+		if c.roleErr != nil {
+			msg += " (" + c.roleErr.Error() + ")"
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// environment resolves the environment parameter: the team's first sandbox-kind environment
+// unless the call names one. Naming an environment never widens access: access() still caps it.
+func (c *caller) environment(name string) (*Environment, error) {
+	envs := c.team.Environments
+	if name == "" {
+		for i := range envs {
+			if envs[i].Kind == KindSandbox {
+				return &envs[i], nil
+			}
+		}
+		return nil, fmt.Errorf("%w: the team has no sandbox environment; name one of: %s", ErrEnvironment, envNames(envs))
+	}
+	for i := range envs {
+		if envs[i].Name == name {
+			return &envs[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w: unknown environment %q; use one of: %s", ErrEnvironment, name, envNames(envs))
+}
+
+func envNames(envs []Environment) string {
+	var n []string
+	for _, e := range envs {
+		n = append(n, e.Name)
+	}
+	if len(n) == 0 {
+		return "(none configured)"
+	}
+	return strings.Join(n, ", ")
+}
+
+// access is what the caller may do in an environment: the role's access, capped by the team's
+// settings. Settings are an upper bound; nothing widens them.
+func (c *caller) access(env *Environment) (Access, string) {
+	if c.team == nil || !on(c.team.Settings.Enabled) || !c.roleKnown {
+		return AccessNone, "MCP access is off or your role is unknown"
+	}
+	a := c.role.AccessIn(env.Kind)
+	if a == "" {
+		a = AccessNone
+	}
+	why := fmt.Sprintf("role %s", c.roleSlug)
+	if env.Kind == KindProduction && !on(c.team.Settings.AllowProduction) {
+		return AccessNone, "the team does not allow production access"
+	}
+	if !on(c.team.Settings.AllowWrite) && a == AccessWrite {
+		return AccessRead, "the team allows reads only"
+	}
+	return a, why
+}
+
+// authorize runs the environment, role and write-switch steps for one operation.
+func (c *caller) authorize(env *Environment, op *catalog.Operation) error {
+	if env.Kind == KindProduction && !on(c.team.Settings.AllowProduction) {
+		return fmt.Errorf("%w: environment %q is production and a team admin does not allow production access; use the sandbox", ErrEnvironment, env.Name)
+	}
+	if !c.role.Covers(op.Path) {
+		return fmt.Errorf("%w: role %s covers only %s; %s is outside it", ErrRole, c.roleSlug, strings.Join(c.role.Areas, ", "), op.Name)
+	}
+	roleAccess := c.role.AccessIn(env.Kind)
+	need := AccessRead
+	if op.Class != catalog.Class("read") {
+		need = AccessWrite
+	}
+	if roleAccess.rank() < need.rank() {
+		if roleAccess.rank() == 0 {
+			return fmt.Errorf("%w: role %s has no access to %s environments", ErrRole, c.roleSlug, env.Kind)
+		}
+		return fmt.Errorf("%w: role %s is read-only in %s environments; %s changes data", ErrRole, c.roleSlug, env.Kind, op.Name)
+	}
+	if need == AccessWrite && !on(c.team.Settings.AllowWrite) {
+		return fmt.Errorf("%w: a team admin made MCP access read-only; %s changes data", ErrWriteOff, op.Name)
+	}
+	return nil
+}
+
+// mayRun reports whether the caller may run the operation in at least one environment, for
+// list_operations.
+func (c *caller) mayRun(op *catalog.Operation) bool {
+	for i := range c.team.Environments {
+		if c.authorize(&c.team.Environments[i], op) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	k := make([]string, 0, len(m))
+	for n := range m {
+		k = append(k, n)
+	}
+	sort.Strings(k)
+	return k
+}
+
+// protectTeam refuses changes to the team itself: its organization, and anything at all in
+// its sign-in environment, where people's roles (and so their MCP access) live. The MCP server
+// must not be able to widen its own access or delete the team.
+func (c *caller) protectTeam(env *Environment, op *catalog.Operation, params map[string]any) error {
+	if op.Class == classRead {
+		return nil
+	}
+	if al := c.team.AuditLog; al != nil && al.APIKey != "" && al.APIKey == env.APIKey {
+		return fmt.Errorf("%w: environment %q is the team's own sign-in environment, where MCP access is decided; change it in the WorkOS dashboard", ErrRole, env.Name)
+	}
+	for _, v := range params {
+		if s, ok := v.(string); ok && s == c.team.OrganizationID {
+			return fmt.Errorf("%w: %s would change the team's own organization, which this server never does; use the WorkOS dashboard", ErrRole, op.Name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/workos"
+	"github.com/workos-mcp/workos-mcp/workspace/redact"
+)
+
+// Version is reported to MCP clients as the server version.
+var Version = "dev"
+
+// Server is the workspace MCP server.
+type Server struct {
+	cfg      Config
+	auth     *authkit.AuthKit
+	teams    map[string]*Team
+	roles    map[string]Role
+	sealer   *sealer
+	used     UsedTokens
+	ttl      time.Duration
+	roleTTL  time.Duration
+	log      *slog.Logger
+	redactor *redact.Redactor
+	mcp      *mcp.Server
+	handler  http.Handler
+	now      func() time.Time
+
+	// sessionOf finds the signed-in person of a tool call; tests replace it.
+	sessionOf func(ctx context.Context, req *mcp.CallToolRequest) (*authkit.Session, bool)
+	// httpClient is used for every WorkOS call; nil means the workos package's default.
+	httpClient *http.Client
+
+	mu        sync.Mutex
+	clients   map[string]*workos.Client
+	roleCache map[string]cachedRole
+}
+
+type cachedRole struct {
+	slug    string
+	expires time.Time
+}
+
+// New returns a workspace server. auth may be nil when the caller puts sessions in the request
+// context itself; the server never sends the person's token anywhere.
+func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("workspace config: %w", err)
+	}
+	sl, err := newSealer(cfg.ConfirmationKey)
+	if err != nil {
+		return nil, fmt.Errorf("workspace config: %w", err)
+	}
+	s := &Server{
+		cfg:       cfg,
+		auth:      auth,
+		teams:     map[string]*Team{},
+		roles:     cfg.Roles,
+		sealer:    sl,
+		used:      cfg.UsedTokens,
+		ttl:       cfg.ConfirmationTTL,
+		roleTTL:   cfg.RoleCacheTTL,
+		log:       cfg.Logger,
+		now:       time.Now,
+		clients:   map[string]*workos.Client{},
+		roleCache: map[string]cachedRole{},
+		sessionOf: defaultSessionOf,
+	}
+	if s.roles == nil {
+		s.roles = DefaultRoles()
+	}
+	if s.used == nil {
+		s.used = &MemoryUsedTokens{}
+	}
+	if s.ttl <= 0 {
+		s.ttl = 5 * time.Minute
+	}
+	if s.roleTTL <= 0 {
+		s.roleTTL = time.Minute
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	var secrets []string
+	for i := range cfg.Teams {
+		t := &cfg.Teams[i]
+		s.teams[t.OrganizationID] = t
+		for _, e := range t.Environments {
+			secrets = append(secrets, e.APIKey)
+		}
+		if t.AuditLog != nil && t.AuditLog.APIKey != "" {
+			secrets = append(secrets, t.AuditLog.APIKey)
+		}
+	}
+	s.redactor = redact.New(secrets...)
+	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "workos-mcp", Title: "WorkOS workspace", Version: Version}, &mcp.ServerOptions{
+		Instructions: instructions,
+	})
+	for _, t := range s.tools() {
+		t.add(s.mcp, t.definition())
+	}
+	s.handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp },
+		&mcp.StreamableHTTPOptions{Stateless: true})
+	return s, nil
+}
+
+const instructions = `This server manages WorkOS environments as the signed-in person. Start with whoami to see ` +
+	`your team, role and environments; use list_operations to find an operation, query to run a read ` +
+	`operation and mutate to run a write. Calls go to the sandbox environment unless you name another. ` +
+	`Irreversible operations answer confirmation_required first: show the person what would be ` +
+	`destroyed and repeat the call with the confirmation_token only if they agree.`
+
+// Handler serves MCP Streamable HTTP (stateless). Put authkit's Middleware in front of it.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// MCPServer is the underlying go-sdk server, for in-process transports.
+func (s *Server) MCPServer() *mcp.Server { return s.mcp }
+
+func defaultSessionOf(ctx context.Context, req *mcp.CallToolRequest) (*authkit.Session, bool) {
+	if req != nil && req.Extra != nil && req.Extra.TokenInfo != nil {
+		if sess, ok := authkit.SessionFromTokenInfo(req.Extra.TokenInfo); ok && sess != nil {
+			return sess, true
+		}
+	}
+	sess, ok := authkit.SessionFromContext(ctx)
+	return sess, ok && sess != nil
+}
+
+// caller is the person behind one tool call, with everything the policy needs.
+type caller struct {
+	session    *authkit.Session
+	team       *Team
+	roleSlug   string
+	roleSource string // "token", "membership" or "" (unknown)
+	role       Role
+	roleKnown  bool
+	roleErr    error
+}
+
+// errNoSession means the server was mounted without authkit in front of it: a wiring mistake,
+// not the client's.
+var errNoSession = errors.New("no signed-in person: this server must be mounted behind authkit's middleware")
+
+// identify resolves the person, their team and their role. A missing team is not an error
+// here: whoami explains it, every other tool refuses.
+func (s *Server) identify(ctx context.Context, req *mcp.CallToolRequest) (*caller, error) {
+	sess, ok := s.sessionOf(ctx, req)
+	if !ok {
+		return nil, errNoSession
+	}
+	c := &caller{session: sess, team: s.teams[sess.OrganizationID]}
+	if c.team == nil {
+		return c, nil
+	}
+	c.roleSlug, c.roleSource, c.roleErr = s.roleOf(ctx, sess, c.team)
+	if r, ok := s.roles[c.roleSlug]; ok && c.roleSlug != "" {
+		c.role, c.roleKnown = r, true
+	}
+	return c, nil
+}
+
+// roleOf reads the role from the token, else from the person's membership in the team's
+// sign-in environment (cached).
+func (s *Server) roleOf(ctx context.Context, sess *authkit.Session, team *Team) (slug, source string, err error) {
+	if sess.Role != "" {
+		return sess.Role, "token", nil
+	}
+	if team.AuditLog == nil || team.AuditLog.APIKey == "" {
+		return "", "", nil
+	}
+	key := team.OrganizationID + "\x00" + sess.UserID
+	now := s.now()
+	s.mu.Lock()
+	cr, ok := s.roleCache[key]
+	s.mu.Unlock()
+	if ok && now.Before(cr.expires) {
+		return cr.slug, "membership", nil
+	}
+	cl := s.client(team.AuditLog.BaseURL, team.AuditLog.APIKey)
+	list, err := cl.ListOrganizationMemberships(ctx, workos.ListOrganizationMembershipsParams{
+		UserID: sess.UserID, OrganizationID: team.OrganizationID,
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("look up your membership: %w", err)
+	}
+	for _, m := range list.Data {
+		if m.Status != "" && m.Status != "active" {
+			continue
+		}
+		slug = m.Role.Slug
+		if slug == "" && len(m.Roles) > 0 {
+			slug = m.Roles[0].Slug
+		}
+		break
+	}
+	s.mu.Lock()
+	s.roleCache[key] = cachedRole{slug: slug, expires: now.Add(s.roleTTL)}
+	s.mu.Unlock()
+	if slug == "" {
+		return "", "", nil
+	}
+	return slug, "membership", nil
+}
+
+// client returns the WorkOS client for a base URL and key; clients are reused so that their
+// connections are.
+func (s *Server) client(baseURL, apiKey string) *workos.Client {
+	key := baseURL + "\x00" + apiKey
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[key]; ok {
+		return c
+	}
+	c := workos.New(workos.Options{BaseURL: baseURL, APIKey: apiKey, HTTPClient: s.httpClient, UserAgent: "workos-mcp/" + Version})
+	s.clients[key] = c
+	return c
+}

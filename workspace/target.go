@@ -1,0 +1,189 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// target is what an irreversible operation would destroy: the object, what hangs off it, and a
+// fingerprint of both, so that a confirmation is only honoured if nothing changed meanwhile.
+type target struct {
+	Name        string         // what the person types to confirm (name, email, domain, or ID)
+	WouldDelete map[string]any // for the person: counts and names
+	Fingerprint string
+}
+
+// dependent is a list that hangs off a target: deleting the target takes it along.
+type dependent struct {
+	key   string // key in would_destroy
+	path  string // list path
+	param string // query parameter that takes the target's ID
+}
+
+// dependents of the targets whose loss is not obvious from the target itself.
+var dependents = map[string][]dependent{
+	"/organizations/{id}": {
+		{"connections", "/connections", "organization_id"},
+		{"directories", "/directories", "organization_id"},
+		{"members", "/user_management/organization_memberships", "organization_id"},
+		{"pending_invitations", "/user_management/invitations", "organization_id"},
+	},
+	"/directories/{id}": {
+		{"directory_users", "/directory_users", "directory"},
+		{"directory_groups", "/directory_groups", "directory"},
+	},
+	"/user_management/users/{id}": {
+		{"memberships", "/user_management/organization_memberships", "user_id"},
+	},
+}
+
+// describeTarget reads the target of an irreversible call and what hangs off it. It reads with
+// the environment's key directly: the call already passed the policy for a write, which covers
+// reading its own target.
+func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error) {
+	path, _, _, err := oc.request()
+	if err != nil {
+		return nil, err
+	}
+	getPath := oc.op.Path
+	if _, ok := findByPath("GET", getPath); !ok && oc.op.Method != "DELETE" {
+		// POST /x/{id}/revoke and friends: the target is /x/{id}.
+		if i := strings.LastIndexByte(getPath, '/'); i > 0 && !strings.HasSuffix(getPath, "}") {
+			getPath = getPath[:i]
+			path = path[:strings.LastIndexByte(path, '/')]
+		}
+	}
+	fp := map[string]any{"params": oc.params}
+	t := &target{WouldDelete: map[string]any{}}
+	if _, ok := findByPath("GET", getPath); !ok || !strings.Contains(getPath, "{") {
+		t.Name = targetID(oc.params)
+		t.WouldDelete["target"] = oc.params
+		t.Fingerprint = hashJSON(fp)
+		return t, nil
+	}
+	cl := s.client(oc.env.BaseURL, oc.env.APIKey)
+	var raw json.RawMessage
+	if _, err := cl.Do(ctx, "GET", path, nil, nil, &raw); err != nil {
+		return nil, s.apiError(oc, err)
+	}
+	var obj map[string]any
+	_ = json.Unmarshal(raw, &obj)
+	fp["target"] = obj
+	t.Name = displayName(obj)
+	if t.Name == "" {
+		t.Name = targetID(oc.params)
+	}
+	var summary any = summarize(obj)
+	if red, _ := s.redactor.JSON(mustJSON(summary)); red != nil {
+		var v any
+		if json.Unmarshal(red, &v) == nil {
+			summary = v
+		}
+	}
+	t.WouldDelete[singular(oc.op.Resource)] = summary
+	if domains, ok := obj["domains"].([]any); ok {
+		t.WouldDelete["domains"] = countAndNames(domains)
+	}
+	id, _ := obj["id"].(string)
+	for _, d := range dependents[getPath] {
+		if _, ok := findByPath("GET", d.path); !ok || id == "" {
+			continue
+		}
+		var list struct {
+			Data []map[string]any `json:"data"`
+		}
+		q := url.Values{d.param: {id}, "limit": {"100"}}
+		var lraw json.RawMessage
+		if _, err := cl.Do(ctx, "GET", d.path, q, nil, &lraw); err != nil {
+			return nil, s.apiError(oc, fmt.Errorf("list %s: %w", d.key, err))
+		}
+		_ = json.Unmarshal(lraw, &list)
+		items := make([]any, len(list.Data))
+		ids := make([]string, 0, len(list.Data))
+		for i, it := range list.Data {
+			items[i] = it
+			iid, _ := it["id"].(string)
+			upd, _ := it["updated_at"].(string)
+			st, _ := it["state"].(string)
+			ids = append(ids, iid+"@"+upd+"@"+st)
+		}
+		sort.Strings(ids)
+		fp[d.key] = ids
+		t.WouldDelete[d.key] = countAndNames(items)
+	}
+	t.Fingerprint = hashJSON(fp)
+	return t, nil
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func singular(resource string) string {
+	r := strings.TrimSuffix(resource, "s")
+	if r == "" {
+		return "target"
+	}
+	return r
+}
+
+func targetID(params map[string]any) string {
+	for _, k := range []string{"id", "organization_id", "user_id"} {
+		if v, ok := params[k].(string); ok && v != "" {
+			return v
+		}
+	}
+	for _, k := range sortedKeys(params) {
+		if v, ok := params[k].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// displayName is what a person recognises an object by.
+func displayName(obj map[string]any) string {
+	for _, k := range []string{"name", "email", "domain", "slug", "id"} {
+		if v, ok := obj[k].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// summarize keeps the identifying fields of an object.
+func summarize(obj map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range []string{"id", "name", "email", "domain", "state", "type", "connection_type", "organization_id", "external_id", "first_name", "last_name", "status"} {
+		if v, ok := obj[k]; ok && v != nil && v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// countAndNames is the what-would-be-destroyed view of a list.
+func countAndNames(items []any) map[string]any {
+	names := []string{}
+	for _, it := range items {
+		switch x := it.(type) {
+		case map[string]any:
+			n := displayName(x)
+			if n == "" {
+				n, _ = x["user_id"].(string)
+			}
+			if uid, ok := x["user_id"].(string); ok && n == x["id"] {
+				n = uid
+			}
+			names = append(names, n)
+		case string:
+			names = append(names, x)
+		}
+	}
+	return map[string]any{"count": len(items), "names": names}
+}

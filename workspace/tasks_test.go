@@ -1,0 +1,57 @@
+package workspace
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestAuditConfigurationFindings covers the findings the demo seed does not produce.
+func TestAuditConfigurationFindings(t *testing.T) {
+	h := newHarness(t, nil)
+	m := mustOK(t, h.connect("admin", nil), "audit_configuration", nil)
+	text, _ := json.Marshal(m["findings"])
+	for _, code := range []string{"domain_not_verified", "connection_not_active", "directory_not_linked", "invitation_expired", "webhook_endpoint_not_enabled"} {
+		if !strings.Contains(string(text), `"code":"`+code+`"`) {
+			t.Errorf("no %s finding in %s", code, text)
+		}
+	}
+	if strings.Contains(string(text), "whsec_SECRET") || strings.Contains(string(text), "inv_tok_SECRET") {
+		t.Errorf("secret in findings: %s", text)
+	}
+}
+
+func TestDebugSignInFindings(t *testing.T) {
+	h := newHarness(t, nil)
+	m := mustOK(t, h.connect("admin", nil), "debug_sign_in", map[string]any{"email": "bob@acme.test"})
+	text, _ := json.Marshal(m["findings"])
+	for _, code := range []string{"email_not_verified", "membership_not_active", "connection_not_active"} {
+		if !strings.Contains(string(text), code) {
+			t.Errorf("no %s finding in %s", code, text)
+		}
+	}
+	// The support role reads users but not connections: that part says why.
+	m = mustOK(t, h.connect("support-viewer", nil), "debug_sign_in", map[string]any{"email": "bob@acme.test"})
+	if un, _ := m["unavailable"].(map[string]any); un["connection"] == nil {
+		t.Errorf("support-viewer: %v", m)
+	}
+	mustFail(t, h.connect("admin", nil), "debug_sign_in", map[string]any{"email": "a@b", "user_id": "u"}, "exactly one")
+}
+
+// TestOnboardingChecksThePlanFirst: a role that may not run every step changes nothing.
+func TestOnboardingChecksThePlanFirst(t *testing.T) {
+	h := newHarness(t, nil)
+	before := len(h.api.envs[sandboxKey].orgs)
+	mustFail(t, h.connect("support-viewer", nil), "onboard_customer", map[string]any{"name": "X", "admin_email": "a@x.test"}, "read-only")
+	if len(h.api.envs[sandboxKey].orgs) != before {
+		t.Fatal("an organization was created")
+	}
+	m := mustOK(t, h.connect("member", nil), "onboard_customer", map[string]any{"name": "Y", "domains": []any{"y.test"}, "admin_email": "a@y.test", "portal_intent": "dsync"})
+	if !strings.Contains(m["admin_portal_link"].(string), "intent=dsync") {
+		t.Errorf("link = %v", m["admin_portal_link"])
+	}
+	b, _ := json.Marshal(m)
+	if strings.Contains(string(b), "inv_tok_NEW") {
+		t.Errorf("invitation token in the answer: %s", b)
+	}
+}

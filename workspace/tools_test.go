@@ -1,0 +1,92 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/toolsnaps/*.snap from the current tools")
+
+// TestToolAnnotationsExplicit fails if any tool leaves a hint to the protocol's defaults; an
+// unset readOnlyHint would read as "may change things" to some clients and as nothing to others.
+func TestToolAnnotationsExplicit(t *testing.T) {
+	s := &Server{}
+	for _, tool := range s.tools() {
+		if tool.readOnly == nil {
+			t.Errorf("tool %s: readOnlyHint is not set", tool.name)
+		}
+		if tool.destructive == nil || tool.idempotent == nil || tool.openWorld == nil {
+			t.Errorf("tool %s: destructiveHint, idempotentHint and openWorldHint must all be set", tool.name)
+		}
+		if tool.readOnly != nil && *tool.readOnly && tool.destructive != nil && *tool.destructive {
+			t.Errorf("tool %s: read-only and destructive", tool.name)
+		}
+		if tool.title == "" || tool.description == "" {
+			t.Errorf("tool %s: no title or description", tool.name)
+		}
+	}
+}
+
+// TestToolSnapshots pins every tool's schema and annotations as served to a client: a changed
+// schema is a reviewed diff. Run with -update to accept a change.
+func TestToolSnapshots(t *testing.T) {
+	h := newHarness(t, nil)
+	cs := h.connect("admin", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tools) != len(h.srv.tools()) {
+		t.Fatalf("listed %d tools, inventory has %d", len(res.Tools), len(h.srv.tools()))
+	}
+	dir := filepath.Join("testdata", "toolsnaps")
+	seen := map[string]bool{}
+	for _, tool := range res.Tools {
+		seen[tool.Name+".snap"] = true
+		got, err := json.MarshalIndent(snapshotOf(tool), "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, '\n')
+		path := filepath.Join(dir, tool.Name+".snap")
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("tool %s has no snapshot (run go test ./workspace -run TestToolSnapshots -update): %v", tool.Name, err)
+			continue
+		}
+		if string(want) != string(got) {
+			t.Errorf("tool %s changed; review and run with -update if intended.\n--- want\n%s\n--- got\n%s", tool.Name, want, got)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !seen[e.Name()] && !*update {
+			t.Errorf("snapshot %s has no tool", e.Name())
+		}
+	}
+}
+
+func snapshotOf(tool *mcp.Tool) any {
+	return map[string]any{
+		"name":        tool.Name,
+		"title":       tool.Title,
+		"description": tool.Description,
+		"annotations": tool.Annotations,
+		"inputSchema": tool.InputSchema,
+	}
+}
