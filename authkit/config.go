@@ -81,6 +81,9 @@ type Config struct {
 	MetadataTTL time.Duration
 	// UserCacheTTL is how long User results are cached (default 5m).
 	UserCacheTTL time.Duration
+	// Introspection, when set, accepts opaque access tokens through RFC 7662
+	// introspection (JWTs are still verified locally).
+	Introspection *Introspection
 	// ConnectRedirectHosts are extra hosts LoginHandler may redirect to,
 	// beyond the issuer's and the API's (e.g. an AuthKit custom domain).
 	ConnectRedirectHosts []string

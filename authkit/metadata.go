@@ -116,8 +116,17 @@ func (a *AuthKit) metadata(ctx context.Context) (*asMetadata, error) {
 }
 
 func (a *AuthKit) fetchMetadata(ctx context.Context) (*asMetadata, error) {
-	uri := a.issuerURL.Scheme + "://" + a.issuerURL.Host + AuthorizationServerMetadataPath + strings.TrimSuffix(a.issuerURL.EscapedPath(), "/")
-	body, err := getJSON(ctx, a.cfg.HTTPClient, uri)
+	// RFC 8414 §3.1 first; issuers that are only OpenID providers publish
+	// the same fields at the OIDC discovery URL.
+	origin := a.issuerURL.Scheme + "://" + a.issuerURL.Host
+	path := strings.TrimSuffix(a.issuerURL.EscapedPath(), "/")
+	var body []byte
+	var err error
+	for _, uri := range []string{origin + AuthorizationServerMetadataPath + path, origin + path + "/.well-known/openid-configuration"} {
+		if body, err = getJSON(ctx, a.cfg.HTTPClient, uri); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -158,3 +158,30 @@ func TestMetadataCachedWithinTTL(t *testing.T) {
 		t.Errorf("metadata fetched %d times within the TTL, want 1", n)
 	}
 }
+
+func TestOpenIDConfigurationFallback(t *testing.T) {
+	as := authkittest.NewServer(t) // used only to sign; the issuer below publishes its key
+	var issuer string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "jwks_uri": issuer + "/keys"})
+	})
+	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []any{authkittest.JWK(as.Key())}})
+	})
+	oidc := httptest.NewServer(mux)
+	t.Cleanup(oidc.Close)
+	issuer = oidc.URL
+
+	kit, err := authkit.New(authkit.Config{Issuer: issuer, ResourceURL: testResource})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kit.Close)
+	if err := kit.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	if _, err := kit.Verify(t.Context(), as.Token(map[string]any{"iss": issuer, "aud": testResource})); err != nil {
+		t.Errorf("token from an OIDC-only issuer: %v", err)
+	}
+}

@@ -17,7 +17,12 @@ import (
 // Accepted requests carry the Session (SessionFromContext) and, for go-sdk
 // handlers, the TokenInfo (req.Extra.TokenInfo).
 func (a *AuthKit) Middleware(next http.Handler) http.Handler {
-	bound := a.sdkBind(next)
+	bound := a.sdkBind(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rs, ok := r.Context().Value(sessionKey{}).(*requestState); ok {
+			r.Header = rs.header // r is go-sdk's copy: safe to modify
+		}
+		next.ServeHTTP(w, r)
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A CORS preflight never carries credentials; let the handler answer it.
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -34,7 +39,13 @@ func (a *AuthKit) Middleware(next http.Handler) http.Handler {
 					aerr = a.checkToolScopes(r, v.session)
 				}
 				if aerr == nil {
-					bound.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, v)))
+					// go-sdk's middleware re-parses the Authorization header
+					// (strings.Fields over the whole token); hand it a stand-in
+					// header and restore the real one behind it.
+					rs := &requestState{verified: v, header: r.Header}
+					r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, rs))
+					r.Header = sdkProbeHeader
+					bound.ServeHTTP(w, r)
 					return
 				}
 			}
@@ -77,16 +88,30 @@ func bearerToken(r *http.Request) (string, *AuthError) {
 	return token, nil
 }
 
+// requestState is the per-request context value: the (shared) verification
+// result and the request's real header while go-sdk sees sdkProbeHeader.
+type requestState struct {
+	*verified
+	header http.Header
+}
+
+// sdkProbeHeader is what go-sdk's RequireBearerToken parses; it is never
+// written to.
+var sdkProbeHeader = http.Header{"Authorization": {"Bearer authkit"}}
+
+var token68Chars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
+	}
+	return t
+}()
+
 // isToken68 checks RFC 6750 §2.1's b64token syntax.
 func isToken68(s string) bool {
 	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			continue
-		}
-		break
+	for i < len(s) && token68Chars[s[i]] {
+		i++
 	}
 	if i == 0 {
 		return false
@@ -165,10 +190,10 @@ func (a *AuthKit) refuse(w http.ResponseWriter, e *AuthError) {
 // its verifier just hands back the one Middleware already built.
 func bindTokenInfo(leeway time.Duration) func(http.Handler) http.Handler {
 	return auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-		v, ok := ctx.Value(sessionKey{}).(*verified)
-		if !ok || v.info == nil {
+		rs, ok := ctx.Value(sessionKey{}).(*requestState)
+		if !ok || rs.info == nil {
 			return nil, auth.ErrInvalidToken
 		}
-		return v.info, nil
+		return rs.info, nil
 	}, &auth.RequireBearerTokenOptions{ClockSkew: leeway})
 }

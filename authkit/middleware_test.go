@@ -277,3 +277,26 @@ func must[T any](v T, err error) T {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestMiddlewareKeepsRequestHeaders(t *testing.T) {
+	as := authkittest.NewServer(t)
+	as.SetDefaults(map[string]any{"aud": testResource})
+	kit := newKit(t, as)
+	var gotAuth, gotCustom string
+	srv := httptest.NewServer(kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth, gotCustom = r.Header.Get("Authorization"), r.Header.Get("X-Custom")
+	})))
+	t.Cleanup(srv.Close)
+	tok := as.Token(nil)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("X-Custom", "kept")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || gotAuth != "Bearer "+tok || gotCustom != "kept" {
+		t.Errorf("handler saw Authorization=%.20q X-Custom=%q (status %d)", gotAuth, gotCustom, resp.StatusCode)
+	}
+}

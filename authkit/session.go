@@ -53,17 +53,17 @@ type sessionKey struct{}
 
 // SessionFromContext returns the Session that Middleware put in ctx.
 func SessionFromContext(ctx context.Context) (*Session, bool) {
-	v, ok := ctx.Value(sessionKey{}).(*verified)
-	if !ok || v == nil {
+	rs, ok := ctx.Value(sessionKey{}).(*requestState)
+	if !ok || rs == nil || rs.verified == nil {
 		return nil, false
 	}
-	return v.session, true
+	return rs.session, true
 }
 
 // ContextWithSession returns ctx carrying s, for adapters and tests that
 // verify tokens themselves.
 func ContextWithSession(ctx context.Context, s *Session) context.Context {
-	return context.WithValue(ctx, sessionKey{}, &verified{session: s, expires: s.ExpiresAt})
+	return context.WithValue(ctx, sessionKey{}, &requestState{verified: &verified{session: s, expires: s.ExpiresAt}})
 }
 
 // SessionFromTokenInfo returns the Session inside a go-sdk TokenInfo

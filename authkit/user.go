@@ -62,52 +62,50 @@ func (a *AuthKit) User(ctx context.Context) (*workos.User, error) {
 		return nil, ErrNoAPIKey
 	}
 	c := &a.users
-	{
-		c.mu.Lock()
-		e := c.entries[s.UserID]
-		if e != nil {
-			select {
-			case <-e.done:
-				if e.err == nil && time.Since(e.fetched) < a.cfg.UserCacheTTL {
-					c.mu.Unlock()
-					u := *e.user
-					return &u, nil
-				}
-				delete(c.entries, s.UserID) // stale or failed: fetch again
-				e = nil
-			default:
+	c.mu.Lock()
+	e := c.entries[s.UserID]
+	if e != nil {
+		select {
+		case <-e.done:
+			if e.err == nil && time.Since(e.fetched) < a.cfg.UserCacheTTL {
+				c.mu.Unlock()
+				u := *e.user
+				return &u, nil
 			}
+			delete(c.entries, s.UserID) // stale or failed: fetch again
+			e = nil
+		default:
 		}
-		if e != nil { // in flight: wait for it
-			c.mu.Unlock()
-			select {
-			case <-e.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-			if e.err != nil {
-				return nil, e.err
-			}
-			u := *e.user
-			return &u, nil
-		}
-		if len(c.entries) >= 10000 {
-			clear(c.entries) // bounded; refills on demand
-		}
-		e = &userEntry{done: make(chan struct{})}
-		c.entries[s.UserID] = e
+	}
+	if e != nil { // in flight: wait for it
 		c.mu.Unlock()
-
-		// The request is shared, so it must not die with one caller's context.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		e.user, e.err = a.api.client.GetUser(fctx, s.UserID)
-		cancel()
-		e.fetched = time.Now()
-		close(e.done)
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		if e.err != nil {
 			return nil, e.err
 		}
 		u := *e.user
 		return &u, nil
 	}
+	if len(c.entries) >= 10000 {
+		clear(c.entries) // bounded; refills on demand
+	}
+	e = &userEntry{done: make(chan struct{})}
+	c.entries[s.UserID] = e
+	c.mu.Unlock()
+
+	// The request is shared, so it must not die with one caller's context.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	e.user, e.err = a.api.client.GetUser(fctx, s.UserID)
+	cancel()
+	e.fetched = time.Now()
+	close(e.done)
+	if e.err != nil {
+		return nil, e.err
+	}
+	u := *e.user
+	return &u, nil
 }

@@ -75,7 +75,7 @@ func (a *AuthKit) verify(ctx context.Context, token string) (*verified, *AuthErr
 		return nil, invalidToken("malformed", "token is empty")
 	}
 	if a.tokens.max <= 0 {
-		return a.verifyJWT(ctx, token)
+		return a.verifyToken(ctx, token)
 	}
 	// Sum256 does not keep its argument, so hashing the string's bytes in
 	// place is safe and saves copying every token.
@@ -88,12 +88,21 @@ func (a *AuthKit) verify(ctx context.Context, token string) (*verified, *AuthErr
 		a.tokens.remove(sum)
 		return nil, invalidToken("expired", "token has expired")
 	}
-	v, aerr := a.verifyJWT(ctx, token)
+	v, aerr := a.verifyToken(ctx, token)
 	if aerr != nil {
 		return nil, aerr
 	}
 	a.tokens.put(sum, v)
 	return v, nil
+}
+
+// verifyToken verifies a JWT locally, or asks the authorization server
+// about an opaque token when Introspection is configured.
+func (a *AuthKit) verifyToken(ctx context.Context, token string) (*verified, *AuthError) {
+	if a.cfg.Introspection != nil && strings.Count(token, ".") != 2 {
+		return a.introspect(ctx, token)
+	}
+	return a.verifyJWT(ctx, token)
 }
 
 // jwsHeader holds the header fields we read; jku, x5u and jwk are never

@@ -31,13 +31,12 @@ type auditActorDef struct {
 }
 
 type auditAction struct {
-	Object    string         `json:"object"`
-	ID        string         `json:"-"`
-	Name      string         `json:"name"`
-	Schema    *auditSchema   `json:"schema"`
-	Versions  []*auditSchema `json:"versions,omitempty"`
-	CreatedAt string         `json:"created_at"`
-	UpdatedAt string         `json:"updated_at"`
+	Object    string       `json:"object"`
+	ID        string       `json:"-"`
+	Name      string       `json:"name"`
+	Schema    *auditSchema `json:"schema"`
+	CreatedAt string       `json:"created_at"`
+	UpdatedAt string       `json:"updated_at"`
 }
 
 // storedAction keeps every schema version; the API shows the latest as "schema".

@@ -38,6 +38,17 @@
 // Secrets in a seed (API keys, passwords, webhook secrets, invitation tokens, organization API key
 // values) are fixed values that Seed.Secrets lists, so tests can check they never leak.
 //
+// # What the emulator adds
+//
+// A few paths under /_emulator/ stand in for what WorkOS does outside its API: the CSV of an
+// audit-log export (a link that works without an API key, like a presigned URL), the page an
+// Admin Portal link opens, and GET /_emulator/emails, the outbox of the emails WorkOS would
+// have sent (invitations, verification and magic-auth codes, password resets), readable with
+// the environment's API key so that scripts can complete those flows. Domain verification
+// succeeds for any domain except those under .invalid. Password sign-in
+// (POST /user_management/authenticate, grant_type=password) authenticates the client with
+// client_id and client_secret (the environment's API key) and records failures as events.
+//
 // # Faults and rate limits
 //
 // InjectFault makes matching requests slow or fail (before or after they apply), for testing

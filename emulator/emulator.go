@@ -34,16 +34,15 @@ var (
 	DemoPassword              = "workos-demo-password"
 	DemoTeamOrganizationName  = "Demo Team"
 	DemoTeamRoles             = []string{"admin", "member", "member-sandbox", "support", "support-viewer"}
-	demoTeamEmailDomain       = "example.com"
 	defaultMaxRequestBodySize = int64(1 << 20)
 )
 
 // Options configure an Emulator. The zero value is an in-memory emulator with DefaultSeed.
 type Options struct {
 	DataDir   string       // "" = in memory; else <DataDir>/emulator.db, kept across restarts
-	Seed      *Seed        // nil = DefaultSeed()
+	Seed      *Seed        // nil = DefaultSeed(); used when the database is new or Reset is set
 	Reset     bool         // wipe the data directory's database and seed again
-	BaseURL   string       // public base URL of the API (portal links, export downloads); "" = from the request's Host
+	BaseURL   string       // public base URL of the API (portal links, export downloads); "" = http(s)://<Host> of each request, which misses a mount prefix such as /workos
 	RateLimit RateLimit    // zero = off
 	Logger    *slog.Logger // nil = discard
 }
@@ -131,6 +130,10 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 			db.Close()
 			return nil, err
 		}
+	}
+	if err := e.pruneEvents(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if err := e.loadEnvironments(ctx); err != nil {
 		db.Close()

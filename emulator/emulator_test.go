@@ -17,7 +17,7 @@ const sk = DemoSandboxAPIKey
 func smallSeed() *Seed {
 	return &Seed{Environments: []SeedEnvironment{{
 		Name: "sandbox", Kind: "sandbox", APIKey: sk, ClientID: "client_small",
-		Permissions: []permissionInput{{Slug: "documents:read", Name: "Read documents"}, {Slug: "documents:write", Name: "Write documents"}},
+		Permissions: []SeedPermission{{Slug: "documents:read", Name: "Read documents"}, {Slug: "documents:write", Name: "Write documents"}},
 		Roles: []SeedRole{{Slug: "admin", Name: "Admin", Permissions: []string{"documents:read", "documents:write"}},
 			{Slug: "member", Name: "Member", Permissions: []string{"documents:read"}}},
 	}}}
@@ -320,13 +320,19 @@ func TestFaultInjection(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	te := newTestEmulator(t, Options{Seed: smallSeed(), RateLimit: RateLimit{RequestsPerSecond: 0.001, Burst: 2}})
+	te := newTestEmulator(t, Options{RateLimit: RateLimit{RequestsPerSecond: 0.001, Burst: 2}})
 	te.must(200, sk, "GET", "/organizations", nil)
 	te.must(200, sk, "GET", "/organizations", nil)
 	r := te.must(http.StatusTooManyRequests, sk, "GET", "/organizations", nil)
 	if r.header.Get("Retry-After") == "" || str(r.json(t), "code") != "rate_limit_exceeded" {
 		t.Fatalf("429: %v %s", r.header, r.body)
 	}
+	r = te.must(http.StatusTooManyRequests, sk, "GET", "/directory_users?directory=x", nil)
+	if strings.TrimSpace(string(r.body)) != `"Ratelimited"` {
+		t.Fatalf("directory users 429: %s", r.body)
+	}
+	// Other keys have their own bucket.
+	te.must(http.StatusOK, DemoProductionAPIKey, "GET", "/organizations", nil)
 	// Off by default.
 	te2 := newTestEmulator(t, Options{Seed: smallSeed()})
 	for range 30 {

@@ -13,7 +13,6 @@ type event struct {
 	Data      any    `json:"data"`
 	CreatedAt string `json:"created_at"`
 	Context   any    `json:"context,omitempty"`
-	OrgID     string `json:"-"`
 }
 
 type eventContext struct {

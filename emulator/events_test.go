@@ -32,6 +32,8 @@ func TestEventsMatchTheSpec(t *testing.T) {
 	te2.must(200, sk, "POST", "/user_management/invitations/"+str(inv[0], "id")+"/revoke", nil)
 	te2.must(200, sk, "POST", "/user_management/invitations/"+str(inv[1], "id")+"/accept", nil)
 	te2.mustSignIn(t, "sandbox", "alice@acme.test", DemoPassword)
+	te2.must(http.StatusBadRequest, "", "POST", "/user_management/authenticate", map[string]any{"client_id": DemoSandboxClientID,
+		"client_secret": sk, "grant_type": "password", "email": "nobody@acme.test", "password": "whatever-it-is"})
 	o := str(te2.must(200, sk, "GET", "/organizations/external_id/acme", nil).json(t), "id")
 	te2.must(200, sk, "PUT", "/organizations/"+o, map[string]any{"name": "Acme 2", "domain_data": []map[string]string{{"domain": "acme.test", "state": "verified"}}})
 	ms := te2.must(200, sk, "GET", "/user_management/organization_memberships?organization_id="+o, nil).list(t)
@@ -47,6 +49,7 @@ func TestEventsMatchTheSpec(t *testing.T) {
 	te2.must(200, sk, "PATCH", "/authorization/permissions/documents:read", map[string]any{"name": "x"})
 	te2.must(http.StatusNoContent, sk, "DELETE", "/authorization/permissions/reports:export", nil)
 	ks := te2.must(200, sk, "GET", "/organizations/"+o+"/api_keys", nil).list(t)
+	te2.must(200, sk, "POST", "/api_keys/"+str(ks[0], "id")+"/expire", nil)
 	te2.must(http.StatusNoContent, sk, "DELETE", "/api_keys/"+str(ks[0], "id"), nil)
 	te2.must(http.StatusNoContent, sk, "POST", "/feature-flags/passkeys/targets/"+o, nil)
 	d := te2.must(http.StatusCreated, sk, "POST", "/organization_domains", map[string]any{"domain": "bad.invalid", "organization_id": o}).json(t)
@@ -55,7 +58,7 @@ func TestEventsMatchTheSpec(t *testing.T) {
 	kinds := readAllEvents(t, te2)
 	for _, want := range []string{"organization.updated", "organization_membership.updated", "organization_membership.deleted", "invitation.resent",
 		"user.deleted", "session.revoked", "permission.deleted", "api_key.revoked", "flag.rule_updated", "organization_domain.verification_failed",
-		"dsync.deleted", "connection.deleted", "authentication.password_succeeded"} {
+		"dsync.deleted", "connection.deleted", "authentication.password_succeeded", "api_key.updated", "authentication.password_failed"} {
 		if !kinds[want] {
 			t.Errorf("no %s event", want)
 		}

@@ -680,3 +680,156 @@ func listMembershipGroups(c *call) (int, any, error) {
 	}
 	return http.StatusOK, paginate(out, func(g *group) string { return g.ID }, p), nil
 }
+
+// Lists the emulator keeps empty: it has no MFA factors, Connect applications or OAuth grants.
+
+func listAuthFactors(c *call) (int, any, error) {
+	p, err := c.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := c.t.user(c.param("userlandUserId")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, paginate([]*struct{ ID string }{}, func(x *struct{ ID string }) string { return x.ID }, p), nil
+}
+
+func listAuthorizedApplications(c *call) (int, any, error) {
+	p, err := c.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	if id := c.param("user_id"); id != "" {
+		if _, err := c.t.user(id); err != nil {
+			return 0, nil, err
+		}
+	} else if _, err := c.t.organization(c.param("organization_id")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, paginate([]*struct{ ID string }{}, func(x *struct{ ID string }) string { return x.ID }, p), nil
+}
+
+// logout ends a session from the browser (no API key) and sends it to return_to.
+func logout(c *call) (int, any, error) {
+	id := c.query.Get("session_id")
+	if id == "" {
+		return 0, nil, invalidField("session_id", "session_id_required", "session_id is required.")
+	}
+	var found *session
+	for _, env := range c.e.Environments() {
+		c.t.env, c.t.clientID = env.Name, env.ClientID
+		s, err := load[session](c.t, "session", id)
+		if err == nil {
+			found = s
+			break
+		}
+		if !errors.Is(err, errNotFound) {
+			return 0, nil, err
+		}
+	}
+	if found == nil {
+		return 0, nil, notFound("Session", id)
+	}
+	if found.Status == "active" {
+		now := formatTime(c.t.now)
+		found.Status, found.EndedAt, found.UpdatedAt = "revoked", &now, now
+		if err := c.t.save("session", found.ID, found.OrganizationID, found); err != nil {
+			return 0, nil, err
+		}
+		if err := c.t.emit("session.revoked", found.OrganizationID, found); err != nil {
+			return 0, nil, err
+		}
+	}
+	if rt := c.query.Get("return_to"); rt != "" {
+		if !validURL(rt) {
+			return 0, nil, invalidField("return_to", "invalid_url", "return_to must be an http(s) URL.")
+		}
+		return http.StatusFound, rawBody{header: http.Header{"Location": {rt}}}, nil
+	}
+	return http.StatusOK, nil, nil
+}
+
+// User API keys: like organization API keys, owned by a user within an organization.
+
+func listUserAPIKeys(c *call) (int, any, error) {
+	p, err := c.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	u, err := c.t.user(c.param("userId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	org := c.query.Get("organization_id")
+	ks, err := filter(c.t, "api_key", org, func(k *storedAPIKey) bool { return k.Owner.Type == "user" && k.Owner.ID == u.ID })
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]*apiKey, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, &k.apiKey)
+	}
+	return http.StatusOK, paginate(out, func(k *apiKey) string { return k.ID }, p), nil
+}
+
+func createUserAPIKey(c *call) (int, any, error) {
+	u, err := c.t.user(c.param("userId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		apiKeyInput
+		OrganizationID string `json:"organization_id"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	if in.OrganizationID == "" {
+		return 0, nil, invalidField("organization_id", "organization_id_required", "organization_id is required.")
+	}
+	if _, err := find(c.t, "organization_membership", in.OrganizationID, func(m *membership) bool { return m.UserID == u.ID && m.Status == "active" }); errors.Is(err, errNotFound) {
+		return 0, nil, invalidField("organization_id", "not_a_member", "The user has no active membership in the organization.")
+	} else if err != nil {
+		return 0, nil, err
+	}
+	k, err := c.t.createAPIKey(in.OrganizationID, in.apiKeyInput, apiKeyOwner{Type: "user", ID: u.ID, OrganizationID: in.OrganizationID})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, k, nil
+}
+
+func expireAPIKey(c *call) (int, any, error) {
+	var in struct {
+		ExpiresAt *string `json:"expires_at"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	t := c.t
+	id := c.param("id")
+	k, err := load[storedAPIKey](t, "api_key", id)
+	if errors.Is(err, errNotFound) {
+		return 0, nil, notFound("API key", id)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	at := formatTime(t.now)
+	if in.ExpiresAt != nil {
+		parsed, err := time.Parse(time.RFC3339, *in.ExpiresAt)
+		if err != nil {
+			return 0, nil, invalidField("expires_at", "invalid_date", "expires_at must be an RFC 3339 timestamp.")
+		}
+		at = formatTime(parsed)
+	}
+	previous := map[string]any{"expires_at": k.ExpiresAt}
+	k.ExpiresAt, k.UpdatedAt = &at, formatTime(t.now)
+	if err := t.update("api_key", k.ID, k); err != nil {
+		return 0, nil, err
+	}
+	data := map[string]any{"object": k.Object, "id": k.ID, "owner": k.Owner, "name": k.Name, "obfuscated_value": k.ObfuscatedValue,
+		"last_used_at": k.LastUsedAt, "expires_at": k.ExpiresAt, "permissions": k.Permissions, "created_at": k.CreatedAt, "updated_at": k.UpdatedAt,
+		"previous_attributes": previous}
+	return http.StatusOK, &k.apiKey, t.emit("api_key.updated", k.orgID(), data)
+}

@@ -102,3 +102,58 @@ func TestGroupsRetentionAndChecks(t *testing.T) {
 		t.Fatalf("inactive membership authorized: %v", r)
 	}
 }
+
+func TestUserKeysLogoutAndEmptyLists(t *testing.T) {
+	te := newTestEmulator(t, Options{})
+	org := str(te.must(200, sk, "GET", "/organizations/external_id/acme", nil).json(t), "id")
+	alice := str(te.must(200, sk, "GET", "/user_management/users?email=alice@acme.test", nil).list(t)[0], "id")
+	k := te.must(http.StatusCreated, sk, "POST", "/user_management/users/"+alice+"/api_keys", map[string]any{"name": "Alice CLI", "organization_id": org}).json(t)
+	if k["owner"].(map[string]any)["type"] != "user" || str(k, "value") == "" {
+		t.Fatalf("user key: %v", k)
+	}
+	if n := te.count("/user_management/users/" + alice + "/api_keys"); n != 1 {
+		t.Fatalf("%d user keys", n)
+	}
+	if n := te.count("/organizations/" + org + "/api_keys"); n != 1 {
+		t.Fatalf("%d organization keys (user keys must not be listed)", n)
+	}
+	te.must(http.StatusUnprocessableEntity, sk, "POST", "/user_management/users/"+alice+"/api_keys", map[string]any{"name": "x", "organization_id": "org_other"})
+	x := te.must(200, sk, "POST", "/api_keys/"+str(k, "id")+"/expire", nil).json(t)
+	if x["expires_at"] == nil {
+		t.Fatalf("expire: %v", x)
+	}
+	if v := te.must(200, sk, "POST", "/api_keys/validations", map[string]any{"value": str(k, "value")}).json(t); v["api_key"] != nil {
+		t.Fatalf("expired key valid: %v", v)
+	}
+	te.must(200, sk, "GET", "/user_management/users/"+alice+"/auth_factors", nil)
+	te.must(200, sk, "GET", "/user_management/users/"+alice+"/authorized_applications", nil)
+	te.must(200, sk, "GET", "/organizations/"+org+"/authorized_applications", nil)
+
+	// Logout from the browser: no API key, a redirect to return_to, the session revoked.
+	sess := te.must(200, sk, "GET", "/user_management/users/"+alice+"/sessions", nil).list(t)
+	client := te.srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Get(te.srv.URL + "/user_management/sessions/logout?session_id=" + str(sess[0], "id") + "&return_to=https://app.test/bye")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://app.test/bye" {
+		t.Fatalf("logout: %d %v", resp.StatusCode, resp.Header)
+	}
+	sess = te.must(200, sk, "GET", "/user_management/users/"+alice+"/sessions", nil).list(t)
+	if str(sess[0], "status") != "revoked" {
+		t.Fatalf("session after logout: %v", sess[0])
+	}
+	te.must(http.StatusNotFound, "", "GET", "/user_management/sessions/logout?session_id=session_nope", nil)
+}
+
+func TestFailedSignInIsRecorded(t *testing.T) {
+	te := newTestEmulator(t, Options{})
+	body := map[string]any{"client_id": DemoSandboxClientID, "client_secret": sk, "grant_type": "password", "email": "alice@acme.test", "password": "not-her-password"}
+	te.must(http.StatusBadRequest, "", "POST", "/user_management/authenticate", body)
+	evs := te.events("authentication.password_failed")
+	if len(evs) != 1 || evs[0]["data"].(map[string]any)["email"] != "alice@acme.test" || evs[0]["data"].(map[string]any)["user_id"] == nil {
+		t.Fatalf("failure events: %v", evs)
+	}
+}

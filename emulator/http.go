@@ -121,6 +121,10 @@ type fieldError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
+// recordedFailure is an error answered to the client after the request's writes are committed:
+// WorkOS records some failures (a failed sign-in emits an event) even though the call fails.
+type recordedFailure struct{ *apiError }
+
 func notFound(kind, id string) *apiError {
 	return &apiError{Status: http.StatusNotFound, Code: "entity_not_found", Message: fmt.Sprintf("%s not found: '%s'.", kind, id), EntityID: id}
 }
@@ -353,6 +357,10 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait, ok := e.limiters.allow(limitKey); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		if rt.pattern == "/directory_users" {
+			writeJSON(w, http.StatusTooManyRequests, "Ratelimited") // this endpoint's documented 429 body
+			return
+		}
 		writeError(w, &apiError{Status: http.StatusTooManyRequests, Code: "rate_limit_exceeded", Message: "Too many requests. Retry after the time in the Retry-After header."})
 		return
 	}
@@ -465,6 +473,15 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 	}
 	c := &call{e: e, r: r, t: t, env: env, params: params, query: r.URL.Query(), body: body}
 	st, v, herr := rt.h(c)
+	var rf recordedFailure
+	if errors.As(herr, &rf) {
+		if err := t.sql.Commit(); err != nil {
+			e.log.Error("emulator: commit", "route", rt.pattern, "err", err)
+			return 0, "", nil, nil, internalError()
+		}
+		committed = true
+		return 0, "", nil, nil, rf.apiError
+	}
 	if herr != nil {
 		var ae *apiError
 		if errors.As(herr, &ae) {

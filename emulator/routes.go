@@ -113,6 +113,13 @@ func (e *Emulator) buildRoutes() []*route {
 	add(post, "/organizations/{organizationId}/groups/{groupId}/organization-memberships", addGroupMember)
 	add(del, "/organizations/{organizationId}/groups/{groupId}/organization-memberships/{omId}", removeGroupMember)
 	add(get, "/user_management/organization_memberships/{omId}/groups", listMembershipGroups)
+	add(get, "/user_management/users/{userlandUserId}/auth_factors", listAuthFactors)
+	add(get, "/user_management/users/{user_id}/authorized_applications", listAuthorizedApplications)
+	add(get, "/organizations/{organization_id}/authorized_applications", listAuthorizedApplications)
+	add(get, "/user_management/sessions/logout", logout).public = true
+	add(get, "/user_management/users/{userId}/api_keys", listUserAPIKeys)
+	add(post, "/user_management/users/{userId}/api_keys", createUserAPIKey)
+	add(post, "/api_keys/{id}/expire", expireAPIKey)
 	outbox := add(get, "/_emulator/emails", listEmails)
 	outbox.hidden = true
 

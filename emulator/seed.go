@@ -27,14 +27,14 @@ type SeedEnvironment struct {
 	APIKey   string `json:"api_key"`
 	ClientID string `json:"client_id"`
 
-	Permissions      []permissionInput  `json:"permissions,omitempty"`
+	Permissions      []SeedPermission   `json:"permissions,omitempty"`
 	Roles            []SeedRole         `json:"roles,omitempty"`
 	Organizations    []SeedOrganization `json:"organizations,omitempty"`
 	Users            []SeedUser         `json:"users,omitempty"`
 	Memberships      []SeedMembership   `json:"memberships,omitempty"`
 	Invitations      []SeedInvitation   `json:"invitations,omitempty"`
-	Connections      []connectionInput  `json:"connections,omitempty"`
-	Directories      []directoryInput   `json:"directories,omitempty"`
+	Connections      []SeedConnection   `json:"connections,omitempty"`
+	Directories      []SeedDirectory    `json:"directories,omitempty"`
 	Sessions         []SeedSession      `json:"sessions,omitempty"`
 	AuditLogActions  []SeedAuditAction  `json:"audit_log_actions,omitempty"`
 	AuditLogEvents   []SeedAuditEvent   `json:"audit_log_events,omitempty"`
@@ -58,7 +58,58 @@ type SeedOrganization struct {
 	Name       string            `json:"name"`
 	ExternalID string            `json:"external_id,omitempty"`
 	Metadata   map[string]string `json:"metadata,omitempty"`
-	Domains    []domainData      `json:"domains,omitempty"`
+	Domains    []SeedDomain      `json:"domains,omitempty"`
+}
+
+// SeedDomain is an organization domain, "verified" or "pending" (the default).
+type SeedDomain struct {
+	Domain string `json:"domain"`
+	State  string `json:"state,omitempty"`
+}
+
+// SeedPermission is a permission that roles can grant.
+type SeedPermission struct {
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// SeedConnection is an SSO connection of an organization; State "active" (default) or
+// "inactive"; Domains default to all of the organization's domains.
+type SeedConnection struct {
+	ID             string   `json:"id,omitempty"`
+	Organization   string   `json:"organization"`
+	ConnectionType string   `json:"connection_type,omitempty"` // default GenericSAML
+	Name           string   `json:"name"`
+	State          string   `json:"state,omitempty"`
+	Domains        []string `json:"domains,omitempty"`
+}
+
+// SeedDirectory is a directory (Directory Sync) of an organization with its groups and users.
+type SeedDirectory struct {
+	ID           string               `json:"id,omitempty"`
+	Organization string               `json:"organization"`
+	Name         string               `json:"name"`
+	Type         string               `json:"type,omitempty"`  // default "generic scim v2.0"
+	State        string               `json:"state,omitempty"` // default linked
+	Domain       string               `json:"domain,omitempty"`
+	Groups       []SeedDirectoryGroup `json:"groups,omitempty"`
+	Users        []SeedDirectoryUser  `json:"users,omitempty"`
+}
+
+// SeedDirectoryGroup is a group of a directory.
+type SeedDirectoryGroup struct {
+	Name string `json:"name"`
+}
+
+// SeedDirectoryUser is a user of a directory; Groups names the directory's groups it is in.
+type SeedDirectoryUser struct {
+	Email     string   `json:"email"`
+	FirstName string   `json:"first_name,omitempty"`
+	LastName  string   `json:"last_name,omitempty"`
+	JobTitle  string   `json:"job_title,omitempty"`
+	State     string   `json:"state,omitempty"` // active (default) | inactive
+	Groups    []string `json:"groups,omitempty"`
 }
 
 // SeedUser is a user; Password, when set, enables password sign-in.
@@ -108,10 +159,11 @@ type SeedAuditAction struct {
 	Targets []string `json:"targets"`
 }
 
-// SeedAuditEvent is an audit-log event recorded for an organization.
+// SeedAuditEvent is an audit-log event recorded for an organization; Event has the shape of
+// the event of POST /audit_logs/events.
 type SeedAuditEvent struct {
 	Organization string          `json:"organization"`
-	Event        auditEventInput `json:"event"`
+	Event        json.RawMessage `json:"event"`
 }
 
 // SeedWebhook is a webhook endpoint with a fixed secret.
@@ -288,13 +340,20 @@ func (r *seedRefs) user(ref string) (string, error) {
 func seedEnvironment(t *tx, env SeedEnvironment) error {
 	refs := &seedRefs{orgs: map[string]string{}, users: map[string]string{}}
 	for _, p := range env.Permissions {
-		if _, err := t.createPermission(p); err != nil {
+		in := permissionInput{Slug: p.Slug, Name: p.Name}
+		if p.Description != "" {
+			in.Description = &p.Description
+		}
+		if _, err := t.createPermission(in); err != nil {
 			return fmt.Errorf("permission %q: %w", p.Slug, err)
 		}
 	}
 	for _, o := range env.Organizations {
 		name := o.Name
-		in := orgInput{ID: o.ID, Name: &name, DomainData: o.Domains}
+		in := orgInput{ID: o.ID, Name: &name}
+		for _, d := range o.Domains {
+			in.DomainData = append(in.DomainData, domainData{Domain: d.Domain, State: d.State})
+		}
 		if o.ExternalID != "" {
 			in.ExternalID = &o.ExternalID
 		}
@@ -395,7 +454,8 @@ func seedEnvironment(t *tx, env SeedEnvironment) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.createConnection(oid, cn); err != nil {
+		in := connectionInput{ID: cn.ID, ConnectionType: cn.ConnectionType, Name: cn.Name, State: cn.State, Domains: cn.Domains}
+		if _, err := t.createConnection(oid, in); err != nil {
 			return fmt.Errorf("connection %q: %w", cn.Name, err)
 		}
 	}
@@ -404,7 +464,14 @@ func seedEnvironment(t *tx, env SeedEnvironment) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.createDirectory(oid, d); err != nil {
+		in := directoryInput{ID: d.ID, Name: d.Name, Type: d.Type, State: d.State, Domain: d.Domain}
+		for _, g := range d.Groups {
+			in.Groups = append(in.Groups, directoryGroupInput{Name: g.Name})
+		}
+		for _, u := range d.Users {
+			in.Users = append(in.Users, directoryUserInput{Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, JobTitle: u.JobTitle, State: u.State, Groups: u.Groups})
+		}
+		if _, err := t.createDirectory(oid, in); err != nil {
 			return fmt.Errorf("directory %q: %w", d.Name, err)
 		}
 	}
@@ -449,8 +516,12 @@ func seedEnvironment(t *tx, env SeedEnvironment) error {
 		if err != nil {
 			return err
 		}
-		if err := t.createAuditEvent(oid, ev.Event); err != nil {
-			return fmt.Errorf("audit log event %q: %w", ev.Event.Action, err)
+		var in auditEventInput
+		if err := json.Unmarshal(ev.Event, &in); err != nil {
+			return fmt.Errorf("audit log event: %w", err)
+		}
+		if err := t.createAuditEvent(oid, in); err != nil {
+			return fmt.Errorf("audit log event %q: %w", in.Action, err)
 		}
 	}
 	for _, w := range env.WebhookEndpoints {
@@ -471,7 +542,7 @@ func seedEnvironment(t *tx, env SeedEnvironment) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.createAPIKey(oid, apiKeyInput{Name: k.Name, Permissions: k.Permissions, Value: k.Value}); err != nil {
+		if _, err := t.createAPIKey(oid, apiKeyInput{Name: k.Name, Permissions: k.Permissions, Value: k.Value}, apiKeyOwner{Type: "organization", ID: oid}); err != nil {
 			return fmt.Errorf("api key %q: %w", k.Name, err)
 		}
 	}

@@ -33,12 +33,8 @@ func (cn *connection) eventData() map[string]any {
 }
 
 type connectionInput struct {
-	ID             string   `json:"id"`
-	Organization   string   `json:"organization"`
-	ConnectionType string   `json:"connection_type"`
-	Name           string   `json:"name"`
-	State          string   `json:"state"`
-	Domains        []string `json:"domains"`
+	ID, ConnectionType, Name, State string
+	Domains                         []string
 }
 
 func (t *tx) createConnection(orgID string, in connectionInput) (*connection, error) {
@@ -300,23 +296,16 @@ func (t *tx) deleteDirectory(d *directory) error {
 }
 
 type directoryInput struct {
-	ID           string `json:"id"`
-	Organization string `json:"organization"`
-	Name         string `json:"name"`
-	Type         string `json:"type"`
-	State        string `json:"state"`
-	Domain       string `json:"domain"`
-	Groups       []struct {
-		Name string `json:"name"`
-	} `json:"groups"`
-	Users []struct {
-		Email     string   `json:"email"`
-		FirstName string   `json:"first_name"`
-		LastName  string   `json:"last_name"`
-		JobTitle  string   `json:"job_title"`
-		State     string   `json:"state"`
-		Groups    []string `json:"groups"`
-	} `json:"users"`
+	ID, Name, Type, State, Domain string
+	Groups                        []directoryGroupInput
+	Users                         []directoryUserInput
+}
+
+type directoryGroupInput struct{ Name string }
+
+type directoryUserInput struct {
+	Email, FirstName, LastName, JobTitle, State string
+	Groups                                      []string
 }
 
 func strPtr(s string) *string {

@@ -29,6 +29,24 @@ func (e *Emulator) migrate(ctx context.Context) error {
 	return nil
 }
 
+// eventRetention is how long events stay listable, as WorkOS keeps them.
+const eventRetention = 30 * 24 * time.Hour
+
+// pruneEvents forgets events older than the retention, so that a long-lived data directory
+// does not grow without end.
+func (e *Emulator) pruneEvents(ctx context.Context) error {
+	cutoff := formatTime(e.now().Add(-eventRetention))
+	if _, err := e.db.ExecContext(ctx, `DELETE FROM objects WHERE type = 'event' AND json_extract(data, '$.created_at') < ?`, cutoff); err != nil {
+		return fmt.Errorf("emulator: prune events: %w", err)
+	}
+	// Idempotency keys are remembered for a day, as WorkOS does.
+	keyCutoff := formatTime(e.now().Add(-24 * time.Hour))
+	if _, err := e.db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, keyCutoff); err != nil {
+		return fmt.Errorf("emulator: prune idempotency keys: %w", err)
+	}
+	return nil
+}
+
 func (e *Emulator) isSeeded(ctx context.Context) (bool, error) {
 	var v string
 	err := e.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'seeded_at'`).Scan(&v)

@@ -326,6 +326,15 @@ func deleteUserHandler(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
+	keys, err := filter(t, "api_key", "", func(k *storedAPIKey) bool { return k.Owner.Type == "user" && k.Owner.ID == u.ID })
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, k := range keys {
+		if err := t.remove("api_key", k.ID); err != nil {
+			return 0, nil, err
+		}
+	}
 	if err := t.remove("password", u.ID); err != nil {
 		return 0, nil, err
 	}
@@ -453,22 +462,34 @@ func authenticate(c *call) (int, any, error) {
 	// The environment is known only now: switch the transaction to it.
 	c.env, c.t.env, c.t.clientID = env, env.Name, env.ClientID
 	t := c.t
+	var ip, ua *string
+	if in.IPAddress != "" {
+		ip = &in.IPAddress
+	}
+	if in.UserAgent != "" {
+		ua = &in.UserAgent
+	}
 	u, err := t.userByEmail(in.Email)
-	fail := func() (int, any, error) {
-		return 0, nil, badRequest("invalid_credentials", "Invalid credentials.")
+	// A failed sign-in answers 400 but is recorded as an event, as WorkOS does, so that
+	// "why can't they sign in" can be answered from GET /events.
+	fail := func(userID *string) (int, any, error) {
+		ae := badRequest("invalid_credentials", "Invalid credentials.")
+		email := strings.ToLower(strings.TrimSpace(in.Email))
+		if err := t.emit("authentication.password_failed", "", map[string]any{"type": "password", "status": "failed", "user_id": userID,
+			"email": email, "ip_address": ip, "user_agent": ua, "error": map[string]any{"code": ae.Code, "message": ae.Message}}); err != nil {
+			return 0, nil, err
+		}
+		return 0, nil, recordedFailure{ae}
 	}
 	if errors.Is(err, errNotFound) {
-		return fail()
+		return fail(nil)
 	}
 	if err != nil {
 		return 0, nil, err
 	}
 	p, err := load[password](t, "password", u.ID)
 	if errors.Is(err, errNotFound) || (err == nil && !p.matches(in.Password)) {
-		// The failure is recorded, as WorkOS does; it must survive the error answer, so it is
-		// not written here (the transaction rolls back) but reported through the log only.
-		c.e.log.Info("emulator: password sign-in failed", "user_id", u.ID)
-		return fail()
+		return fail(&u.ID)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -485,13 +506,6 @@ func authenticate(c *call) (int, any, error) {
 	u.LastSignInAt, u.UpdatedAt = &now, now
 	if err := t.save("user", u.ID, "", u); err != nil {
 		return 0, nil, err
-	}
-	var ip, ua *string
-	if in.IPAddress != "" {
-		ip = &in.IPAddress
-	}
-	if in.UserAgent != "" {
-		ua = &in.UserAgent
 	}
 	s, err := t.createSession(u.ID, orgID, "password", ip, ua)
 	if err != nil {

@@ -130,8 +130,9 @@ func deleteWebhook(c *call) (int, any, error) {
 // Organization API keys: the value is shown once, at creation; afterwards only its obfuscation.
 
 type apiKeyOwner struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
+	Type           string `json:"type"` // organization | user
+	ID             string `json:"id"`
+	OrganizationID string `json:"organization_id,omitempty"` // user keys
 }
 
 type apiKey struct {
@@ -160,7 +161,14 @@ type apiKeyInput struct {
 	Value       string   `json:"-"`
 }
 
-func (t *tx) createAPIKey(orgID string, in apiKeyInput) (*apiKey, error) {
+func (k *storedAPIKey) orgID() string {
+	if k.Owner.Type == "user" {
+		return k.Owner.OrganizationID
+	}
+	return k.Owner.ID
+}
+
+func (t *tx) createAPIKey(orgID string, in apiKeyInput, owner apiKeyOwner) (*apiKey, error) {
 	if strings.TrimSpace(in.Name) == "" {
 		return nil, invalidField("name", "name_required", "name is required.")
 	}
@@ -181,7 +189,7 @@ func (t *tx) createAPIKey(orgID string, in apiKeyInput) (*apiKey, error) {
 	if value == "" {
 		value = "sk_" + randomToken(40)
 	}
-	k := &storedAPIKey{apiKey: apiKey{Object: "api_key", ID: t.newID("api_key_"), Owner: apiKeyOwner{Type: "organization", ID: orgID},
+	k := &storedAPIKey{apiKey: apiKey{Object: "api_key", ID: t.newID("api_key_"), Owner: owner,
 		Name: strings.TrimSpace(in.Name), ObfuscatedValue: "sk_..." + value[len(value)-4:], ExpiresAt: in.ExpiresAt, Permissions: perms,
 		CreatedAt: formatTime(t.now), UpdatedAt: formatTime(t.now)}, Secret: value}
 	if err := t.save("api_key", k.ID, orgID, k); err != nil {
@@ -204,7 +212,7 @@ func createAPIKeyHandler(c *call) (int, any, error) {
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	k, err := c.t.createAPIKey(org, in)
+	k, err := c.t.createAPIKey(org, in, apiKeyOwner{Type: "organization", ID: org})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -220,7 +228,7 @@ func listAPIKeys(c *call) (int, any, error) {
 	if _, err := c.t.organization(org); err != nil {
 		return 0, nil, err
 	}
-	ks, err := loadAll[storedAPIKey](c.t, "api_key", org)
+	ks, err := filter(c.t, "api_key", org, func(k *storedAPIKey) bool { return k.Owner.Type == "organization" })
 	if err != nil {
 		return 0, nil, err
 	}
@@ -243,7 +251,7 @@ func deleteAPIKey(c *call) (int, any, error) {
 	if err := c.t.remove("api_key", id); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, c.t.emit("api_key.revoked", k.Owner.ID, &k.apiKey)
+	return http.StatusNoContent, nil, c.t.emit("api_key.revoked", k.orgID(), &k.apiKey)
 }
 
 func validateAPIKey(c *call) (int, any, error) {
@@ -263,7 +271,7 @@ func validateAPIKey(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if k.ExpiresAt != nil && *k.ExpiresAt < formatTime(c.t.now) {
+	if k.ExpiresAt != nil && *k.ExpiresAt <= formatTime(c.t.now) {
 		return http.StatusOK, map[string]any{"api_key": nil}, nil
 	}
 	return http.StatusOK, map[string]any{"api_key": &k.apiKey}, nil

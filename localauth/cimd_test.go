@@ -78,7 +78,7 @@ func TestClientIDMetadataDocuments(t *testing.T) {
 	c := noRedirect()
 	_, challenge := pkce()
 	for name, id := range map[string]string{
-		"unlisted redirect": good, // with the redirect below
+		"unlisted redirect":  good, // with the redirect below
 		"client_id mismatch": host.URL + "/mismatch.json",
 		"shared secret":      host.URL + "/secret.json",
 		"too big":            host.URL + "/big.json",

@@ -240,7 +240,9 @@ func TestCodeBinding(t *testing.T) {
 		{"missing grant", func(c, v string) url.Values { return url.Values{"code_verifier": {v}, "grant_type": {""}} }, 400, "invalid_request"},
 		{"repeated param", func(c, v string) url.Values { return url.Values{"code_verifier": {v, v}} }, 400, "invalid_request"},
 		{"secret from public client", func(c, v string) url.Values { return url.Values{"code_verifier": {v}, "client_secret": {"x"}} }, 401, "invalid_client"},
-		{"oversized body", func(c, v string) url.Values { return url.Values{"code_verifier": {v}, "pad": {strings.Repeat("x", 70<<10)}} }, 400, "invalid_request"},
+		{"oversized body", func(c, v string) url.Values {
+			return url.Values{"code_verifier": {v}, "pad": {strings.Repeat("x", 70<<10)}}
+		}, 400, "invalid_request"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -364,14 +366,14 @@ func TestRegistration(t *testing.T) {
 		}
 	}
 	for body, code := range map[string]string{
-		`{}`: "invalid_redirect_uri",
-		`{"redirect_uris":[]}`:                                     "invalid_redirect_uri",
-		`{"redirect_uris":["http://example.com/cb"]}`:              "invalid_redirect_uri",
-		`{"redirect_uris":["https://example.com/cb#frag"]}`:        "invalid_redirect_uri",
-		`{"redirect_uris":["javascript:alert(1)"]}`:                "invalid_redirect_uri",
-		`{"redirect_uris":["/relative"]}`:                          "invalid_redirect_uri",
-		`{"redirect_uris":["https://u:p@example.com/cb"]}`:         "invalid_redirect_uri",
-		`{"redirect_uris":"https://example.com/cb"}`:               "invalid_client_metadata",
+		`{}`:                   "invalid_redirect_uri",
+		`{"redirect_uris":[]}`: "invalid_redirect_uri",
+		`{"redirect_uris":["http://example.com/cb"]}`:                                                   "invalid_redirect_uri",
+		`{"redirect_uris":["https://example.com/cb#frag"]}`:                                             "invalid_redirect_uri",
+		`{"redirect_uris":["javascript:alert(1)"]}`:                                                     "invalid_redirect_uri",
+		`{"redirect_uris":["/relative"]}`:                                                               "invalid_redirect_uri",
+		`{"redirect_uris":["https://u:p@example.com/cb"]}`:                                              "invalid_redirect_uri",
+		`{"redirect_uris":"https://example.com/cb"}`:                                                    "invalid_client_metadata",
 		`{"redirect_uris":["https://a.example.com/cb"],"token_endpoint_auth_method":"private_key_jwt"}`: "invalid_client_metadata",
 		`{"redirect_uris":["https://a.example.com/cb"],"grant_types":["client_credentials"]}`:           "invalid_client_metadata",
 		`{"redirect_uris":["https://a.example.com/cb"],"response_types":["token"]}`:                     "invalid_client_metadata",

@@ -203,6 +203,12 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
+// Paths are the path patterns Handler serves, for a caller that mounts it
+// beside other handlers on one origin.
+func Paths() []string {
+	return []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/oauth2/", "/authkit/oauth2/complete"}
+}
+
 // Handler serves every authorization-server path at the root of the origin
 // (the issuer's path prefix, if any, must be stripped by the caller).
 func (s *Server) Handler() http.Handler {

@@ -96,7 +96,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if oerr != nil {
 		if oerr.Error == "server_error" {
+			// The detail is for the operator's log, not the client.
 			s.log.Error("localauth: token request failed", "grant_type", gt, "client_id", c.ID, "reason", oerr.Description)
+			oerr = &oauthError{"server_error", "the server could not complete the request; try again"}
 		}
 		tokenError(w, oerr)
 		return

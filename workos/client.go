@@ -31,12 +31,18 @@ const DefaultBaseURL = "https://api.workos.com"
 
 // Defaults applied by New when the matching Options field is zero.
 const (
-	DefaultMaxRetries    = 3
-	DefaultTimeout       = 30 * time.Second
-	DefaultBackoffBase   = 250 * time.Millisecond
-	DefaultBackoffMax    = 8 * time.Second
+	// DefaultMaxRetries is the number of retries after the first attempt.
+	DefaultMaxRetries = 3
+	// DefaultTimeout bounds one attempt when Options.HTTPClient is nil.
+	DefaultTimeout = 30 * time.Second
+	// DefaultBackoffBase is the first backoff ceiling; it doubles per retry.
+	DefaultBackoffBase = 250 * time.Millisecond
+	// DefaultBackoffMax caps the backoff ceiling.
+	DefaultBackoffMax = 8 * time.Second
+	// DefaultMaxRetryAfter is the longest Retry-After the client waits out.
 	DefaultMaxRetryAfter = 30 * time.Second
-	DefaultUserAgent     = "workos-mcp"
+	// DefaultUserAgent is sent when Options.UserAgent is empty.
+	DefaultUserAgent = "workos-mcp"
 	// MaxResponseBytes bounds how much of a response body is read.
 	MaxResponseBytes = 32 << 20
 )

@@ -872,3 +872,68 @@ func TestE2ERecord(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EConfirmationOtherTargets: irreversible operations on other kinds of targets, including
+// a POST action (revoke) and one with no readable target.
+func TestE2EConfirmationOtherTargets(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	admin := as(t, st, "admin")
+	confirm := func(args map[string]any) map[string]any {
+		t.Helper()
+		m := ok(t, admin, "mutate", args)
+		if m["status"] != "confirmation_required" {
+			t.Fatalf("%v: first call %v", args["operation"], m)
+		}
+		args["confirmation_token"] = m["confirmation_token"]
+		ok(t, admin, "mutate", args)
+		return m
+	}
+	acme := orgByName(t, admin, "sandbox", "Acme Corp")
+	inv := ok(t, admin, "query", map[string]any{"operation": "invitations.list", "params": map[string]any{"organization_id": acme}})
+	invID := inv["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"]
+	m := confirm(map[string]any{"operation": "invitations.revoke", "params": map[string]any{"id": invID}})
+	if m["target"] != "grace@acme.test" {
+		t.Errorf("revoke target = %v", m["target"])
+	}
+	got := ok(t, admin, "query", map[string]any{"operation": "invitations.get", "params": map[string]any{"id": invID}})
+	if state := got["result"].(map[string]any)["state"]; state != "revoked" {
+		t.Errorf("invitation state after revoke = %v", state)
+	}
+
+	conns := ok(t, admin, "query", map[string]any{"operation": "connections.list", "params": map[string]any{"organization_id": acme}})
+	connID := conns["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"]
+	m = confirm(map[string]any{"operation": "connections.delete", "params": map[string]any{"id": connID}})
+	if m["target"] != "Acme Okta" {
+		t.Errorf("connection target = %v", m["target"])
+	}
+	fails(t, admin, "query", map[string]any{"operation": "connections.get", "params": map[string]any{"id": connID}}, "404")
+
+	users := ok(t, admin, "query", map[string]any{"operation": "users.list", "params": map[string]any{"email": "bob@acme.test"}})
+	bob := users["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"].(string)
+	m = confirm(map[string]any{"operation": "users.delete", "params": map[string]any{"id": bob}})
+	if wd := m["would_destroy"].(map[string]any); wd["memberships"].(map[string]any)["count"] != float64(1) {
+		t.Errorf("user would_destroy = %v", wd)
+	}
+}
+
+// TestE2EUpstreamFailures: WorkOS failing is a tool error the agent can read, never a protocol
+// error, and a destructive call whose target cannot be read does nothing.
+func TestE2EUpstreamFailures(t *testing.T) {
+	st := devstack.Start(t, devstack.Options{})
+	admin := as(t, st, "admin")
+	remove := st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations", Status: 500})
+	fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "WorkOS answered 500")
+	fails(t, admin, "audit_configuration", nil, "500")
+	remove()
+	ok(t, admin, "query", map[string]any{"operation": "organizations.list"})
+
+	remove = st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations", Status: 429, RetryAfter: 30 * time.Second})
+	fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "429")
+	remove()
+
+	globex := orgByName(t, admin, "sandbox", "Globex")
+	remove = st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations/{id}", Status: 503})
+	fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}}, "503")
+	remove()
+	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+}

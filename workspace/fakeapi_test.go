@@ -75,6 +75,12 @@ func (f *fakeAPI) deleteCount() int {
 	return f.deletes
 }
 
+func (f *fakeAPI) orgCount(key string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.envs[key].orgs)
+}
+
 func (f *fakeAPI) auditCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

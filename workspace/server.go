@@ -220,7 +220,10 @@ func (s *Server) client(baseURL, apiKey string) *workos.Client {
 	if c, ok := s.clients[key]; ok {
 		return c
 	}
-	c := workos.New(workos.Options{BaseURL: baseURL, APIKey: apiKey, HTTPClient: s.httpClient, UserAgent: "workos-mcp/" + Version})
+	// A person's agent is waiting: retry briefly, and answer a long Retry-After at once (the
+	// error says when to retry) rather than hold the call.
+	c := workos.New(workos.Options{BaseURL: baseURL, APIKey: apiKey, HTTPClient: s.httpClient, UserAgent: "workos-mcp/" + Version,
+		MaxRetries: 2, MaxRetryAfter: 5 * time.Second})
 	s.clients[key] = c
 	return c
 }

@@ -77,14 +77,7 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 	if t.Name == "" {
 		t.Name = targetID(oc.params)
 	}
-	var summary any = summarize(obj)
-	if red, _ := s.redactor.JSON(mustJSON(summary)); red != nil {
-		var v any
-		if json.Unmarshal(red, &v) == nil {
-			summary = v
-		}
-	}
-	t.WouldDelete[singular(oc.op.Resource)] = summary
+	t.WouldDelete[singular(oc.op.Resource)] = summarize(obj)
 	if domains, ok := obj["domains"].([]any); ok {
 		t.WouldDelete["domains"] = countAndNames(domains)
 	}
@@ -116,6 +109,13 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 		t.WouldDelete[d.key] = countAndNames(items)
 	}
 	t.Fingerprint = hashJSON(fp)
+	// What the person sees passes the redactor like every other answer.
+	if red, _ := s.redactor.JSON(mustJSON(t.WouldDelete)); red != nil {
+		var v map[string]any
+		if json.Unmarshal(red, &v) == nil {
+			t.WouldDelete = v
+		}
+	}
 	return t, nil
 }
 

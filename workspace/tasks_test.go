@@ -41,9 +41,9 @@ func TestDebugSignInFindings(t *testing.T) {
 // TestOnboardingChecksThePlanFirst: a role that may not run every step changes nothing.
 func TestOnboardingChecksThePlanFirst(t *testing.T) {
 	h := newHarness(t, nil)
-	before := len(h.api.envs[sandboxKey].orgs)
+	before := h.api.orgCount(sandboxKey)
 	mustFail(t, h.connect("support-viewer", nil), "onboard_customer", map[string]any{"name": "X", "admin_email": "a@x.test"}, "read-only")
-	if len(h.api.envs[sandboxKey].orgs) != before {
+	if h.api.orgCount(sandboxKey) != before {
 		t.Fatal("an organization was created")
 	}
 	m := mustOK(t, h.connect("member", nil), "onboard_customer", map[string]any{"name": "Y", "domains": []any{"y.test"}, "admin_email": "a@y.test", "portal_intent": "dsync"})
@@ -53,5 +53,27 @@ func TestOnboardingChecksThePlanFirst(t *testing.T) {
 	b, _ := json.Marshal(m)
 	if strings.Contains(string(b), "inv_tok_NEW") {
 		t.Errorf("invitation token in the answer: %s", b)
+	}
+}
+
+func TestRecordAuditEvents(t *testing.T) {
+	h := newHarness(t, nil)
+	mustOK(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.list"})
+	mustFail(t, h.connect("support-viewer", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
+	if h.api.auditCount() != 2 {
+		t.Fatalf("%d audit events, want 2", h.api.auditCount())
+	}
+	h.api.mu.Lock()
+	defer h.api.mu.Unlock()
+	for i, want := range []struct{ action, actor, outcome string }{
+		{"workos_mcp.organizations.list", "user_admin", "ok"},
+		{"workos_mcp.organizations.create", "user_support-viewer", "denied"},
+	} {
+		a := h.api.audits[i]
+		ev := a["event"].(map[string]any)
+		meta := ev["metadata"].(map[string]any)
+		if a["organization_id"] != teamOrg || ev["action"] != want.action || ev["actor"].(map[string]any)["id"] != want.actor || meta["outcome"] != want.outcome || meta["environment"] != "sandbox" {
+			t.Errorf("audit event %d = %v", i, a)
+		}
 	}
 }

@@ -40,8 +40,17 @@ type Server struct {
 	down     bool
 	seq      int
 
-	jwksFetches, metadataFetches atomic.Int64
+	opaque map[string]jwt.MapClaims // opaque token -> introspection answer
+
+	jwksFetches, metadataFetches, introspections atomic.Int64
 }
+
+// IntrospectionClientID and IntrospectionClientSecret are the credentials
+// the introspection endpoint requires (HTTP Basic).
+const (
+	IntrospectionClientID     = "rs_test"
+	IntrospectionClientSecret = "rs_test_secret"
+)
 
 var (
 	firstKeyOnce sync.Once
@@ -60,11 +69,12 @@ func NewServer(tb testing.TB) *Server {
 		}
 		firstKey = k
 	})
-	s := &Server{keys: []Key{{ID: "key_1", Private: firstKey}}, seq: 1}
+	s := &Server{keys: []Key{{ID: "key_1", Private: firstKey}}, seq: 1, opaque: map[string]jwt.MapClaims{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/oauth-authorization-server", s.serveMetadata)
 	mux.HandleFunc("/.well-known/openid-configuration", s.serveMetadata)
 	mux.HandleFunc("/oauth2/jwks", s.serveJWKS)
+	mux.HandleFunc("POST /oauth2/introspection", s.serveIntrospection)
 	s.srv = httptest.NewServer(mux)
 	tb.Cleanup(s.srv.Close)
 	s.defaults = map[string]any{"sub": "user_01TEST", "sid": "session_01TEST"}
@@ -195,6 +205,49 @@ func (s *Server) SignWith(method jwt.SigningMethod, key any, header map[string]a
 		panic(fmt.Sprintf("authkittest: sign: %v", err))
 	}
 	return out
+}
+
+// OpaqueToken returns a random opaque token that the introspection endpoint
+// reports active, with claims (see Claims); Revoke makes it inactive.
+func (s *Server) OpaqueToken(claims map[string]any) string {
+	tok := "opaque_" + randomID()
+	c := s.Claims(claims)
+	c["active"] = true
+	s.mu.Lock()
+	s.opaque[tok] = c
+	s.mu.Unlock()
+	return tok
+}
+
+// Revoke makes an opaque token inactive.
+func (s *Server) Revoke(token string) {
+	s.mu.Lock()
+	delete(s.opaque, token)
+	s.mu.Unlock()
+}
+
+// Introspections counts introspection requests served.
+func (s *Server) Introspections() int { return int(s.introspections.Load()) }
+
+func (s *Server) serveIntrospection(w http.ResponseWriter, r *http.Request) {
+	s.introspections.Add(1)
+	if s.isDown(w) {
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != IntrospectionClientID || secret != IntrospectionClientSecret {
+		w.Header().Set("WWW-Authenticate", `Basic realm="introspection"`)
+		http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+		return
+	}
+	s.mu.Lock()
+	c, ok := s.opaque[r.PostFormValue("token")]
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, map[string]any{"active": false})
+		return
+	}
+	writeJSON(w, c)
 }
 
 // JWK returns the public JWK of k, as published.

@@ -120,8 +120,12 @@ func BenchmarkToolsCall(b *testing.B) {
 	for _, h := range env.handlers {
 		b.Run(h.name, func(b *testing.B) {
 			b.ReportAllocs()
+			c0 := processCPU()
 			for b.Loop() {
 				env.call(h.h)
+			}
+			if d := processCPU() - c0; d > 0 {
+				b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}

@@ -35,9 +35,7 @@ func BenchmarkJSON(b *testing.B) {
 	in := listResponse(30)
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
-	for b.Loop() {
-		r.JSON(in)
-	}
+	reportCPU(b, func() { r.JSON(in) })
 }
 
 func BenchmarkText(b *testing.B) {
@@ -45,9 +43,28 @@ func BenchmarkText(b *testing.B) {
 	in := string(listResponse(30))
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
-	for b.Loop() {
-		r.Text(in)
-	}
+	reportCPU(b, func() { r.Text(in) })
+}
+
+// BenchmarkBaselineValid is json.Valid alone, which JSON pays first.
+func BenchmarkBaselineValid(b *testing.B) {
+	in := listResponse(30)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	reportCPU(b, func() { json.Valid(in) })
+}
+
+// BenchmarkBaselineRoundTrip is the naive alternative to JSON's walker:
+// decode into any and encode again (and it would lose member order).
+func BenchmarkBaselineRoundTrip(b *testing.B) {
+	in := listResponse(30)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	reportCPU(b, func() {
+		var v any
+		_ = json.Unmarshal(in, &v)
+		_, _ = json.Marshal(v)
+	})
 }
 
 func TestBenchmarkInputSize(t *testing.T) {

@@ -162,10 +162,39 @@ func normKey[S string | []byte](buf *[maxName]byte, key S) []byte {
 	return buf[:n]
 }
 
-func (r *Redactor) is(m map[string]bool, name string) bool {
+func in[S string | []byte](m map[string]bool, name S) bool {
 	var buf [maxName]byte
 	k := normKey(&buf, name)
 	return k != nil && m[string(k)]
+}
+
+// secretPairAt reports whether the "=" or ":" at s[i] ends a secret name
+// (see pairs), and where that name starts and whether it is a URL parameter.
+func secretPairAt[S string | []byte](r *Redactor, s S, i int) (start int, isParam, ok bool) {
+	c := s[i]
+	j := i
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	quoted := j > 0 && s[j-1] == '"'
+	if quoted {
+		j--
+	}
+	end := j
+	for j > 0 && isNameChar(s[j-1]) {
+		j--
+	}
+	start = j
+	if start == end || (quoted && (start == 0 || s[start-1] != '"')) {
+		return start, false, false
+	}
+	name := s[start:end]
+	isParam = !quoted && c == '=' && start > 0 && (s[start-1] == '?' || s[start-1] == '&' || s[start-1] == '#' || s[start-1] == ';')
+	if isParam && in(r.param, name) {
+		return start, true, true
+	}
+	ok = in(r.secret, name) || in(r.stringOnly, name) || (quoted && c == ':' && in(r.ambiguous, name))
+	return start, isParam, ok
 }
 
 // Text redacts value patterns, extra secrets, URL parameters and
@@ -176,14 +205,12 @@ func (r *Redactor) Text(s string) string {
 }
 
 func (r *Redactor) text(s string) (string, int) {
-	s, n := r.patterns(s, true)
-	s, m := r.pairs(s, true)
-	return s, n + m
+	return r.patterns(s, true)
 }
 
-// patterns applies the value patterns, URL parameters (when params) and
+// patterns applies the value patterns, secret-named pairs (when pairs) and
 // extra secrets to s.
-func (r *Redactor) patterns(s string, params bool) (string, int) {
+func (r *Redactor) patterns(s string, pairs bool) (string, int) {
 	count := 0
 	for _, p := range patterns {
 		if !contains(s, p.trigger, p.fold) {
@@ -201,9 +228,9 @@ func (r *Redactor) patterns(s string, params bool) (string, int) {
 			return m[:k] + Placeholder
 		})
 	}
-	if params && strings.IndexByte(s, '=') >= 0 {
+	if pairs && strings.ContainsAny(s, "=:") {
 		var n int
-		s, n = r.pairs(s, false)
+		s, n = r.pairs(s)
 		count += n
 	}
 	if r.extraRepl != nil && r.hasExtra(s) {
@@ -214,39 +241,17 @@ func (r *Redactor) patterns(s string, params bool) (string, int) {
 }
 
 // pairs redacts the values of secret-named pairs in s: URL parameters
-// (?name=value) always; with full, also name=value, name: value and
+// (?name=value, a few more names), name=value, name: value and
 // "name": "value" (the context-dependent names only in that quoted form).
-func (r *Redactor) pairs(s string, full bool) (string, int) {
+func (r *Redactor) pairs(s string) (string, int) {
 	var out []byte
 	last, count := 0, 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '=' && (c != ':' || !full) {
+		if s[i] != '=' && s[i] != ':' {
 			continue
 		}
-		j := i
-		for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
-			j--
-		}
-		quoted := j > 0 && s[j-1] == '"'
-		if quoted {
-			j--
-		}
-		end := j
-		for j > 0 && isNameChar(s[j-1]) {
-			j--
-		}
-		start := j
-		if start == end || start < last || (quoted && (start == 0 || s[start-1] != '"')) {
-			continue
-		}
-		name := s[start:end]
-		isParam := !quoted && c == '=' && start > 0 && strings.IndexByte("?&#;", s[start-1]) >= 0
-		secret := isParam && r.is(r.param, name)
-		if !secret && full {
-			secret = r.is(r.secret, name) || r.is(r.stringOnly, name) || (quoted && c == ':' && r.is(r.ambiguous, name))
-		}
-		if !secret {
+		start, isParam, secret := secretPairAt(r, s, i)
+		if !secret || start < last {
 			continue
 		}
 		k := i + 1
@@ -312,42 +317,48 @@ func contains[S string | []byte](s S, sub string, fold bool) bool {
 	return false
 }
 
-// triggerStart marks the bytes that can start a pattern's trigger, or a URL
-// parameter's "=".
-var triggerStart = func() (t [256]bool) {
-	t['='] = true
-	for _, p := range patterns {
-		c := p.trigger[0]
-		t[c] = true
-		if p.fold && 'a' <= c && c <= 'z' {
-			t[c-'a'+'A'] = true
-		}
-	}
-	return t
-}()
-
 // mayMatch is a cheap, single-pass test that no pattern can match b, to
-// spare the regexps on the common, clean string.
+// spare the regexps on the common, clean string. It looks for each pattern's
+// trigger (and for the "=" or ":" of a name/value pair); TestMayMatchCoversTriggers
+// keeps it in step with patterns.
 func (r *Redactor) mayMatch(b []byte) bool {
-	for i, c := range b {
-		if !triggerStart[c] {
-			continue
-		}
-		if c == '=' {
-			return true
-		}
-		rest := b[i:]
-		for _, p := range patterns {
-			if len(rest) < len(p.trigger) {
-				continue
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '=', ':':
+			if _, _, ok := secretPairAt(r, b, i); ok {
+				return true
 			}
-			head := string(rest[:len(p.trigger)])
-			if head == p.trigger || (p.fold && strings.EqualFold(head, p.trigger)) {
+		case 's':
+			if hasAt(b, i, "sk_") {
+				return true
+			}
+		case 'e':
+			if hasAt(b, i, "eyJ") {
+				return true
+			}
+		case 'w':
+			if hasAt(b, i, "whsec_") {
+				return true
+			}
+		case 'o':
+			if hasAt(b, i, "otpauth:") {
+				return true
+			}
+		case 'P':
+			if hasAt(b, i, "PRIVATE KEY") {
+				return true
+			}
+		case 'b', 'B':
+			if i+6 <= len(b) && strings.EqualFold(string(b[i:i+6]), "bearer") {
 				return true
 			}
 		}
 	}
 	return r.extraRepl != nil && r.hasExtraBytes(b)
+}
+
+func hasAt(b []byte, i int, lit string) bool {
+	return i+len(lit) <= len(b) && string(b[i:i+len(lit)]) == lit
 }
 
 func (r *Redactor) hasExtra(s string) bool {
@@ -480,8 +491,9 @@ func (w *walker) value(i int, parentKey []byte) int {
 	}
 }
 
-// str writes a raw JSON string (quotes included), redacting patterns in it;
-// URL parameters too unless the string is an Admin Portal link.
+// str writes a raw JSON string (quotes included), redacting what Text would
+// (a string may hold free text, a URL, or JSON of its own), but for the URL
+// parameters of an Admin Portal link.
 func (w *walker) str(raw []byte, link bool) {
 	body := raw[1 : len(raw)-1]
 	escaped := bytes.IndexByte(body, '\\') >= 0
@@ -489,9 +501,11 @@ func (w *walker) str(raw []byte, link bool) {
 		w.out = append(w.out, raw...)
 		return
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		s = string(body) // cannot happen after json.Valid; redact the raw text anyway
+	s := string(body)
+	if escaped {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			s = string(body) // cannot happen after json.Valid; redact the raw text anyway
+		}
 	}
 	red, n := w.r.patterns(s, !link)
 	if n == 0 {
@@ -620,15 +634,36 @@ func skipWS(b []byte, i int) int {
 
 // stringEnd returns the index after the string starting at b[i] == '"'.
 func stringEnd[S string | []byte](b S, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+	i++
+	for i < len(b) {
+		// Fast path: jump to the next quote; walk byte by byte only across escapes.
+		q := indexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		if indexByte(b[i:i+q], '\\') < 0 {
+			return i + q + 1
+		}
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
 		}
 	}
 	return len(b)
+}
+
+func indexByte[S string | []byte](s S, c byte) int {
+	switch v := any(s).(type) {
+	case string:
+		return strings.IndexByte(v, c)
+	case []byte:
+		return bytes.IndexByte(v, c)
+	}
+	return -1
 }
 
 func scalarEnd(b []byte, i int) int {

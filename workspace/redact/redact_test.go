@@ -74,6 +74,9 @@ func TestJSON(t *testing.T) {
 		{"Admin Portal link kept",
 			`{"link":"https://setup.workos.com/portal/launch?secret=JteZqfJZqUcgWGaYCC6iI0gW0"}`,
 			`{"link":"https://setup.workos.com/portal/launch?secret=JteZqfJZqUcgWGaYCC6iI0gW0"}`, 0},
+		{"JSON inside a string",
+			`{"raw_attributes":"{\"client_secret\":\"abc\",\"id\":\"u1\"}","note":"password: hunter2"}`,
+			`{"raw_attributes":"{\"client_secret\":\"[REDACTED]\",\"id\":\"u1\"}","note":"password: [REDACTED]"}`, 2},
 		{"whitespace compacted, order kept, unicode kept",
 			"{ \"z\" : 1 ,\n \"a\" : [ true , null , \"é\\u00e9\" ] }",
 			`{"z":1,"a":[true,null,"é\u00e9"]}`, 0},
@@ -126,6 +129,23 @@ func TestInvalidJSONFailsClosed(t *testing.T) {
 		if s := r.Text(in); s != want {
 			t.Errorf("Text(%q) = %q", in, s)
 		}
+	}
+}
+
+func TestMayMatchCoversTriggers(t *testing.T) {
+	r := New()
+	for _, p := range patterns {
+		for _, s := range []string{p.trigger, "x " + p.trigger + " y", strings.ToUpper(p.trigger)} {
+			if s == strings.ToUpper(p.trigger) && !p.fold {
+				continue
+			}
+			if !r.mayMatch([]byte(s)) {
+				t.Errorf("mayMatch misses trigger %q in %q", p.trigger, s)
+			}
+		}
+	}
+	if r.mayMatch([]byte("org_01HXYZ user@example.com 2026-01-01")) {
+		t.Error("mayMatch fires on clean text")
 	}
 }
 

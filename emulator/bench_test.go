@@ -1,0 +1,65 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// The benchmarks call the handler in-process (no network) to measure the emulator itself.
+
+func benchHandler(b *testing.B) http.Handler {
+	e := newTestEmulator(b, Options{})
+	return e.Handler()
+}
+
+func BenchmarkGetOrganization(b *testing.B) {
+	h := benchHandler(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/organizations/"+DemoTeamOrganizationID, nil)
+		req.Header.Set("Authorization", "Bearer "+DemoTeamAPIKey)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+func BenchmarkListMemberships(b *testing.B) {
+	h := benchHandler(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/user_management/organization_memberships?organization_id="+DemoTeamOrganizationID, nil)
+		req.Header.Set("Authorization", "Bearer "+DemoTeamAPIKey)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+func BenchmarkCreateOrganization(b *testing.B) { benchCreate(b, benchHandler(b)) }
+
+func BenchmarkCreateOrganizationOnDisk(b *testing.B) {
+	benchCreate(b, newTestEmulator(b, Options{DataDir: b.TempDir()}).Handler())
+}
+
+func benchCreate(b *testing.B, h http.Handler) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		req := httptest.NewRequest("POST", "/organizations", strings.NewReader(fmt.Sprintf(`{"name":"Bench %d"}`, i)))
+		req.Header.Set("Authorization", "Bearer "+DemoSandboxAPIKey)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 201 {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+}
