@@ -35,12 +35,19 @@ type keyCache struct {
 	a *AuthKit
 
 	mu     sync.RWMutex
-	keys   map[string]crypto.PublicKey
+	keys   map[string]signingKey
 	loaded bool
 
 	fetchMu   sync.Mutex
 	inflight  *fetchCall
 	lastFetch time.Time
+}
+
+// signingKey is a published key and the algorithm its JWK pins ("" = any
+// allowed one; RFC 8725 §3.1: one key, one algorithm).
+type signingKey struct {
+	pub crypto.PublicKey
+	alg string
 }
 
 type fetchCall struct {
@@ -50,7 +57,7 @@ type fetchCall struct {
 
 // lookup returns the key for kid, refetching the JWKS at most once per
 // rate-limit window when kid is unknown. An empty kid matches the only key.
-func (k *keyCache) lookup(ctx context.Context, kid string) (crypto.PublicKey, error) {
+func (k *keyCache) lookup(ctx context.Context, kid string) (signingKey, error) {
 	if key, ok := k.get(kid); ok {
 		return key, nil
 	}
@@ -59,17 +66,17 @@ func (k *keyCache) lookup(ctx context.Context, kid string) (crypto.PublicKey, er
 		loaded := k.loaded
 		k.mu.RUnlock()
 		if !loaded {
-			return nil, errKeysUnavailable
+			return signingKey{}, errKeysUnavailable
 		}
-		return nil, errUnknownKey
+		return signingKey{}, errUnknownKey
 	}
 	if key, ok := k.get(kid); ok {
 		return key, nil
 	}
-	return nil, errUnknownKey
+	return signingKey{}, errUnknownKey
 }
 
-func (k *keyCache) get(kid string) (crypto.PublicKey, bool) {
+func (k *keyCache) get(kid string) (signingKey, bool) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	if kid == "" {
@@ -78,7 +85,7 @@ func (k *keyCache) get(kid string) (crypto.PublicKey, bool) {
 				return key, true
 			}
 		}
-		return nil, false
+		return signingKey{}, false
 	}
 	key, ok := k.keys[kid]
 	return key, ok
@@ -189,7 +196,7 @@ type jwk struct {
 	Y   string `json:"y"`
 }
 
-func fetchJWKS(ctx context.Context, hc *http.Client, uri string) (map[string]crypto.PublicKey, error) {
+func fetchJWKS(ctx context.Context, hc *http.Client, uri string) (map[string]signingKey, error) {
 	body, err := getJSON(ctx, hc, uri)
 	if err != nil {
 		return nil, err
@@ -200,7 +207,7 @@ func fetchJWKS(ctx context.Context, hc *http.Client, uri string) (map[string]cry
 	if err := json.Unmarshal(body, &set); err != nil {
 		return nil, fmt.Errorf("decode jwks: %w", err)
 	}
-	keys := make(map[string]crypto.PublicKey, len(set.Keys))
+	keys := make(map[string]signingKey, len(set.Keys))
 	for _, j := range set.Keys {
 		if j.Use != "" && j.Use != "sig" {
 			continue
@@ -209,7 +216,7 @@ func fetchJWKS(ctx context.Context, hc *http.Client, uri string) (map[string]cry
 		if err != nil {
 			continue // one bad key must not take the others down
 		}
-		keys[j.Kid] = key
+		keys[j.Kid] = signingKey{pub: key, alg: j.Alg}
 	}
 	if len(keys) == 0 {
 		return nil, errors.New("jwks holds no usable signing key")

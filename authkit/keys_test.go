@@ -179,3 +179,19 @@ func TestVerifiedTokenCacheRespectsExpiry(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestKeyUsedOnlyWithItsAlgorithm(t *testing.T) {
+	as := authkittest.NewServer(t)
+	as.SetDefaults(map[string]any{"aud": testResource})
+	kit := newKit(t, as, func(c *authkit.Config) { c.Algorithms = []string{"RS256", "PS256"} })
+	key := as.Key()
+	// The JWK says alg RS256: the same key under PS256 is refused even
+	// though PS256 is allowed.
+	ps := as.SignWith(jwt.SigningMethodPS256, key.Private, map[string]any{"kid": key.ID}, as.Claims(nil))
+	if _, err := kit.Verify(t.Context(), ps); err == nil {
+		t.Error("PS256 token accepted with a key published for RS256")
+	}
+	if _, err := kit.Verify(t.Context(), as.Token(nil)); err != nil {
+		t.Errorf("RS256: %v", err)
+	}
+}

@@ -50,7 +50,7 @@ func (a *AuthKit) Middleware(next http.Handler) http.Handler {
 				}
 			}
 		}
-		a.refuse(w, aerr)
+		a.refuse(w, r, aerr)
 	})
 }
 
@@ -167,10 +167,16 @@ func (a *AuthKit) Challenge(e *AuthError) string {
 	return b.String()
 }
 
-// refuse writes the challenge and the JSON body for e.
-func (a *AuthKit) refuse(w http.ResponseWriter, e *AuthError) {
+// refuse writes the challenge and the JSON body for e. A browser-based
+// client must be able to read the challenge to start sign-in, so refusals
+// of cross-origin requests carry CORS headers (they hold nothing private).
+func (a *AuthKit) refuse(w http.ResponseWriter, r *http.Request, e *AuthError) {
 	if a.cfg.Hooks.AuthFailure != nil {
 		a.cfg.Hooks.AuthFailure(e.Reason)
+	}
+	if r.Header.Get("Origin") != "" && w.Header().Get("Access-Control-Allow-Origin") == "" {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 	}
 	switch e.Status {
 	case http.StatusUnauthorized, http.StatusForbidden:

@@ -300,3 +300,19 @@ func TestMiddlewareKeepsRequestHeaders(t *testing.T) {
 		t.Errorf("handler saw Authorization=%.20q X-Custom=%q (status %d)", gotAuth, gotCustom, resp.StatusCode)
 	}
 }
+
+func TestRefusalReadableCrossOrigin(t *testing.T) {
+	as := authkittest.NewServer(t)
+	api := protected(t, newKit(t, as))
+	req, _ := http.NewRequest(http.MethodPost, api.URL, nil)
+	req.Header.Set("Origin", "https://inspector.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+		t.Errorf("cross-origin 401: %d %v", resp.StatusCode, resp.Header)
+	}
+}

@@ -32,6 +32,7 @@ type AuthError struct {
 	scopes []string // extra scopes to ask for in the challenge
 }
 
+// Error returns the description, safe to show.
 func (e *AuthError) Error() string { return "authkit: " + e.Description }
 
 // Unwrap lets go-sdk callers test errors.Is(err, auth.ErrInvalidToken).
@@ -56,8 +57,8 @@ type verified struct {
 	expires time.Time
 }
 
-// Verify checks token (a JWT access token) and returns its Session. Errors
-// are *AuthError. The returned Session is shared with the cache: read it,
+// Verify checks an access token (a JWT; an opaque token too when
+// Introspection is set) and returns its Session. Errors are *AuthError. The returned Session is shared with the cache: read it,
 // don't modify it.
 func (a *AuthKit) Verify(ctx context.Context, token string) (*Session, error) {
 	v, err := a.verify(ctx, token)
@@ -153,11 +154,12 @@ func (a *AuthKit) verifyJWT(ctx context.Context, token string) (*verified, *Auth
 	if !ok {
 		return nil, invalidToken("algorithm", "token algorithm is not accepted")
 	}
-	key, err := a.keys.lookup(ctx, hdr.Kid)
+	sk, err := a.keys.lookup(ctx, hdr.Kid)
 	if err != nil {
 		return nil, mapJWTError(nil, err)
 	}
-	if !keyMatches(method, key) {
+	key := sk.pub
+	if (sk.alg != "" && sk.alg != hdr.Alg) || !keyMatches(method, key) {
 		return nil, mapJWTError(nil, errUnknownKey)
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(s64)

@@ -59,6 +59,7 @@ func TestContract(t *testing.T) {
 	c.webhooksKeysFlags()
 	c.groups()
 	c.emailFlows()
+	c.environmentSettings()
 	c.sessionsAndAuth()
 	c.errorsAndEnvironments()
 	c.deletions()
@@ -133,7 +134,7 @@ func (c *contractClient) do(method, path string, body any, hdr ...string) (int, 
 	defer resp.Body.Close()
 	raw, _ = io.ReadAll(resp.Body)
 	c.requests++
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	if resp.StatusCode >= 200 && resp.StatusCode < 400 { // a documented redirect is a success too
 		if op, _, ok := c.spec.Find(method, path); ok {
 			c.ok[op.Method+" "+coverage.Shape(op.Path)]++
 		}
@@ -358,6 +359,10 @@ func (c *contractClient) webhooksKeysFlags() {
 	key := c.must("POST", "/organizations/"+c.acme+"/api_keys", obj{"name": "Contract CI"})
 	c.must("POST", "/api_keys/validations", obj{"value": str(key, "value")})
 	c.must("DELETE", "/api_keys/"+str(key, "id"), nil)
+	expiring := c.must("POST", "/organizations/"+c.acme+"/api_keys", obj{"name": "Contract, expiring"})
+	c.must("POST", "/api_keys/"+str(expiring, "id")+"/expire", obj{})
+	c.must("POST", "/user_management/users/"+c.alice+"/api_keys", obj{"name": "Alice's CLI", "organization_id": c.acme})
+	c.must("GET", "/user_management/users/"+c.alice+"/api_keys", nil)
 
 	flags := c.must("GET", "/feature-flags", nil)
 	slug := ""
@@ -398,6 +403,18 @@ func (c *contractClient) groups() {
 	}
 }
 
+func (c *contractClient) environmentSettings() {
+	c.must("GET", "/user_management/cors_origins", nil)
+	c.must("POST", "/user_management/cors_origins", obj{"origin": "https://app.contract.test"})
+	c.must("PUT", "/user_management/jwt_template", obj{"content": `{"urn:contract:email": "{{user.email}}"}`})
+	c.must("GET", "/user_management/jwt_template", nil)
+	c.must("GET", "/user_management/redirect_uris", nil)
+	// The first redirect URI becomes the default, which cannot be deleted; the second can.
+	c.must("POST", "/user_management/redirect_uris", obj{"uri": "https://app.contract.test/callback"})
+	uri := c.must("POST", "/user_management/redirect_uris", obj{"uri": "https://app.contract.test/callback-2"})
+	c.must("DELETE", "/user_management/redirect_uris/"+str(uri, "id"), nil)
+}
+
 // outbox returns the newest email the emulator "sent" to someone, of a kind.
 func (c *contractClient) outbox(to, kind string) obj {
 	c.t.Helper()
@@ -417,6 +434,9 @@ func (c *contractClient) outbox(to, kind string) obj {
 
 func (c *contractClient) emailFlows() {
 	c.must("GET", "/user_management/users/"+c.alice+"/identities", nil)
+	c.must("GET", "/user_management/users/"+c.alice+"/auth_factors", nil)
+	c.must("GET", "/user_management/users/"+c.alice+"/authorized_applications", nil)
+	c.must("GET", "/organizations/"+c.acme+"/authorized_applications", nil)
 
 	ma := c.must("POST", "/user_management/magic_auth", obj{"email": "alice@acme.test"})
 	c.must("GET", "/user_management/magic_auth/"+str(ma, "id"), nil)
@@ -445,8 +465,13 @@ func (c *contractClient) sessionsAndAuth() {
 	} else {
 		c.must("POST", "/user_management/sessions/revoke", obj{"session_id": c.sessionID})
 	}
+	dave := c.first(c.must("GET", "/user_management/users"+q("email", "dave@globex.test"), nil), "user dave@globex.test")
+	daveSession := c.first(c.must("GET", "/user_management/users/"+dave+"/sessions", nil), "session of dave@globex.test")
 	key := c.key
-	c.key = "" // authenticate carries the client secret in its body, not a bearer key
+	c.key = "" // logout is the browser's call; authenticate carries the client secret in its body
+	if status, body := c.do("GET", "/user_management/sessions/logout"+q("session_id", daveSession, "return_to", "https://contract.test/bye"), nil); status != http.StatusFound && status != http.StatusOK {
+		c.t.Errorf("logout: %d %v, want a 302 (or 200)", status, body)
+	}
 	c.must("POST", "/user_management/authenticate", obj{
 		"client_id": emulator.DemoSandboxClientID, "client_secret": emulator.DemoSandboxAPIKey,
 		"grant_type": "password", "email": "alice@acme.test", "password": emulator.DemoPassword,

@@ -157,3 +157,22 @@ func TestFailedSignInIsRecorded(t *testing.T) {
 		t.Fatalf("failure events: %v", evs)
 	}
 }
+
+func TestSignInWithSeveralOrganizations(t *testing.T) {
+	te := newTestEmulator(t, Options{})
+	alice := te.must(200, sk, "GET", "/user_management/users?email=alice@acme.test", nil).list(t)[0]
+	globex := str(te.must(200, sk, "GET", "/organizations/external_id/globex", nil).json(t), "id")
+	te.must(http.StatusCreated, sk, "POST", "/user_management/organization_memberships", map[string]any{"user_id": str(alice, "id"), "organization_id": globex})
+	body := map[string]any{"client_id": DemoSandboxClientID, "client_secret": sk, "grant_type": "password", "email": "alice@acme.test", "password": DemoPassword}
+	r := te.must(http.StatusForbidden, "", "POST", "/user_management/authenticate", body).json(t)
+	if str(r, "code") != "organization_selection_required" || len(r["organizations"].([]any)) != 2 || r["user"] == nil {
+		t.Fatalf("selection: %v", r)
+	}
+	body["organization_id"] = globex
+	out := te.must(http.StatusOK, "", "POST", "/user_management/authenticate", body).json(t)
+	if str(out, "organization_id") != globex {
+		t.Fatalf("sign-in with organization: %v", out)
+	}
+	body["organization_id"] = "org_not_hers"
+	te.must(http.StatusBadRequest, "", "POST", "/user_management/authenticate", body)
+}

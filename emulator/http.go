@@ -111,6 +111,7 @@ type apiError struct {
 	Message  string       `json:"message"`
 	Errors   []fieldError `json:"errors,omitempty"`
 	EntityID string       `json:"entity_id,omitempty"`
+	Text     string       `json:"error,omitempty"` // Vault's error shape: {"error": "…"}
 }
 
 type fieldError struct {
@@ -310,7 +311,37 @@ type rawBody struct {
 }
 
 // Handler returns the API at the root of the path space.
-func (e *Emulator) Handler() http.Handler { return http.HandlerFunc(e.serve) }
+func (e *Emulator) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		e.serve(sw, r)
+		// Method, path and status only: never headers or bodies, which carry keys and secrets.
+		e.log.Debug("emulator: request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -499,8 +500,26 @@ func authenticate(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	orgID := in.OrganizationID
-	if orgID == "" && len(ms) == 1 {
+	switch {
+	case orgID != "":
+		if !slices.ContainsFunc(ms, func(m *membership) bool { return m.OrganizationID == orgID }) {
+			return 0, nil, badRequest("invalid_organization_id", "The user is not an active member of organization '"+orgID+"'.")
+		}
+	case len(ms) == 1:
 		orgID = ms[0].OrganizationID
+	case len(ms) > 1:
+		// Like WorkOS: the password is right, but the person must pick an organization first.
+		orgs := []map[string]string{}
+		for _, m := range ms {
+			name := ""
+			if o, err := load[organization](t, "organization", m.OrganizationID); err == nil {
+				name = o.Name
+			}
+			orgs = append(orgs, map[string]string{"id": m.OrganizationID, "name": name})
+		}
+		return http.StatusForbidden, map[string]any{"code": "organization_selection_required",
+			"message": "The user must choose an organization to sign in to.", "user": u, "organizations": orgs,
+			"pending_authentication_token": randomToken(32)}, nil
 	}
 	now := formatTime(t.now)
 	u.LastSignInAt, u.UpdatedAt = &now, now

@@ -130,7 +130,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, u.String(), http.StatusFound)
 		return
 	}
-	http.Redirect(w, r, "/oauth2/login?request="+url.QueryEscape(p.ID), http.StatusFound)
+	http.Redirect(w, r, s.endpoint("/oauth2/login?request="+url.QueryEscape(p.ID)), http.StatusFound)
 }
 
 func optional(v string) []string {
@@ -263,7 +263,7 @@ func (s *Server) browserBinding(w http.ResponseWriter, r *http.Request) string {
 	}
 	v := randomToken(24)
 	http.SetCookie(w, &http.Cookie{
-		Name: csrfCookie, Value: v, Path: "/oauth2/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Name: csrfCookie, Value: v, Path: s.basePath + "/oauth2/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: strings.HasPrefix(s.issuer, "https://"),
 	})
 	return v
@@ -293,6 +293,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusBadRequest, "Sign-in request expired", "This sign-in request is unknown or has expired. Go back to your application and connect again.")
 		return
 	}
+	if s.opts.LoginURI != "" && p.External == nil {
+		// With Standalone Connect, the application signs people in, not us.
+		s.errorPage(w, http.StatusBadRequest, "Sign in through the application", "This server signs people in through the application's own login page. Go back to your application and connect again.")
+		return
+	}
 	binding := s.browserBinding(w, r)
 	if p.Binding == "" {
 		if r.Method == http.MethodPost {
@@ -316,7 +321,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusForbidden, "Invalid form", "The form's security token doesn't match. Reload the page and try again.")
 		return
 	}
-	again := func() { http.Redirect(w, r, "/oauth2/login?request="+url.QueryEscape(p.ID), http.StatusSeeOther) }
+	again := func() {
+		http.Redirect(w, r, s.endpoint("/oauth2/login?request="+url.QueryEscape(p.ID)), http.StatusSeeOther)
+	}
 	save := func() bool {
 		if err := s.store.putPending(ctx, p, s.now().Add(pendingTTL)); err != nil {
 			s.errorPage(w, http.StatusInternalServerError, "Something went wrong", "Try again.")

@@ -207,10 +207,11 @@ func (f *cimdFetcher) fetchUncached(ctx context.Context, id string) (*client, er
 	if code, desc := doc.registration.validate(); code != "" {
 		return nil, &clientError{"the client metadata document is invalid: " + desc}
 	}
-	name := doc.ClientName
-	if name == "" {
-		u, _ := url.Parse(id)
-		name = u.Host
+	// The name is the client's own claim; the host is what the person can trust.
+	u, _ := url.Parse(id)
+	name := u.Host
+	if doc.ClientName != "" {
+		name = doc.ClientName + " (" + u.Host + ")"
 	}
 	return &client{ID: id, Name: name, RedirectURIs: doc.RedirectURIs, AuthMethod: "none", CIMD: true}, nil
 }

@@ -146,7 +146,11 @@ func (m *registration) validate() (string, string) {
 	}
 	switch m.TokenEndpointAuthMethod {
 	case "":
-		m.TokenEndpointAuthMethod = "client_secret_basic" // RFC 7591 §2 default
+		// RFC 7591's default is client_secret_basic, but a client that omits
+		// the method and then ignores the secret would be locked out; a
+		// public client (PKCE) is what MCP clients are, and the response
+		// says which method was chosen.
+		m.TokenEndpointAuthMethod = "none"
 	case "none", "client_secret_post", "client_secret_basic":
 	default:
 		return "invalid_client_metadata", fmt.Sprintf("token_endpoint_auth_method %q is not supported (none, client_secret_post, client_secret_basic)", m.TokenEndpointAuthMethod)

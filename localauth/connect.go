@@ -130,7 +130,7 @@ func (s *Server) handleConnectContinue(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusInternalServerError, "Something went wrong", "Try again.")
 		return
 	}
-	http.Redirect(w, r, "/oauth2/login?request="+url.QueryEscape(p.ID), http.StatusSeeOther)
+	http.Redirect(w, r, s.endpoint("/oauth2/login?request="+url.QueryEscape(p.ID)), http.StatusSeeOther)
 }
 
 var errEmailTaken = errors.New("email taken")

@@ -65,7 +65,7 @@ func TestStandaloneConnect(t *testing.T) {
 	}
 	// The browser follows redirect_uri to the consent page.
 	loc = redirectOf(t, b.c, out["redirect_uri"].(string))
-	resp, page := b.get(ts.URL + loc.RequestURI())
+	resp, page := b.get(loc.String())
 	if resp.StatusCode != 200 || !strings.Contains(page, "grace@app.example.com") {
 		t.Fatalf("consent: %d %s", resp.StatusCode, page)
 	}
@@ -92,5 +92,16 @@ func TestStandaloneConnect(t *testing.T) {
 	status, out = complete("sk_test_key", map[string]any{"external_auth_id": loc.Query().Get("external_auth_id"), "user": map[string]any{"id": "someone-else", "email": "grace@app.example.com"}})
 	if status != 400 || out["code"] != "email_not_available" {
 		t.Fatalf("email conflict: %d %v", status, out)
+	}
+}
+
+func TestStandaloneConnectDisablesBuiltInSignIn(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.LoginURI = "https://app.example.com/login" })
+	cid := ts.register(t, "http://127.0.0.1:9/cb")
+	_, challenge := pkce()
+	loc := redirectOf(t, noRedirect(), authzReq{clientID: cid, redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
+	b := &browser{t: t, c: noRedirect(), ts: ts}
+	if resp, _ := b.get(ts.URL + "/oauth2/login?request=" + loc.Query().Get("external_auth_id")); resp.StatusCode != 400 {
+		t.Fatalf("built-in sign-in reachable: %d", resp.StatusCode)
 	}
 }

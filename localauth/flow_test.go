@@ -3,10 +3,15 @@ package localauth
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -356,12 +361,13 @@ func TestRegistration(t *testing.T) {
 		`{"redirect_uris":["cursor://anysphere.cursor-retrieval/oauth/callback"],"token_endpoint_auth_method":"none"}`,
 		`{"redirect_uris":["http://localhost:33418/callback","http://[::1]/cb"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"]}`,
 		`{"redirect_uris":["https://app.example.com/cb"],"client_name":"Web"}`,
+		`{"redirect_uris":["https://app.example.com/cb"],"token_endpoint_auth_method":"client_secret_post"}`,
 	} {
 		status, out := post(ok)
 		if status != 201 || out["client_id"] == nil {
 			t.Errorf("%s: %d %v", ok, status, out)
 		}
-		if strings.Contains(ok, `"none"`) != (out["client_secret"] == nil) {
+		if strings.Contains(ok, `client_secret_post`) != (out["client_secret"] != nil) {
 			t.Errorf("%s: client_secret presence wrong: %v", ok, out)
 		}
 	}
@@ -421,5 +427,84 @@ func TestConfidentialClient(t *testing.T) {
 		if status, out := ts.post(t, "/oauth2/token", form, "", ""); status != 401 || out["error"] != "invalid_client" {
 			t.Fatalf("secret %q: %d %v", secret, status, out)
 		}
+	}
+}
+
+func TestDynamicConfidentialClient(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.AutoApprove = "admin@example.com" })
+	resp, err := http.Post(ts.URL+"/oauth2/register", "application/json",
+		strings.NewReader(`{"redirect_uris":["https://app.example.com/cb"],"token_endpoint_auth_method":"client_secret_basic"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg map[string]any
+	json.NewDecoder(resp.Body).Decode(&reg)
+	resp.Body.Close()
+	cid, secret := reg["client_id"].(string), reg["client_secret"].(string)
+	code, verifier, _ := ts.autoCode(t, cid, "https://app.example.com/cb", nil)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "redirect_uri": {"https://app.example.com/cb"}}
+	if status, out := ts.post(t, "/oauth2/token", form, cid, "wrong"); status != 401 || out["error"] != "invalid_client" {
+		t.Fatalf("wrong secret: %d %v", status, out)
+	}
+	code, verifier, _ = ts.autoCode(t, cid, "https://app.example.com/cb", nil)
+	form.Set("code", code)
+	form.Set("code_verifier", verifier)
+	if status, out := ts.post(t, "/oauth2/token", form, cid, secret); status != 200 {
+		t.Fatalf("right secret: %d %v", status, out)
+	}
+}
+
+func TestAutoApproveWarnsAndReady(t *testing.T) {
+	var logs strings.Builder
+	dir := t.TempDir()
+	s, err := New(context.Background(), Options{Issuer: "http://127.0.0.1:1", Directory: seedDir(t), DevMode: true, AutoApprove: "admin@example.com",
+		DataDir: dir, Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "AUTO-APPROVE") {
+		t.Fatalf("no loud warning: %s", logs.String())
+	}
+	if err := s.Ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "localauth.db")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("data file: %v %v", fi.Mode(), err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if s.Ready(context.Background()) == nil {
+		t.Fatal("ready after Close")
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func TestExtraScopes(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.AutoApprove = "admin@example.com"; o.ExtraScopes = []string{"workspace:read"} })
+	cid := ts.register(t, "http://127.0.0.1:9/cb")
+	code, verifier, loc := ts.autoCode(t, cid, "http://127.0.0.1:9/cb", func(a *authzReq) { a.scope = "openid workspace:read workspace:read" })
+	if code == "" {
+		t.Fatalf("authorize: %s", loc)
+	}
+	_, tok := ts.post(t, "/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "client_id": {cid}, "redirect_uri": {"http://127.0.0.1:9/cb"}}, "", "")
+	if tok["scope"] != "openid workspace:read" {
+		t.Fatalf("scope: %v", tok["scope"])
+	}
+	if _, err := New(context.Background(), Options{Issuer: "http://127.0.0.1:1", Directory: seedDir(t), ExtraScopes: []string{"bad scope"}}); err == nil {
+		t.Fatal("invalid extra scope accepted")
 	}
 }

@@ -62,14 +62,14 @@ hr{border:none;border-top:1px solid #eee;margin:1.4rem 0}
 <p class="muted"><strong>{{.ClientName}}</strong> wants to connect to your account.</p>
 {{if .People}}
 <p>Sign in as a person of the team (dev mode):</p>
-{{range .People}}<form method="post" action="/oauth2/login">
+{{range .People}}<form method="post" action="login">
 <input type="hidden" name="request" value="{{$.Request}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
 <input type="hidden" name="action" value="person"><input type="hidden" name="user_id" value="{{.ID}}">
 <button class="person" type="submit" data-email="{{.Email}}">{{.Name}} <span class="tag">{{.Email}}</span></button>
 </form>{{end}}
 <hr>
 {{end}}
-<form method="post" action="/oauth2/login" id="password-form">
+<form method="post" action="login" id="password-form">
 <input type="hidden" name="request" value="{{.Request}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="action" value="password">
 <label for="email">Email</label><input type="email" id="email" name="email" value="{{.LoginHint}}" autocomplete="username" required>
@@ -80,7 +80,7 @@ hr{border:none;border-top:1px solid #eee;margin:1.4rem 0}
 
 {{define "organization"}}{{template "head" .}}
 <p class="muted">You belong to several organizations. Which one should <strong>{{.ClientName}}</strong> act in?</p>
-<form method="post" action="/oauth2/login" id="organization-form">
+<form method="post" action="login" id="organization-form">
 <input type="hidden" name="request" value="{{.Request}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="action" value="organization">
 {{range .Memberships}}<label><input type="radio" name="organization_id" value="{{.OrganizationID}}" required> {{if .OrganizationName}}{{.OrganizationName}}{{else}}{{.OrganizationID}}{{end}} <span class="tag">{{.Role}}</span></label>{{end}}
@@ -95,7 +95,7 @@ hr{border:none;border-top:1px solid #eee;margin:1.4rem 0}
 <ul class="scopes">{{range .Scopes}}<li>{{scopeText .}} <span class="tag">{{.}}</span></li>{{end}}</ul>
 {{if .Resource}}<p class="muted">For the server <span class="tag">{{.Resource}}</span></p>{{end}}
 <p class="muted">After you approve, you will be sent to <span class="tag" id="redirect-host">{{.RedirectHost}}</span>.</p>
-<form method="post" action="/oauth2/login" id="consent-form">
+<form method="post" action="login" id="consent-form">
 <input type="hidden" name="request" value="{{.Request}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <button type="submit" name="action" value="approve" id="approve">Allow</button>
 <button type="submit" name="action" value="deny" id="deny" class="secondary">Deny</button>

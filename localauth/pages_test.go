@@ -3,6 +3,7 @@ package localauth
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -48,7 +49,7 @@ func (b *browser) start(cid, redirect string) (page string, csrf, request string
 	b.t.Helper()
 	_, challenge := pkce()
 	loc := redirectOf(b.t, b.c, authzReq{clientID: cid, redirectURI: redirect, challenge: challenge, state: "xyz", scope: "openid email"}.url(b.ts.URL))
-	resp, page := b.get(b.ts.URL + loc.RequestURI())
+	resp, page := b.get(loc.String())
 	if resp.StatusCode != 200 {
 		b.t.Fatalf("sign-in page: %d", resp.StatusCode)
 	}
@@ -154,5 +155,38 @@ func TestProductionPagesHideTheTeam(t *testing.T) {
 	resp, _ := b.post("/oauth2/login", url.Values{"request": {req}, "csrf": {csrf}, "action": {"person"}, "user_id": {"user_admin"}})
 	if resp.StatusCode != 403 {
 		t.Fatalf("person sign-in outside dev mode: %d", resp.StatusCode)
+	}
+}
+
+// TestIssuerWithPath: mounted under a prefix, every link, redirect and
+// cookie carries it.
+func TestIssuerWithPath(t *testing.T) {
+	hs := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + hs.Listener.Addr().String() + "/auth"
+	s, err := New(t.Context(), Options{Issuer: issuer, Directory: seedDir(t), DevMode: true, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hs.Config.Handler = http.StripPrefix("/auth", s.Handler())
+	hs.Start()
+	defer hs.Close()
+	ts := &testServer{Server: s, URL: issuer, hs: hs}
+	redirect := "http://127.0.0.1:9/cb"
+	cid := ts.register(t, redirect)
+	b := &browser{t: t, c: noRedirect(), ts: ts}
+	_, csrf, req := b.start(cid, redirect)
+	resp, _ := b.post("/oauth2/login", url.Values{"request": {req}, "csrf": {csrf}, "action": {"person"}, "user_id": {"user_admin"}})
+	loc, _ := resp.Location()
+	if resp.StatusCode != 303 || !strings.HasPrefix(loc.String(), issuer+"/oauth2/login?") {
+		t.Fatalf("after sign-in: %d %v", resp.StatusCode, loc)
+	}
+	_, page := b.get(loc.String())
+	if !strings.Contains(page, `id="consent-form"`) || !strings.Contains(page, `action="login"`) {
+		t.Fatalf("consent page: %s", page)
+	}
+	resp, _ = b.post("/oauth2/login", url.Values{"request": {req}, "csrf": {csrf}, "action": {"approve"}})
+	if loc, _ := resp.Location(); resp.StatusCode != 303 || loc.Query().Get("code") == "" || loc.Query().Get("iss") != issuer {
+		t.Fatalf("approve: %d %v", resp.StatusCode, loc)
 	}
 }

@@ -51,7 +51,8 @@ type Options struct {
 	// Clients are pre-registered clients.
 	Clients []ClientConfig
 	// LoginURI, when set, sends people to the application's own sign-in
-	// (Standalone Connect) with external_auth_id instead of the built-in pages.
+	// (Standalone Connect) with external_auth_id instead of the built-in
+	// pages. AutoApprove, when also set, wins.
 	LoginURI string
 	// HTTPClient fetches Client ID Metadata Documents; nil = a client that
 	// refuses private-network, link-local and metadata addresses at dial time.
@@ -69,17 +70,18 @@ type Options struct {
 // Server is the authorization server. Create it with New; it is safe for
 // concurrent use.
 type Server struct {
-	opts   Options
-	issuer string
-	dir    Directory
-	log    *slog.Logger
-	store  *store
-	keys   *keyring
-	cimd   *cimdFetcher
-	pre    map[string]ClientConfig
-	scopes map[string]bool
-	mux    *http.ServeMux
-	now    func() time.Time
+	opts     Options
+	issuer   string
+	basePath string // the issuer's path, "" at the origin's root
+	dir      Directory
+	log      *slog.Logger
+	store    *store
+	keys     *keyring
+	cimd     *cimdFetcher
+	pre      map[string]ClientConfig
+	scopes   map[string]bool
+	mux      *http.ServeMux
+	now      func() time.Time
 
 	closeOnce sync.Once
 }
@@ -126,6 +128,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		pre:    map[string]ClientConfig{},
 		scopes: map[string]bool{},
 		now:    now,
+	}
+	if u, err := url.Parse(opts.Issuer); err == nil {
+		s.basePath = u.Path
 	}
 	for _, sc := range supportedScopes {
 		s.scopes[sc] = true
@@ -209,8 +214,9 @@ func Paths() []string {
 	return []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/oauth2/", "/authkit/oauth2/complete"}
 }
 
-// Handler serves every authorization-server path at the root of the origin
-// (the issuer's path prefix, if any, must be stripped by the caller).
+// Handler serves every authorization-server path at the root of the origin.
+// When the issuer has a path (https://example.com/auth), mount it with
+// http.StripPrefix: links and redirects already carry the prefix.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

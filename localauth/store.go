@@ -42,7 +42,15 @@ func openStore(ctx context.Context, dataDir string) (*store, error) {
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("localauth: data dir: %w", err)
 		}
-		dsn = "file:" + filepath.Join(dataDir, "localauth.db") + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		path := filepath.Join(dataDir, "localauth.db")
+		// The file holds the signing keys: owner-only, set before SQLite
+		// creates it (its -wal and -shm files copy these permissions).
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("localauth: data file: %w", err)
+		}
+		f.Close()
+		dsn = "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

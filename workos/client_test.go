@@ -524,3 +524,34 @@ func TestLostDeleteThen404Succeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestTransportErrors(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close()
+	var mu sync.Mutex
+	var statuses []int
+	hook := func(method, path string, status int, d time.Duration) {
+		mu.Lock()
+		statuses = append(statuses, status)
+		mu.Unlock()
+	}
+	for _, tc := range []struct {
+		method   string
+		attempts int
+	}{{"GET", 3}, {"POST", 3}, {"PATCH", 1}} {
+		statuses = nil
+		c := New(Options{BaseURL: addr, APIKey: testKey, MaxRetries: 2, BackoffBase: time.Millisecond, OnResponse: hook})
+		_, err := c.Do(context.Background(), tc.method, "/x", nil, nil, nil)
+		var e *Error
+		if err == nil || errors.As(err, &e) {
+			t.Fatalf("%s: err %v, want a transport error", tc.method, err)
+		}
+		mu.Lock()
+		got := fmt.Sprint(statuses)
+		mu.Unlock()
+		if want := fmt.Sprint(make([]int, tc.attempts)); got != want {
+			t.Errorf("%s: hook statuses %s, want %s", tc.method, got, want)
+		}
+	}
+}

@@ -251,3 +251,38 @@ func TestEmulatorDeleteRetriedAfterLost503(t *testing.T) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
+
+// Concurrent POSTs through one client, several of whose answers are lost:
+// every one lands exactly once.
+func TestEmulatorConcurrentPostsWithLostAnswers(t *testing.T) {
+	em, base := startEmulator(t, emulator.Options{})
+	c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, MaxRetries: 5,
+		BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
+	remove := em.InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: http.StatusBadGateway, Times: 6, AfterApply: true})
+	defer remove()
+	const n = 8
+	names := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		names[i] = "Concurrent Org " + string(rune('A'+i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Do(context.Background(), "POST", "/organizations", nil, map[string]any{"name": names[i]}, nil)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("create: %v", err)
+		}
+	}
+	for _, name := range names {
+		if got := countOrgsNamed(t, c, name); got != 1 {
+			t.Errorf("%d organizations named %q, want 1", got, name)
+		}
+	}
+}

@@ -36,7 +36,10 @@ type FieldError struct {
 // Error formats status, code, message, field errors and request ID.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "workos: %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "workos: %d", e.StatusCode)
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteString(" " + t)
+	}
 	if e.Code != "" {
 		b.WriteString(" (" + e.Code + ")")
 	}

@@ -20,7 +20,7 @@ func browserScript(t *testing.T) string {
 	t.Helper()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
-		need(t, "curl", "/usr/bin/curl")
+		curl = need(t, "curl", "/usr/bin/curl")
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "browser.sh")

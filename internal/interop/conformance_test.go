@@ -18,7 +18,7 @@ func TestConformance(t *testing.T) {
 	node := node22(t)
 	suite := npmBin(t, "conformance")
 	p := startDev(t, nil, "--auto-approve", "admin@example.com")
-	proxy := tokenProxy(t, p.base, p.token(t, "admin@example.com"))
+	proxy := tokenProxy(t, p.base, func() string { return p.token(t, "admin@example.com") })
 	baseline, _ := filepath.Abs(filepath.Join("testdata", "conformance-baseline.yml"))
 	out := outDir(t, "conformance")
 

@@ -212,8 +212,11 @@ func waitReady(t *testing.T, base string) {
 
 // stop sends SIGTERM and waits for a graceful exit; it returns the exit error.
 func (p *process) stop(t *testing.T) error {
-	if p.cmd.ProcessState != nil {
-		return nil
+	select {
+	case err := <-p.done: // already exited
+		p.done <- err
+		return err
+	default:
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -230,24 +233,36 @@ func (p *process) stop(t *testing.T) error {
 func (p *process) mcpURL() string { return p.base + "/mcp" }
 
 // token gets an access token from the running binary through the code flow (auto-approve).
+// It may run on a proxy's goroutine, so it reports a failure with t.Error.
 func (p *process) token(t *testing.T, email string, opts ...devstack.TokenOption) string {
-	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	tok, err := devstack.FetchToken(ctx, p.base, p.mcpURL(), email, nil, opts...)
 	if err != nil {
-		t.Fatal(err)
+		t.Errorf("access token for %s: %v", email, err)
+		return ""
 	}
 	return tok.AccessToken
 }
 
 // tokenProxy is a reverse proxy in front of target that adds a bearer token, for clients (the
-// conformance suite) that send none. It presents itself as the target: a request addressed to
+// conformance suite) that send none. token is called for a fresh one every minute, so that a
+// long run outlives no access token. It presents itself as the target: a request addressed to
 // the proxy (Host and Origin) is rewritten to the target's origin, while any other Host or
 // Origin passes through untouched, so that the server's own DNS-rebinding and Origin checks are
 // what the suite tests.
-func tokenProxy(t *testing.T, target, token string) string {
+func tokenProxy(t *testing.T, target string, token func() string) string {
 	t.Helper()
+	var mu sync.Mutex
+	current, issued := token(), time.Now()
+	bearer := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(issued) > time.Minute {
+			current, issued = token(), time.Now()
+		}
+		return current
+	}
 	tu, _ := url.Parse(target)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -268,7 +283,7 @@ func tokenProxy(t *testing.T, target, token string) string {
 				r.Out.Header.Set("Origin", tu.Scheme+"://"+tu.Host)
 			}
 			r.Out.Header.Del("X-Forwarded-For")
-			r.Out.Header.Set("Authorization", "Bearer "+token)
+			r.Out.Header.Set("Authorization", "Bearer "+bearer())
 		},
 		FlushInterval: -1,
 	}

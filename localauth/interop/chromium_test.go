@@ -75,6 +75,7 @@ func TestChromiumSignInConsent(t *testing.T) {
 	p.do("Page.navigate", map[string]any{"url": authz}, nil)
 
 	p.waitFor("the sign-in page", `!!document.querySelector('#password-form')`)
+	screenshot(t, p, "signin.png")
 	p.typeInto("#email", "member@example.com")
 	p.typeInto("#password", "battery staple")
 	p.click("#signin")
@@ -90,18 +91,7 @@ func TestChromiumSignInConsent(t *testing.T) {
 			t.Errorf("consent page lacks %q: %s", want, text)
 		}
 	}
-	if dir := os.Getenv("WORKOS_MCP_ARTIFACTS"); dir != "" {
-		var shot struct{ Data string }
-		p.do("Page.captureScreenshot", map[string]any{"format": "png"}, &shot)
-		png, err := base64.StdEncoding.DecodeString(shot.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.MkdirAll(dir, 0o755)
-		if err := os.WriteFile(filepath.Join(dir, "consent.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	screenshot(t, p, "consent.png")
 	p.click("#approve")
 
 	var q url.Values
@@ -126,5 +116,26 @@ func TestChromiumSignInConsent(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || tok["access_token"] == nil || tok["refresh_token"] == nil {
 		t.Fatalf("token: %d %v", resp.StatusCode, tok)
+	}
+}
+
+// screenshot saves the page to $WORKOS_MCP_ARTIFACTS/name, when set.
+func screenshot(t testing.TB, p *page, name string) {
+	t.Helper()
+	dir := os.Getenv("WORKOS_MCP_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	var shot struct{ Data string }
+	p.do("Page.captureScreenshot", map[string]any{"format": "png"}, &shot)
+	png, err := base64.StdEncoding.DecodeString(shot.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -61,3 +61,4 @@ var paramOnlyNames = []string{"code", "key", "sig", "signature"}
 // is exempt from URL-parameter redaction: handing it to the customer's IT
 // admin is the point of generating it (onboard_customer). Every other rule
 // still applies to it.
+const portalLinkKey = "link"

@@ -474,7 +474,7 @@ func (w *walker) value(i int, parentKey []byte) int {
 		return i + 1
 	case '"':
 		end := stringEnd(w.src, i)
-		w.str(w.src[i:end], string(parentKey) == "link")
+		w.str(w.src[i:end], string(parentKey) == portalLinkKey)
 		return end
 	default:
 		end := scalarEnd(w.src, i)
@@ -634,36 +634,15 @@ func skipWS(b []byte, i int) int {
 
 // stringEnd returns the index after the string starting at b[i] == '"'.
 func stringEnd[S string | []byte](b S, i int) int {
-	i++
-	for i < len(b) {
-		// Fast path: jump to the next quote; walk byte by byte only across escapes.
-		q := indexByte(b[i:], '"')
-		if q < 0 {
-			return len(b)
-		}
-		if indexByte(b[i:i+q], '\\') < 0 {
-			return i + q + 1
-		}
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '\\':
-				i++
-			case '"':
-				return i + 1
-			}
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
 		}
 	}
 	return len(b)
-}
-
-func indexByte[S string | []byte](s S, c byte) int {
-	switch v := any(s).(type) {
-	case string:
-		return strings.IndexByte(v, c)
-	case []byte:
-		return bytes.IndexByte(v, c)
-	}
-	return -1
 }
 
 func scalarEnd(b []byte, i int) int {
