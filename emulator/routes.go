@@ -135,6 +135,14 @@ func (e *Emulator) buildRoutes() []*route {
 	add(del, "/vault/v1/kv/{id}", vaultRoute(deleteVaultObject))
 	add(get, "/vault/v1/kv/{id}/metadata", vaultRoute(readVaultObject(false, false)))
 	add(get, "/vault/v1/kv/{id}/versions", vaultRoute(listVaultVersions))
+	add(get, "/connect/applications", listApps)
+	add(post, "/connect/applications", createApp)
+	add(get, "/connect/applications/{id}", getApp)
+	add(put, "/connect/applications/{id}", updateApp)
+	add(del, "/connect/applications/{id}", deleteApp)
+	add(get, "/connect/applications/{id}/client_secrets", listAppSecrets)
+	add(post, "/connect/applications/{id}/client_secrets", createAppSecret)
+	add(del, "/connect/client_secrets/{id}", deleteAppSecret)
 	outbox := add(get, "/_emulator/emails", listEmails)
 	outbox.hidden = true
 

@@ -287,7 +287,9 @@ func tokenProxy(t *testing.T, target string, token func() string) string {
 		},
 		FlushInterval: -1,
 	}
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	// A long idle timeout: the suite's Node agent keeps connections alive, and a server closing
+	// an idle one just as Node reuses it fails a request for reasons no server under test owns.
+	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Minute}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + self
