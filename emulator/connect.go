@@ -15,19 +15,20 @@ type appRedirectURI struct {
 }
 
 type connectApp struct {
-	Object                   string           `json:"object"`
-	ID                       string           `json:"id"`
-	ClientID                 string           `json:"client_id"`
-	Name                     string           `json:"name"`
-	Scopes                   []string         `json:"scopes"`
-	ApplicationType          string           `json:"application_type"` // oauth | m2m
-	RedirectURIs             []appRedirectURI `json:"redirect_uris,omitempty"`
-	UsesPKCE                 *bool            `json:"uses_pkce,omitempty"`
-	IsFirstParty             *bool            `json:"is_first_party,omitempty"`
-	WasDynamicallyRegistered *bool            `json:"was_dynamically_registered,omitempty"`
-	OrganizationID           string           `json:"organization_id,omitempty"`
-	CreatedAt                string           `json:"created_at"`
-	UpdatedAt                string           `json:"updated_at"`
+	Object                   string            `json:"object"`
+	ID                       string            `json:"id"`
+	ClientID                 string            `json:"client_id"`
+	Name                     string            `json:"name"`
+	Description              *string           `json:"description"`
+	Scopes                   []string          `json:"scopes"`
+	ApplicationType          string            `json:"application_type"`        // oauth | m2m
+	RedirectURIs             *[]appRedirectURI `json:"redirect_uris,omitempty"` // oauth only
+	UsesPKCE                 *bool             `json:"uses_pkce,omitempty"`
+	IsFirstParty             *bool             `json:"is_first_party,omitempty"`
+	WasDynamicallyRegistered *bool             `json:"was_dynamically_registered,omitempty"`
+	OrganizationID           string            `json:"organization_id,omitempty"`
+	CreatedAt                string            `json:"created_at"`
+	UpdatedAt                string            `json:"updated_at"`
 }
 
 type appSecret struct {
@@ -49,6 +50,7 @@ func (s *appSecret) render() *appSecret {
 
 type appInput struct {
 	Name            *string           `json:"name"`
+	Description     *string           `json:"description"`
 	ApplicationType string            `json:"application_type"`
 	Scopes          *[]string         `json:"scopes"`
 	RedirectURIs    *[]appRedirectURI `json:"redirect_uris"`
@@ -83,7 +85,7 @@ func createApp(c *call) (int, any, error) {
 	}
 	t := c.t
 	app := &connectApp{Object: "connect_application", ID: t.newID("conn_app_"), ClientID: t.newID("client_"), Name: strings.TrimSpace(*in.Name),
-		Scopes: []string{}, ApplicationType: in.ApplicationType, CreatedAt: formatTime(t.now), UpdatedAt: formatTime(t.now)}
+		Description: in.Description, Scopes: []string{}, ApplicationType: in.ApplicationType, CreatedAt: formatTime(t.now), UpdatedAt: formatTime(t.now)}
 	if in.Scopes != nil && *in.Scopes != nil {
 		app.Scopes = *in.Scopes
 	}
@@ -106,13 +108,14 @@ func createApp(c *call) (int, any, error) {
 		if in.UsesPKCE != nil {
 			pkce = *in.UsesPKCE
 		}
-		app.UsesPKCE, app.IsFirstParty, app.RedirectURIs = &pkce, in.IsFirstParty, []appRedirectURI{}
+		rs := []appRedirectURI{}
 		if in.RedirectURIs != nil && *in.RedirectURIs != nil {
 			if err := validRedirects(*in.RedirectURIs); err != nil {
 				return 0, nil, err
 			}
-			app.RedirectURIs = *in.RedirectURIs
+			rs = *in.RedirectURIs
 		}
+		app.UsesPKCE, app.IsFirstParty, app.RedirectURIs = &pkce, in.IsFirstParty, &rs
 		if !*in.IsFirstParty {
 			if org == "" {
 				return 0, nil, invalidField("organization_id", "required", "A third-party OAuth application belongs to an organization.")
@@ -203,7 +206,10 @@ func updateApp(c *call) (int, any, error) {
 		if err := validRedirects(rs); err != nil {
 			return 0, nil, err
 		}
-		a.RedirectURIs = rs
+		a.RedirectURIs = &rs
+	}
+	if in.Description != nil {
+		a.Description = in.Description
 	}
 	a.UpdatedAt = formatTime(t.now)
 	return http.StatusOK, a, t.update("connect_application", a.ID, a)
@@ -270,4 +276,3 @@ func deleteAppSecret(c *call) (int, any, error) {
 	}
 	return http.StatusNoContent, nil, c.t.remove("connect_application_secret", id)
 }
-

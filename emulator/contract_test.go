@@ -60,6 +60,9 @@ func TestContract(t *testing.T) {
 	c.groups()
 	c.emailFlows()
 	c.environmentSettings()
+	c.resources()
+	c.connectApplications()
+	c.vault()
 	c.sessionsAndAuth()
 	c.errorsAndEnvironments()
 	c.deletions()
@@ -413,6 +416,63 @@ func (c *contractClient) environmentSettings() {
 	c.must("POST", "/user_management/redirect_uris", obj{"uri": "https://app.contract.test/callback"})
 	uri := c.must("POST", "/user_management/redirect_uris", obj{"uri": "https://app.contract.test/callback-2"})
 	c.must("DELETE", "/user_management/redirect_uris/"+str(uri, "id"), nil)
+}
+
+func (c *contractClient) resources() {
+	org := c.newOrg
+	ws := c.must("POST", "/authorization/resources", obj{"external_id": "ws-contract", "name": "Contract workspace", "resource_type_slug": "workspace", "organization_id": org})
+	proj := c.must("POST", "/authorization/resources", obj{"external_id": "proj-contract", "name": "Contract project", "resource_type_slug": "project",
+		"organization_id": org, "parent_resource_id": str(ws, "id")})
+	c.must("GET", "/authorization/resources"+q("organization_id", org), nil)
+	c.must("GET", "/authorization/resources/"+str(proj, "id"), nil)
+	c.must("PATCH", "/authorization/resources/"+str(proj, "id"), obj{"description": "Where contracts are drafted"})
+	byExt := "/authorization/organizations/" + org + "/resources/workspace/ws-contract"
+	c.must("GET", byExt, nil)
+	c.must("PATCH", byExt, obj{"name": "Contract workspace (2026)"})
+
+	om := "/authorization/organization_memberships/" + c.membership
+	a := c.must("POST", om+"/role_assignments", obj{"role_slug": "member", "resource_id": str(ws, "id")})
+	c.must("GET", om+"/role_assignments", nil)
+	c.must("GET", om+"/resources"+q("permission_slug", "documents:read"), nil)
+	c.must("GET", om+"/resources/"+str(proj, "id")+"/permissions", nil)
+	c.must("GET", om+"/resources/project/proj-contract/permissions", nil)
+	c.must("GET", "/authorization/resources/"+str(ws, "id")+"/role_assignments", nil)
+	c.must("GET", "/authorization/resources/"+str(ws, "id")+"/organization_memberships"+q("permission_slug", "documents:read"), nil)
+	c.must("GET", byExt+"/role_assignments", nil)
+	c.must("GET", byExt+"/organization_memberships"+q("permission_slug", "documents:read"), nil)
+	c.must("DELETE", om+"/role_assignments/"+str(a, "id"), nil)
+	c.must("POST", om+"/role_assignments", obj{"role_slug": "member", "resource_external_id": "proj-contract", "resource_type_slug": "project"})
+	c.must("DELETE", om+"/role_assignments", obj{"role_slug": "member", "resource_external_id": "proj-contract", "resource_type_slug": "project"})
+
+	c.must("DELETE", "/authorization/resources/"+str(proj, "id"), nil)
+	c.must("DELETE", byExt+q("cascade_delete", "true"), nil)
+}
+
+func (c *contractClient) connectApplications() {
+	c.must("GET", "/connect/applications", nil)
+	app := c.must("POST", "/connect/applications", obj{"name": "Contract web app", "application_type": "oauth", "is_first_party": true,
+		"redirect_uris": []obj{{"uri": "https://app.contract.test/callback", "default": true}}})
+	id := str(app, "id")
+	c.must("POST", "/connect/applications", obj{"name": "Contract worker", "application_type": "m2m", "organization_id": c.newOrg})
+	c.must("GET", "/connect/applications/"+id, nil)
+	c.must("PUT", "/connect/applications/"+id, obj{"name": "Contract web app (v2)", "scopes": []string{"openid", "profile"}})
+	secret := c.must("POST", "/connect/applications/"+id+"/client_secrets", obj{})
+	c.must("GET", "/connect/applications/"+id+"/client_secrets", nil)
+	c.must("DELETE", "/connect/client_secrets/"+str(secret, "id"), nil)
+	c.must("DELETE", "/connect/applications/"+id, nil)
+}
+
+func (c *contractClient) vault() {
+	c.must("GET", "/vault/v1/kv", nil)
+	o := c.must("POST", "/vault/v1/kv", obj{"name": "contract-db-password", "value": "contract-value-1", "key_context": obj{"tenant": "contract"}})
+	id := str(o, "id")
+	c.must("GET", "/vault/v1/kv/name/contract-db-password", nil)
+	c.must("GET", "/vault/v1/kv/"+id, nil)
+	c.must("PUT", "/vault/v1/kv/"+id, obj{"value": "contract-value-2"})
+	c.must("GET", "/vault/v1/kv/"+id+"/metadata", nil)
+	c.must("GET", "/vault/v1/kv/"+id+"/versions", nil)
+	c.must("GET", "/vault/v1/kv"+q("search", "contract"), nil)
+	c.must("DELETE", "/vault/v1/kv/"+id, nil)
 }
 
 // outbox returns the newest email the emulator "sent" to someone, of a kind.

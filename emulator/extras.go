@@ -412,7 +412,10 @@ func getAuditConfiguration(c *call) (int, any, error) {
 
 func checkPermission(c *call) (int, any, error) {
 	var in struct {
-		PermissionSlug string `json:"permission_slug"`
+		PermissionSlug     string `json:"permission_slug"`
+		ResourceID         string `json:"resource_id"`
+		ResourceExternalID string `json:"resource_external_id"`
+		ResourceTypeSlug   string `json:"resource_type_slug"`
 	}
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
@@ -425,20 +428,30 @@ func checkPermission(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ok := false
-	if m.Status == "active" {
-		for _, rs := range m.Roles {
-			r, err := t.roleFor(m.OrganizationID, rs.Slug)
-			if errors.Is(err, errNotFound) {
-				continue
-			}
-			if err != nil {
-				return 0, nil, err
-			}
-			ok = ok || slices.Contains(r.Permissions, in.PermissionSlug)
+	var r *authzResource
+	// The organization itself is the root resource: checking on it is checking the membership's
+	// organization roles.
+	orgItself := in.ResourceID == m.OrganizationID
+	if in.ResourceTypeSlug == "organization" && in.ResourceExternalID != "" {
+		o, err := t.organization(m.OrganizationID)
+		if err != nil {
+			return 0, nil, err
+		}
+		orgItself = in.ResourceExternalID == o.ID || (o.ExternalID != nil && *o.ExternalID == in.ResourceExternalID)
+		if !orgItself {
+			return 0, nil, notFound("Resource", "organization/"+in.ResourceExternalID)
 		}
 	}
-	return http.StatusOK, map[string]any{"authorized": ok}, nil
+	if !orgItself && (in.ResourceID != "" || in.ResourceExternalID != "") {
+		if r, err = t.refResource(m.OrganizationID, in.ResourceID, in.ResourceExternalID, in.ResourceTypeSlug, "resource_id"); err != nil {
+			return 0, nil, err
+		}
+	}
+	perms, err := t.effectivePermissions(m, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"authorized": perms[in.PermissionSlug]}, nil
 }
 
 // Organization groups (user management groups, not directory groups).

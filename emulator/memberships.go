@@ -148,6 +148,15 @@ func (t *tx) createMembership(in membershipInput) (*membership, error) {
 }
 
 func (t *tx) deleteMembership(m *membership) error {
+	as, err := filter(t, "role_assignment", m.OrganizationID, func(a *roleAssignment) bool { return a.MembershipID == m.ID })
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if err := t.remove("role_assignment", a.ID); err != nil {
+			return err
+		}
+	}
 	if err := t.remove("organization_membership", m.ID); err != nil {
 		return err
 	}

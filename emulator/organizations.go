@@ -434,7 +434,7 @@ func deleteOrganizationHandler(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	if err := t.removeOrg(o.ID, "organization_domain", "invitation", "organization_role", "api_key", "audit_log_event", "audit_log_export", "audit_log_retention", "session", "group", "connect_application", "organization"); err != nil {
+	if err := t.removeOrg(o.ID, "organization_domain", "invitation", "organization_role", "api_key", "audit_log_event", "audit_log_export", "audit_log_retention", "session", "group", "connect_application", "authz_resource", "role_assignment", "organization"); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, nil, t.emit("organization.deleted", o.ID, o)

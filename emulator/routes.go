@@ -143,6 +143,27 @@ func (e *Emulator) buildRoutes() []*route {
 	add(get, "/connect/applications/{id}/client_secrets", listAppSecrets)
 	add(post, "/connect/applications/{id}/client_secrets", createAppSecret)
 	add(del, "/connect/client_secrets/{id}", deleteAppSecret)
+	add(get, "/authorization/resources", listResources)
+	add(post, "/authorization/resources", createResource)
+	add(get, "/authorization/resources/{resource_id}", getResource)
+	add(patch, "/authorization/resources/{resource_id}", updateResource)
+	add(del, "/authorization/resources/{resource_id}", deleteResource)
+	add(get, "/authorization/resources/{resource_id}/organization_memberships", listResourceMemberships)
+	add(get, "/authorization/resources/{resource_id}/role_assignments", listResourceAssignments)
+	byExt := "/authorization/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}"
+	add(get, byExt, getResource)
+	add(patch, byExt, updateResource)
+	add(del, byExt, deleteResource)
+	add(get, byExt+"/organization_memberships", listResourceMemberships)
+	add(get, byExt+"/role_assignments", listResourceAssignments)
+	om := "/authorization/organization_memberships/{organization_membership_id}"
+	add(get, om+"/role_assignments", listMembershipAssignments)
+	add(post, om+"/role_assignments", assignRole)
+	add(del, om+"/role_assignments", unassignMatching)
+	add(del, om+"/role_assignments/{role_assignment_id}", unassignByID)
+	add(get, om+"/resources", listMembershipResources)
+	add(get, om+"/resources/{resource_id}/permissions", listMembershipPermissions)
+	add(get, om+"/resources/{resource_type_slug}/{external_id}/permissions", listMembershipPermissions)
 	outbox := add(get, "/_emulator/emails", listEmails)
 	outbox.hidden = true
 

@@ -34,7 +34,10 @@ func envOr(e *env, name, def string) string {
 // stringList is a repeatable flag.
 type stringList []string
 
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
+// String joins the values (flag.Value).
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+// Set appends one value (flag.Value).
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runDev(ctx context.Context, args []string, e *env) error {

@@ -52,6 +52,7 @@ type env struct {
 // usageError is a mistake in the command line: exit code 2, with a hint.
 type usageError struct{ msg string }
 
+// Error is the message shown before the usage hint.
 func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }

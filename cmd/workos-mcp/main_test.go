@@ -43,9 +43,6 @@ func TestExitCodesAndHelp(t *testing.T) {
 		{[]string{"connect", "cursor", "zed"}, exitUsage, "one client at a time"},
 		{[]string{"connect", "--list", "cursor"}, exitUsage, "--list takes no client"},
 	} {
-		for _, cmd := range []string{"dev", "serve", "emulate", "version"} {
-			_ = cmd
-		}
 		code, stdout, stderr := runCLI(t, nil, tc.args...)
 		if code != tc.code {
 			t.Errorf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, stdout, stderr)

@@ -379,6 +379,7 @@ func (s *Stack) Close() error {
 // inProcess is an http.RoundTripper that serves requests with the stack's router directly.
 type inProcess struct{ s *Stack }
 
+// RoundTrip serves r with the stack's router, without the network.
 func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := newRecorder()
 	done := make(chan struct{})

@@ -143,6 +143,14 @@ func TestHardening(t *testing.T) {
 	if code, body := do("GET", "/readyz", nil); code != 200 || !strings.Contains(body, `"status":"ready"`) {
 		t.Errorf("readyz: %d %s", code, body)
 	}
+	// Standalone Connect's completion is localauth's, also under the emulator's prefix (where
+	// WorkOS SDKs send it); without the API key it is refused, not unknown.
+	if code, body := do("POST", "/workos/authkit/oauth2/complete", nil); code == 404 || code < 400 {
+		t.Errorf("completion endpoint: %d %s", code, body)
+	}
+	if code, body := do("GET", "/workos/organizations", map[string]string{"Authorization": "Bearer sk_test_default"}); code != 200 || !strings.Contains(body, `"object":"list"`) {
+		t.Errorf("emulator under /workos: %d %.200s", code, body)
+	}
 	if code, _ := do("GET", "/healthz", nil); code != 200 {
 		t.Errorf("healthz: %d", code)
 	}

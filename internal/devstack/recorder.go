@@ -17,19 +17,23 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{header: http.Header{}} }
 
+// Header is the response header.
 func (r *recorder) Header() http.Header { return r.header }
 
+// WriteHeader records the first status code.
 func (r *recorder) WriteHeader(code int) {
 	if !r.wrote {
 		r.code, r.wrote = code, true
 	}
 }
 
+// Write buffers the body.
 func (r *recorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
 }
 
+// Flush does nothing: the body is returned whole.
 func (r *recorder) Flush() {}
 
 func (r *recorder) response(req *http.Request) *http.Response {

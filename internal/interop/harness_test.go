@@ -287,9 +287,10 @@ func tokenProxy(t *testing.T, target string, token func() string) string {
 		},
 		FlushInterval: -1,
 	}
-	// A long idle timeout: the suite's Node agent keeps connections alive, and a server closing
-	// an idle one just as Node reuses it fails a request for reasons no server under test owns.
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Minute}
+	// No keep-alive towards the suite: its Node agent reusing a connection the proxy is closing
+	// would fail a request for reasons that are the harness's, not the server's.
+	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	srv.SetKeepAlivesEnabled(false)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + self

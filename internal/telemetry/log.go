@@ -63,6 +63,7 @@ func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // contextHandler adds the request ID found in the context to every record.
 type contextHandler struct{ slog.Handler }
 
+// Handle adds the request ID, then hands the record on.
 func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestIDFromContext(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
@@ -70,10 +71,12 @@ func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+// WithAttrs keeps the wrapper around the derived handler.
 func (h *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return &contextHandler{h.Handler.WithAttrs(as)}
 }
 
+// WithGroup keeps the wrapper around the derived handler.
 func (h *contextHandler) WithGroup(name string) slog.Handler {
 	return &contextHandler{h.Handler.WithGroup(name)}
 }

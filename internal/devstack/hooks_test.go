@@ -1,0 +1,42 @@
+package devstack
+
+import (
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/workos-mcp/workos-mcp/internal/telemetry"
+)
+
+// TestWorkspaceHooksFeedTheIssueMetrics checks the translation from the workspace's
+// observations to the metrics: tool calls by operation, class and outcome, and the
+// confirmation flow (issued, used, refused).
+func TestWorkspaceHooksFeedTheIssueMetrics(t *testing.T) {
+	m := telemetry.NewMetrics()
+	h := WorkspaceHooks(m)
+	h.Operation("organizations.delete", "sandbox", "confirmation_required")
+	h.Operation("organizations.delete", "sandbox", "refused")
+	h.Operation("organizations.delete", "sandbox", "ok")
+	h.Operation("organizations.list", "sandbox", "ok")
+	h.Operation("no.such_operation", "sandbox", "invalid")
+	h.ToolCall("mutate", "ok", time.Millisecond)
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	for _, want := range []string{
+		`workos_mcp_tool_calls_total{class="destructive",operation="organizations.delete",outcome="confirmation_required"} 1`,
+		`workos_mcp_tool_calls_total{class="read",operation="organizations.list",outcome="ok"} 1`,
+		`workos_mcp_tool_calls_total{class="unknown",operation="no.such_operation",outcome="invalid"} 1`,
+		`workos_mcp_confirmations_total{event="issued"} 1`,
+		`workos_mcp_confirmations_total{event="refused"} 1`,
+		`workos_mcp_confirmations_total{event="used"} 1`,
+		`workos_mcp_tool_duration_seconds_count{outcome="ok",tool="mutate"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
