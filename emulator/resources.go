@@ -601,3 +601,49 @@ func listMembershipPermissions(c *call) (int, any, error) {
 	}
 	return http.StatusOK, paginate(all, func(x *permission) string { return x.ID }, p), nil
 }
+
+// Authorization checks: does a membership's roles grant a permission?
+
+func checkPermission(c *call) (int, any, error) {
+	var in struct {
+		PermissionSlug     string `json:"permission_slug"`
+		ResourceID         string `json:"resource_id"`
+		ResourceExternalID string `json:"resource_external_id"`
+		ResourceTypeSlug   string `json:"resource_type_slug"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	if in.PermissionSlug == "" {
+		return 0, nil, invalidField("permission_slug", "required", "permission_slug is required.")
+	}
+	t := c.t
+	m, err := t.membership(c.param("organization_membership_id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var r *authzResource
+	// The organization itself is the root resource: checking on it is checking the membership's
+	// organization roles.
+	orgItself := in.ResourceID == m.OrganizationID
+	if in.ResourceTypeSlug == "organization" && in.ResourceExternalID != "" {
+		o, err := t.organization(m.OrganizationID)
+		if err != nil {
+			return 0, nil, err
+		}
+		orgItself = in.ResourceExternalID == o.ID || (o.ExternalID != nil && *o.ExternalID == in.ResourceExternalID)
+		if !orgItself {
+			return 0, nil, notFound("Resource", "organization/"+in.ResourceExternalID)
+		}
+	}
+	if !orgItself && (in.ResourceID != "" || in.ResourceExternalID != "") {
+		if r, err = t.refResource(m.OrganizationID, in.ResourceID, in.ResourceExternalID, in.ResourceTypeSlug, "resource_id"); err != nil {
+			return 0, nil, err
+		}
+	}
+	perms, err := t.effectivePermissions(m, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"authorized": perms[in.PermissionSlug]}, nil
+}

@@ -544,3 +544,71 @@ func authenticate(c *call) (int, any, error) {
 	}
 	return http.StatusOK, out, nil
 }
+
+// Lists the emulator keeps empty: it has no MFA factors, Connect applications or OAuth grants.
+
+func listAuthFactors(c *call) (int, any, error) {
+	p, err := c.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := c.t.user(c.param("userlandUserId")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, paginate([]*struct{ ID string }{}, func(x *struct{ ID string }) string { return x.ID }, p), nil
+}
+
+func listAuthorizedApplications(c *call) (int, any, error) {
+	p, err := c.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	if id := c.param("user_id"); id != "" {
+		if _, err := c.t.user(id); err != nil {
+			return 0, nil, err
+		}
+	} else if _, err := c.t.organization(c.param("organization_id")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, paginate([]*struct{ ID string }{}, func(x *struct{ ID string }) string { return x.ID }, p), nil
+}
+
+// logout ends a session from the browser (no API key) and sends it to return_to.
+func logout(c *call) (int, any, error) {
+	id := c.query.Get("session_id")
+	if id == "" {
+		return 0, nil, invalidField("session_id", "session_id_required", "session_id is required.")
+	}
+	var found *session
+	for _, env := range c.e.Environments() {
+		c.t.env, c.t.clientID = env.Name, env.ClientID
+		s, err := load[session](c.t, "session", id)
+		if err == nil {
+			found = s
+			break
+		}
+		if !errors.Is(err, errNotFound) {
+			return 0, nil, err
+		}
+	}
+	if found == nil {
+		return 0, nil, notFound("Session", id)
+	}
+	if found.Status == "active" {
+		now := formatTime(c.t.now)
+		found.Status, found.EndedAt, found.UpdatedAt = "revoked", &now, now
+		if err := c.t.save("session", found.ID, found.OrganizationID, found); err != nil {
+			return 0, nil, err
+		}
+		if err := c.t.emit("session.revoked", found.OrganizationID, found); err != nil {
+			return 0, nil, err
+		}
+	}
+	if rt := c.query.Get("return_to"); rt != "" {
+		if !validURL(rt) {
+			return 0, nil, invalidField("return_to", "invalid_url", "return_to must be an http(s) URL.")
+		}
+		return http.StatusFound, rawBody{header: http.Header{"Location": {rt}}}, nil
+	}
+	return http.StatusOK, nil, nil
+}
