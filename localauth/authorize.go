@@ -66,7 +66,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.redirectWith(redirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": optional(state)}), http.StatusFound)
 	}
 	if d := duplicateParam(q); d != "" {
-		fail("invalid_request", "parameter "+d+" is repeated")
+		fail(repeatedParamError(d), "parameter "+d+" is repeated")
 		return
 	}
 	if rt := q.Get("response_type"); rt != "code" {
@@ -94,6 +94,12 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_scope", desc)
 		return
 	}
+	if !c.canRefresh() {
+		// Refresh tokens go only to clients registered for the refresh_token
+		// grant; the consent page must not promise one (RFC 6749 §3.3 lets
+		// the granted scope be narrower than the requested one).
+		scope = withoutScope(scope, "offline_access")
+	}
 	resource := q.Get("resource")
 	if resource != "" {
 		if err := validateResource(resource); err != nil {
@@ -104,7 +110,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	p := &pendingAuth{
 		ID: "req_" + randomToken(16), ClientID: c.ID, ClientName: c.Name, RedirectURI: redirectURI, RedirectExplicit: explicit,
 		State: state, Scope: scope, Resource: resource, Challenge: challenge,
-		LoginHint: q.Get("login_hint"), OrgHint: q.Get("organization_id"),
+		LoginHint: q.Get("login_hint"), OrgHint: q.Get("organization_id"), Nonce: q.Get("nonce"),
 	}
 	if p.ClientName == "" {
 		p.ClientName = c.ID
@@ -173,6 +179,11 @@ func (s *Server) checkScope(raw string) (string, string) {
 	return strings.Join(out, " "), ""
 }
 
+// withoutScope removes one scope from a space-separated list.
+func withoutScope(scope, drop string) string {
+	return strings.Join(slices.DeleteFunc(strings.Fields(scope), func(s string) bool { return s == drop }), " ")
+}
+
 // autoApprove issues a code at once, as Options.AutoApprove or login_hint,
 // in organization_id or the person's first organization.
 func (s *Server) autoApprove(w http.ResponseWriter, r *http.Request, p *pendingAuth) {
@@ -200,6 +211,7 @@ func (s *Server) autoApprove(w http.ResponseWriter, r *http.Request, p *pendingA
 		return
 	}
 	p.UserID, p.OrgID = person.ID, orgID
+	p.ID = "" // never stored: nothing to consume
 	s.finish(w, r, p, nil)
 }
 
@@ -240,9 +252,14 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, p *pendingAuth, 
 	g := &grant{
 		ClientID: p.ClientID, RedirectURI: p.RedirectURI, RedirectExplicit: p.RedirectExplicit, Challenge: p.Challenge,
 		Scope: p.Scope, Audience: aud, Resource: p.Resource, SID: "session_" + randomToken(16),
-		UserID: p.UserID, OrgID: p.OrgID, External: external, AuthTime: now,
+		UserID: p.UserID, OrgID: p.OrgID, External: external, AuthTime: now, Nonce: p.Nonce,
 	}
-	if err := s.store.issueCode(r.Context(), hashToken(code), g, now.Add(s.opts.CodeTTL), now, p.ID); err != nil {
+	err := s.store.issueCode(r.Context(), hashToken(code), g, now.Add(s.opts.CodeTTL), now, p.ID)
+	if errors.Is(err, errPendingGone) {
+		s.errorPage(w, http.StatusBadRequest, "Sign-in request expired", "This sign-in request was already completed or has expired. Go back to your application and connect again.")
+		return
+	}
+	if err != nil {
 		s.log.Error("localauth: issue code", "err", err)
 		s.errorPage(w, http.StatusInternalServerError, "Something went wrong", "The authorization could not be stored. Try again.")
 		return

@@ -29,6 +29,7 @@ const (
 type cimdFetcher struct {
 	hc            *http.Client
 	allowLoopback bool
+	timeout       time.Duration // per fetch; tests shorten it
 
 	mu    sync.Mutex
 	cache map[string]cimdEntry
@@ -53,6 +54,11 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("224.0.0.0/3"),
 	netip.MustParsePrefix("::/128"),
+	// IPv6 forms that carry an IPv4 address a gateway would reach for us:
+	// NAT64 (RFC 6052, RFC 8215) and 6to4.
+	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("2002::/16"),
 	netip.MustParsePrefix("fc00::/7"),
 	netip.MustParsePrefix("fe80::/10"),
 	netip.MustParsePrefix("ff00::/8"),
@@ -100,8 +106,13 @@ func newCIMDFetcher(base *http.Client, allowLoopback bool) *cimdFetcher {
 	if tr == nil {
 		tr = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	tr.Proxy = nil // a proxy would dial on our behalf, past the address check
+	// A proxy, or a custom dialer carried over from base, would connect on
+	// our behalf, past the address check.
+	tr.Proxy = nil
 	tr.DialContext = dialer.DialContext
+	tr.DialTLSContext = nil
+	tr.Dial = nil
+	tr.DialTLS = nil
 	hc := &http.Client{
 		Transport: tr,
 		Timeout:   cimdTimeout,
@@ -109,7 +120,7 @@ func newCIMDFetcher(base *http.Client, allowLoopback bool) *cimdFetcher {
 			return errors.New("client metadata documents must be served without redirects")
 		},
 	}
-	return &cimdFetcher{hc: hc, allowLoopback: allowLoopback, cache: map[string]cimdEntry{}}
+	return &cimdFetcher{hc: hc, allowLoopback: allowLoopback, timeout: cimdTimeout, cache: map[string]cimdEntry{}}
 }
 
 // validateClientIDURL applies the draft's rules to the URL itself.
@@ -162,7 +173,7 @@ func (f *cimdFetcher) fetch(ctx context.Context, id string) (*client, error) {
 }
 
 func (f *cimdFetcher) fetchUncached(ctx context.Context, id string) (*client, error) {
-	ctx, cancel := context.WithTimeout(ctx, cimdTimeout)
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, id, nil)
 	if err != nil {
@@ -213,7 +224,7 @@ func (f *cimdFetcher) fetchUncached(ctx context.Context, id string) (*client, er
 	if doc.ClientName != "" {
 		name = doc.ClientName + " (" + u.Host + ")"
 	}
-	return &client{ID: id, Name: name, RedirectURIs: doc.RedirectURIs, AuthMethod: "none", CIMD: true}, nil
+	return &client{ID: id, Name: name, RedirectURIs: doc.RedirectURIs, AuthMethod: "none", GrantTypes: doc.GrantTypes, CIMD: true}, nil
 }
 
 // fetchErrorReason keeps the useful part of a transport error without

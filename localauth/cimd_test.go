@@ -1,7 +1,11 @@
 package localauth
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -9,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // cimdHost serves client metadata documents over TLS on 127.0.0.1.
@@ -125,9 +130,89 @@ func TestAddrAllowed(t *testing.T) {
 		"93.184.216.34": true, "2606:2800:220:1::": true,
 		"127.0.0.1": false, "::1": false, "169.254.169.254": false, "fe80::1": false, "0.0.0.0": false, "::": false,
 		"10.1.2.3": false, "192.168.1.1": false, "100.100.100.200": false, "fd00:ec2::254": false, "::ffff:169.254.169.254": false,
+		"64:ff9b::a9fe:a9fe": false, "2002:a9fe:a9fe::1": false,
 	} {
 		if got := addrAllowed(netip.MustParseAddr(addr), false); got != want {
 			t.Errorf("%s: %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// TestCIMDChecksTheResolvedAddress: a host name is judged by the address it
+// resolves to when dialled ("localhost" here), not by its spelling.
+func TestCIMDChecksTheResolvedAddress(t *testing.T) {
+	host := newCIMDHost(t)
+	ts := startServer(t, func(o *Options) { o.AutoApprove = "admin@example.com"; o.HTTPClient = host.Client() })
+	_, port, _ := strings.Cut(host.Listener.Addr().String(), ":")
+	id := "https://localhost:" + port + "/client.json"
+	host.docs["/client.json"] = map[string]any{"client_id": id, "redirect_uris": []string{"http://127.0.0.1:9/cb"}}
+	_, challenge := pkce()
+	resp, err := noRedirect().Get(authzReq{clientID: id, redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || !strings.Contains(string(body), "non-public address") {
+		t.Fatalf("CIMD via a name resolving to loopback: %d %.400s", resp.StatusCode, body)
+	}
+}
+
+// TestCIMDIgnoresACustomDialer: a caller's HTTPClient whose transport dials
+// by itself (DialTLSContext) cannot bypass the address check.
+func TestCIMDIgnoresACustomDialer(t *testing.T) {
+	host := newCIMDHost(t)
+	id := host.URL + "/client.json"
+	host.docs["/client.json"] = map[string]any{"client_id": id, "redirect_uris": []string{"http://127.0.0.1:9/cb"}}
+	tr := host.Client().Transport.(*http.Transport).Clone()
+	tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return tls.Client(raw, &tls.Config{InsecureSkipVerify: true}), nil
+	}
+	ts := startServer(t, func(o *Options) {
+		o.AutoApprove = "admin@example.com"
+		o.HTTPClient = &http.Client{Transport: tr}
+	})
+	_, challenge := pkce()
+	resp, err := noRedirect().Get(authzReq{clientID: id, redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 || host.fetches.Load() != 0 {
+		t.Fatalf("custom dialer: %d, %d fetches", resp.StatusCode, host.fetches.Load())
+	}
+}
+
+// TestCIMDTimeout: a document host that never answers costs one bounded
+// wait and an error page, not a hung request.
+func TestCIMDTimeout(t *testing.T) {
+	stop := make(chan struct{})
+	slow := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	defer slow.Close()
+	defer close(stop)
+	ts := startServer(t, func(o *Options) {
+		o.AutoApprove = "admin@example.com"
+		o.HTTPClient = slow.Client()
+		o.AllowLoopbackCIMD = true
+	})
+	ts.cimd.timeout = 200 * time.Millisecond
+	_, challenge := pkce()
+	resp, err := noRedirect().Get(authzReq{clientID: slow.URL + "/client.json", redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "timed out") {
+		t.Fatalf("slow CIMD host: %d %.400s", resp.StatusCode, body)
 	}
 }

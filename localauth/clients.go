@@ -22,10 +22,21 @@ type client struct {
 	RedirectURIs []string
 	SecretHash   string // "" for public clients
 	AuthMethod   string // none | client_secret_post | client_secret_basic
+	GrantTypes   []string
 	CIMD         bool
 }
 
 func (c *client) public() bool { return c.SecretHash == "" }
+
+// canRefresh reports whether the client registered the refresh_token grant:
+// only such clients get refresh tokens, and others are refused the grant
+// with unauthorized_client.
+func (c *client) canRefresh() bool { return slices.Contains(c.GrantTypes, "refresh_token") }
+
+// defaultGrantTypes are given to clients that name none. RFC 7591's default
+// is authorization_code alone, but an MCP client that omits the field still
+// expects to stay signed in; the registration response says what was chosen.
+var defaultGrantTypes = []string{"authorization_code", "refresh_token"}
 
 // clientError is a client lookup failure a person or client can act on.
 type clientError struct{ msg string }
@@ -39,7 +50,7 @@ func (s *Server) lookupClient(ctx context.Context, id string) (*client, error) {
 		return nil, &clientError{"client_id is required"}
 	}
 	if c, ok := s.pre[id]; ok {
-		cl := &client{ID: c.ClientID, Name: c.ClientName, RedirectURIs: c.RedirectURIs, AuthMethod: "none"}
+		cl := &client{ID: c.ClientID, Name: c.ClientName, RedirectURIs: c.RedirectURIs, AuthMethod: "none", GrantTypes: defaultGrantTypes}
 		if c.ClientSecret != "" {
 			cl.SecretHash = hashToken(c.ClientSecret)
 			cl.AuthMethod = "client_secret_basic"
@@ -61,7 +72,7 @@ func (s *Server) lookupClient(ctx context.Context, id string) (*client, error) {
 	if err := json.Unmarshal([]byte(meta), &m); err != nil {
 		return nil, err
 	}
-	return &client{ID: id, Name: m.ClientName, RedirectURIs: m.RedirectURIs, SecretHash: secretHash, AuthMethod: m.TokenEndpointAuthMethod}, nil
+	return &client{ID: id, Name: m.ClientName, RedirectURIs: m.RedirectURIs, SecretHash: secretHash, AuthMethod: m.TokenEndpointAuthMethod, GrantTypes: m.GrantTypes}, nil
 }
 
 // authenticateClient checks a token-endpoint caller's credentials (RFC 6749
@@ -156,7 +167,7 @@ func (m *registration) validate() (string, string) {
 		return "invalid_client_metadata", fmt.Sprintf("token_endpoint_auth_method %q is not supported (none, client_secret_post, client_secret_basic)", m.TokenEndpointAuthMethod)
 	}
 	if len(m.GrantTypes) == 0 {
-		m.GrantTypes = []string{"authorization_code"}
+		m.GrantTypes = slices.Clone(defaultGrantTypes)
 	}
 	for _, g := range m.GrantTypes {
 		if g != "authorization_code" && g != "refresh_token" {

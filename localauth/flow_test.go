@@ -277,6 +277,21 @@ func TestCodeBinding(t *testing.T) {
 			t.Fatalf("access token still active: %v", in)
 		}
 	})
+	t.Run("a failed exchange leaves the code usable", func(t *testing.T) {
+		code, verifier, _ := ts.autoCode(t, cid, redirect, nil)
+		for _, bad := range []url.Values{
+			{"code_verifier": {strings.Repeat("a", 43)}},
+			{"code_verifier": {verifier}, "client_id": {other}},
+			{"code_verifier": {verifier}, "redirect_uri": {"http://127.0.0.1:9/other"}},
+		} {
+			if status, out := exchange(code, bad); status != 400 || out["error"] != "invalid_grant" {
+				t.Fatalf("%v: %d %v", bad, status, out)
+			}
+		}
+		if status, out := exchange(code, url.Values{"code_verifier": {verifier}}); status != 200 {
+			t.Fatalf("the right request after wrong ones: %d %v", status, out)
+		}
+	})
 	t.Run("expired code", func(t *testing.T) {
 		code, verifier, _ := ts.autoCode(t, cid, redirect, nil)
 		clock = func() time.Time { return now.Add(DefaultCodeTTL + time.Second) }
@@ -332,6 +347,9 @@ func TestAuthorizeErrors(t *testing.T) {
 		"bad resource":      {func(q url.Values) { q.Set("resource", "not-a-uri") }, "invalid_target"},
 		"fragment resource": {func(q url.Values) { q.Set("resource", "https://x.example.com/mcp#frag") }, "invalid_target"},
 		"repeated state":    {func(q url.Values) { q["state"] = []string{"a", "b"} }, "invalid_request"},
+		"two resources": {func(q url.Values) {
+			q["resource"] = []string{"https://a.example.com/mcp", "https://b.example.com/mcp"}
+		}, "invalid_target"},
 	} {
 		q := base()
 		tc.mutate(q)
@@ -506,5 +524,61 @@ func TestExtraScopes(t *testing.T) {
 	}
 	if _, err := New(context.Background(), Options{Issuer: "http://127.0.0.1:1", Directory: seedDir(t), ExtraScopes: []string{"bad scope"}}); err == nil {
 		t.Fatal("invalid extra scope accepted")
+	}
+}
+
+// TestRefreshNeedsTheGrantType: refresh tokens go only to clients that
+// registered the refresh_token grant; others get unauthorized_client.
+func TestRefreshNeedsTheGrantType(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.AutoApprove = "admin@example.com" })
+	redirect := "http://127.0.0.1:9/cb"
+	reg := func(body string) map[string]any {
+		t.Helper()
+		resp, err := http.Post(ts.URL+"/oauth2/register", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out := map[string]any{}
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != 201 {
+			t.Fatalf("register: %d %v", resp.StatusCode, out)
+		}
+		return out
+	}
+	// Omitted grant_types: both, and the response says so.
+	def := reg(`{"redirect_uris":["` + redirect + `"],"token_endpoint_auth_method":"none"}`)
+	if got := toStrings(def["grant_types"]); !slices.Equal(got, []string{"authorization_code", "refresh_token"}) {
+		t.Fatalf("default grant_types = %v", got)
+	}
+	codeOnly := reg(`{"redirect_uris":["` + redirect + `"],"token_endpoint_auth_method":"none","grant_types":["authorization_code"]}`)["client_id"].(string)
+
+	code, verifier, _ := ts.autoCode(t, codeOnly, redirect, nil) // asks for offline_access
+	status, tok := ts.post(t, "/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
+		"client_id": {codeOnly}, "redirect_uri": {redirect}}, "", "")
+	if status != 200 {
+		t.Fatalf("token: %d %v", status, tok)
+	}
+	if tok["refresh_token"] != nil || strings.Contains(tok["scope"].(string), "offline_access") {
+		t.Fatalf("a client without the refresh_token grant got offline access: %v", tok)
+	}
+	if c := ts.verify(t, tok["access_token"].(string)); strings.Contains(c["scope"].(string), "offline_access") {
+		t.Fatalf("scope claim: %v", c["scope"])
+	}
+	// A refresh token of another client, presented by this one: refused
+	// before it is even looked at, so the family stays intact.
+	code, verifier, _ = ts.autoCode(t, def["client_id"].(string), redirect, nil)
+	_, tok = ts.post(t, "/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
+		"client_id": {def["client_id"].(string)}, "redirect_uri": {redirect}}, "", "")
+	rt, _ := tok["refresh_token"].(string)
+	if rt == "" {
+		t.Fatalf("no refresh token for a client with the default grant types: %v", tok)
+	}
+	status, out := ts.post(t, "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {codeOnly}}, "", "")
+	if status != 400 || out["error"] != "unauthorized_client" || out["error_description"] == "" {
+		t.Fatalf("refresh by a code-only client: %d %v", status, out)
+	}
+	if status, out = ts.post(t, "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {def["client_id"].(string)}}, "", ""); status != 200 {
+		t.Fatalf("the owner's refresh after the refused one: %d %v", status, out)
 	}
 }

@@ -54,6 +54,7 @@ func TestPersistenceAndRotation(t *testing.T) {
 	code, verifier, _ := ts.autoCode(t, cid, redirect, nil)
 	_, tok := ts.post(t, "/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "client_id": {cid}, "redirect_uri": {redirect}}, "", "")
 	oldToken := tok["access_token"].(string)
+	refreshToken := tok["refresh_token"].(string)
 
 	if err := ts.RotateKeys(context.Background()); err != nil {
 		t.Fatal(err)
@@ -74,8 +75,16 @@ func TestPersistenceAndRotation(t *testing.T) {
 	if got := kids(t, ts2.URL); len(got) != 2 || got[0] != second[0] {
 		t.Fatalf("after restart: %v, want %v", got, second)
 	}
-	// The client registered before the restart still works.
+	// The client registered before the restart still works, and so does
+	// the session: its refresh token rotates, keeping the audience.
 	ts2.mintForTest(t, cid, redirect)
+	status, tok := ts2.post(t, "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}, "client_id": {cid}}, "", "")
+	if status != 200 {
+		t.Fatalf("refresh after restart: %d %v", status, tok)
+	}
+	if c := ts2.verify(t, tok["access_token"].(string)); c["aud"] != "client_env" || c["sub"] != "user_admin" {
+		t.Fatalf("refreshed after restart: %v", c)
+	}
 	// A third rotation drops the oldest key.
 	if err := ts2.RotateKeys(context.Background()); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package localauth
 
 import (
 	"net/http"
+	"slices"
 )
 
 // supportedScopes are AuthKit's scopes.
@@ -11,7 +12,9 @@ var supportedScopes = []string{"email", "offline_access", "openid", "profile"}
 func (s *Server) metadata() map[string]any {
 	scopes := append([]string(nil), supportedScopes...)
 	for _, sc := range s.opts.ExtraScopes {
-		scopes = append(scopes, sc)
+		if !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
 	}
 	return map[string]any{
 		"issuer":                                         s.issuer,

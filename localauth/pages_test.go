@@ -1,13 +1,16 @@
 package localauth
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -188,5 +191,68 @@ func TestIssuerWithPath(t *testing.T) {
 	resp, _ = b.post("/oauth2/login", url.Values{"request": {req}, "csrf": {csrf}, "action": {"approve"}})
 	if loc, _ := resp.Location(); resp.StatusCode != 303 || loc.Query().Get("code") == "" || loc.Query().Get("iss") != issuer {
 		t.Fatalf("approve: %d %v", resp.StatusCode, loc)
+	}
+}
+
+// TestConsentDoubleSubmit: one consent yields one code, however many
+// approvals race for it.
+func TestConsentDoubleSubmit(t *testing.T) {
+	ts := startServer(t, nil)
+	redirect := "http://127.0.0.1:9/cb"
+	cid := ts.register(t, redirect)
+	b := &browser{t: t, c: noRedirect(), ts: ts}
+	_, csrf, req := b.start(cid, redirect)
+	b.post("/oauth2/login", url.Values{"request": {req}, "csrf": {csrf}, "action": {"person"}, "user_id": {"user_admin"}})
+	const n = 8
+	codes := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := b.c.PostForm(ts.URL+"/oauth2/login", url.Values{"request": {req}, "csrf": {csrf}, "action": {"approve"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if loc, err := resp.Location(); err == nil && loc.Query().Get("code") != "" {
+				codes <- loc.Query().Get("code")
+			} else if resp.StatusCode != 400 {
+				t.Errorf("a losing approval: %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	if got := len(codes); got != 1 {
+		t.Fatalf("%d codes for one consent, want 1", got)
+	}
+}
+
+// TestIssueCodeConsumesTheRequest: the race above, made deterministic at
+// the storage layer: two approvals that both read the request before
+// either wrote get one code between them.
+func TestIssueCodeConsumesTheRequest(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := t.Context()
+	now := time.Now()
+	p := &pendingAuth{ID: "req_race", ClientID: "c", RedirectURI: "http://127.0.0.1:9/cb"}
+	if err := ts.store.putPending(ctx, p, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	g := func(sid string) *grant { return &grant{ClientID: "c", SID: sid, UserID: "user_admin", AuthTime: now} }
+	if err := ts.store.issueCode(ctx, hashToken("code_one"), g("sid_one"), now.Add(time.Minute), now, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.issueCode(ctx, hashToken("code_two"), g("sid_two"), now.Add(time.Minute), now, p.ID); !errors.Is(err, errPendingGone) {
+		t.Fatalf("second approval: %v, want errPendingGone", err)
+	}
+	// Nothing half-written: no session and no code for the loser.
+	if ok, _ := ts.store.sessionActive(ctx, "sid_two"); ok {
+		t.Fatal("the losing approval left a session behind")
+	}
+	if _, _, _, err := ts.store.lookupCode(ctx, hashToken("code_two")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the losing approval left a code behind: %v", err)
 	}
 }

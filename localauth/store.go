@@ -98,6 +98,7 @@ type grant struct {
 	OrgID            string    `json:"org_id,omitempty"`
 	External         *Person   `json:"external,omitempty"` // set for Standalone Connect people, who aren't in the Directory
 	AuthTime         time.Time `json:"auth_time"`
+	Nonce            string    `json:"nonce,omitempty"` // OIDC: echoed in the ID token of the code exchange only
 }
 
 // pendingAuth is an authorization request waiting for sign-in and consent.
@@ -113,6 +114,7 @@ type pendingAuth struct {
 	Challenge        string  `json:"code_challenge"`
 	LoginHint        string  `json:"login_hint,omitempty"`
 	OrgHint          string  `json:"organization_id,omitempty"`
+	Nonce            string  `json:"nonce,omitempty"`
 	Binding          string  `json:"binding,omitempty"` // hash of the browser's CSRF cookie, set on first view
 	ExternalTok      string  `json:"external_token,omitempty"`
 	UserID           string  `json:"user_id,omitempty"`
@@ -149,14 +151,29 @@ func (st *store) deletePending(ctx context.Context, id string) error {
 	return err
 }
 
-// issueCode stores a new code and its session in one transaction.
+// errPendingGone means a stored authorization request was already completed
+// (or expired) while this one was being approved: a double submit.
+var errPendingGone = errors.New("authorization request already completed")
+
+// issueCode stores a new code and its session in one transaction and
+// consumes the stored request pendingID ("" when the request was never
+// stored, as with auto-approve), so that one request yields one code.
 func (st *store) issueCode(ctx context.Context, codeHash string, g *grant, exp, now time.Time, pendingID string) error {
 	b, _ := json.Marshal(g)
 	return st.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM codes WHERE expires_at<?`, now.Add(-time.Hour).Unix()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM pending WHERE expires_at<? OR id=?`, now.Unix(), pendingID); err != nil {
+		if pendingID != "" {
+			res, err := tx.ExecContext(ctx, `DELETE FROM pending WHERE id=? AND expires_at>=?`, pendingID, now.Unix())
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errPendingGone
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pending WHERE expires_at<?`, now.Unix()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions(sid, user_id, client_id, created_at) VALUES(?,?,?,?)`,
@@ -171,34 +188,41 @@ func (st *store) issueCode(ctx context.Context, codeHash string, g *grant, exp, 
 
 var errReused = errors.New("reused")
 
-// useCode marks a code used and returns its grant. A second use returns
-// errReused after revoking the session (and so every token issued from it).
-func (st *store) useCode(ctx context.Context, codeHash string) (*grant, time.Time, error) {
-	var data, sid string
+// lookupCode returns a code's grant, its expiry and whether it was used,
+// changing nothing: a request that fails a check leaves the code as it was.
+func (st *store) lookupCode(ctx context.Context, codeHash string) (*grant, time.Time, bool, error) {
+	var data string
 	var exp int64
 	var used int
-	err := st.db.QueryRowContext(ctx, `SELECT sid, data, expires_at, used FROM codes WHERE hash=?`, codeHash).Scan(&sid, &data, &exp, &used)
+	err := st.db.QueryRowContext(ctx, `SELECT data, expires_at, used FROM codes WHERE hash=?`, codeHash).Scan(&data, &exp, &used)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, time.Time{}, ErrNotFound
+		return nil, time.Time{}, false, ErrNotFound
 	}
 	if err != nil {
-		return nil, time.Time{}, err
-	}
-	res, err := st.db.ExecContext(ctx, `UPDATE codes SET used=1 WHERE hash=? AND used=0`, codeHash)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if err := st.revokeSession(ctx, sid); err != nil {
-			return nil, time.Time{}, err
-		}
-		return nil, time.Time{}, errReused
+		return nil, time.Time{}, false, err
 	}
 	var g grant
 	if err := json.Unmarshal([]byte(data), &g); err != nil {
-		return nil, time.Time{}, err
+		return nil, time.Time{}, false, err
 	}
-	return &g, time.Unix(exp, 0), nil
+	return &g, time.Unix(exp, 0), used != 0, nil
+}
+
+// consumeCode marks a code used. If another request used it first, the
+// code's session (and so every token issued from it) is revoked and
+// errReused returned.
+func (st *store) consumeCode(ctx context.Context, codeHash, sid string) error {
+	res, err := st.db.ExecContext(ctx, `UPDATE codes SET used=1 WHERE hash=? AND used=0`, codeHash)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if err := st.revokeSession(ctx, sid); err != nil {
+			return err
+		}
+		return errReused
+	}
+	return nil
 }
 
 func (st *store) revokeSession(ctx context.Context, sid string) error {

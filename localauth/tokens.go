@@ -53,6 +53,16 @@ func duplicateParam(v url.Values) string {
 	return ""
 }
 
+// repeatedParamError is the error code for a repeated parameter: RFC 8707
+// allows several resources, and a server that takes one answers
+// invalid_target; anything else is a malformed request.
+func repeatedParamError(name string) string {
+	if name == "resource" {
+		return "invalid_target"
+	}
+	return "invalid_request"
+}
+
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodOptions {
 		cors(w)
@@ -71,7 +81,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d := duplicateParam(r.PostForm); d != "" {
-		tokenError(w, &oauthError{"invalid_request", "parameter " + d + " is repeated"})
+		tokenError(w, &oauthError{repeatedParamError(d), "parameter " + d + " is repeated"})
 		return
 	}
 	gt := r.PostForm.Get("grant_type")
@@ -86,6 +96,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	c, oerr := s.authenticateClient(r)
 	if oerr != nil {
 		tokenError(w, oerr)
+		return
+	}
+	if gt == "refresh_token" && !c.canRefresh() {
+		tokenError(w, &oauthError{"unauthorized_client", "this client did not register the refresh_token grant type (grant_types)"})
 		return
 	}
 	var resp *tokenResponse
@@ -115,15 +129,18 @@ func (s *Server) exchangeCode(ctx context.Context, c *client, f url.Values) (*to
 	if verifier == "" {
 		return nil, &oauthError{"invalid_request", "code_verifier is required (PKCE)"}
 	}
-	g, exp, err := s.store.useCode(ctx, hashToken(code))
+	g, exp, used, err := s.store.lookupCode(ctx, hashToken(code))
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, &oauthError{"invalid_grant", "the authorization code is unknown or expired"}
-	case errors.Is(err, errReused):
-		s.log.Warn("localauth: authorization code reused; its session is revoked", "client_id", c.ID)
-		return nil, &oauthError{"invalid_grant", "the authorization code was already used; every token issued from it is revoked"}
 	case err != nil:
 		return nil, &oauthError{"server_error", err.Error()}
+	case used:
+		// RFC 6749 §4.1.2: a second use revokes what the first one got.
+		if err := s.store.revokeSession(ctx, g.SID); err != nil {
+			return nil, &oauthError{"server_error", err.Error()}
+		}
+		return nil, s.codeReused(c)
 	}
 	if !s.now().Before(exp) {
 		return nil, &oauthError{"invalid_grant", "the authorization code has expired"}
@@ -152,7 +169,22 @@ func (s *Server) exchangeCode(ctx context.Context, c *client, f url.Values) (*to
 			g.Resource, g.Audience = res, res
 		}
 	}
-	return s.mint(ctx, g, g.Scope, true)
+	// Every check passed: only now is the code spent, so that a request
+	// with a wrong verifier, client or redirect URI changes nothing.
+	if err := s.store.consumeCode(ctx, hashToken(code), g.SID); errors.Is(err, errReused) {
+		return nil, s.codeReused(c)
+	} else if err != nil {
+		return nil, &oauthError{"server_error", err.Error()}
+	}
+	if !c.canRefresh() {
+		g.Scope = withoutScope(g.Scope, "offline_access")
+	}
+	return s.mint(ctx, g, g.Scope)
+}
+
+func (s *Server) codeReused(c *client) *oauthError {
+	s.log.Warn("localauth: authorization code reused; its session is revoked", "client_id", c.ID)
+	return &oauthError{"invalid_grant", "the authorization code was already used; every token issued from it is revoked"}
 }
 
 func (s *Server) refresh(ctx context.Context, c *client, f url.Values) (*tokenResponse, *oauthError) {
@@ -199,7 +231,7 @@ func (s *Server) refresh(ctx context.Context, c *client, f url.Values) (*tokenRe
 		return nil, &oauthError{"invalid_target", "a refresh may not change the resource; it keeps the original audience"}
 	}
 	next := *g
-	resp, oerr := s.mintAccess(ctx, &next, scope)
+	resp, oerr := s.mintAccess(ctx, &next, scope, "")
 	if oerr != nil {
 		return nil, oerr
 	}
@@ -218,8 +250,8 @@ func (s *Server) refresh(ctx context.Context, c *client, f url.Values) (*tokenRe
 
 // mint issues an access token (and, for the code grant, a refresh token when
 // offline_access was granted, and an ID token when openid was).
-func (s *Server) mint(ctx context.Context, g *grant, scope string, first bool) (*tokenResponse, *oauthError) {
-	resp, oerr := s.mintAccess(ctx, g, scope)
+func (s *Server) mint(ctx context.Context, g *grant, scope string) (*tokenResponse, *oauthError) {
+	resp, oerr := s.mintAccess(ctx, g, scope, g.Nonce)
 	if oerr != nil {
 		return nil, oerr
 	}
@@ -264,7 +296,9 @@ func (s *Server) subject(ctx context.Context, g *grant) (Person, *Membership, *o
 	return Person{}, nil, &oauthError{"invalid_grant", "the person is no longer a member of the organization"}
 }
 
-func (s *Server) mintAccess(ctx context.Context, g *grant, scope string) (*tokenResponse, *oauthError) {
+// mintAccess signs an access token and, with openid, an ID token carrying
+// nonce when one is given (OIDC Core §3.1.3.6; a refresh sends none, §12.2).
+func (s *Server) mintAccess(ctx context.Context, g *grant, scope, nonce string) (*tokenResponse, *oauthError) {
 	person, m, oerr := s.subject(ctx, g)
 	if oerr != nil {
 		return nil, oerr
@@ -316,6 +350,9 @@ func (s *Server) mintAccess(ctx context.Context, g *grant, scope string) (*token
 		idc := jwt.MapClaims{
 			"iss": s.issuer, "sub": person.ID, "aud": g.ClientID, "iat": now.Unix(), "exp": exp.Unix(),
 			"auth_time": g.AuthTime.Unix(), "sid": g.SID,
+		}
+		if nonce != "" {
+			idc["nonce"] = nonce
 		}
 		if slices.Contains(strings.Fields(scope), "email") {
 			idc["email"] = person.Email
@@ -435,7 +472,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{
 			"active": true, "token_type": "refresh_token", "client_id": g.ClientID, "sub": g.UserID,
-			"scope": g.Scope, "exp": exp.Unix(), "sid": g.SID, "iss": s.issuer,
+			"scope": g.Scope, "exp": exp.Unix(), "sid": g.SID, "iss": s.issuer, "aud": g.Audience,
 		})
 		return
 	}

@@ -81,3 +81,27 @@ func TestIntrospectionUserinfoRevocation(t *testing.T) {
 		t.Fatal("revoked access token still active")
 	}
 }
+
+// TestIDTokenNonce: the OIDC nonce of the authorization request comes back
+// in the code exchange's ID token, and not in a refreshed one.
+func TestIDTokenNonce(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.AutoApprove = "admin@example.com" })
+	redirect := "http://127.0.0.1:9/cb"
+	cid := ts.register(t, redirect)
+	code, verifier, _ := ts.autoCode(t, cid, redirect, func(a *authzReq) { a.extra = url.Values{"nonce": {"n-0S6_WzA2Mj"}} })
+	status, tok := ts.post(t, "/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "client_id": {cid}, "redirect_uri": {redirect}}, "", "")
+	if status != 200 {
+		t.Fatalf("token: %d %v", status, tok)
+	}
+	id := ts.verify(t, tok["id_token"].(string))
+	if id["nonce"] != "n-0S6_WzA2Mj" || id["aud"] != cid || id["sub"] != "user_admin" || id["email"] != "admin@example.com" {
+		t.Fatalf("ID token: %v", id)
+	}
+	status, tok = ts.post(t, "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {cid}}, "", "")
+	if status != 200 {
+		t.Fatalf("refresh: %d %v", status, tok)
+	}
+	if id := ts.verify(t, tok["id_token"].(string)); id["nonce"] != nil || id["sub"] != "user_admin" {
+		t.Fatalf("refreshed ID token: %v", id)
+	}
+}
