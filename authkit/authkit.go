@@ -97,7 +97,7 @@ func New(cfg Config) (*AuthKit, error) {
 	a.tokens.init(cfg.TokenCacheSize)
 	a.users.entries = map[string]*userEntry{}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
-	a.sdkBind = bindTokenInfo(cfg.Leeway)
+	a.sdkBind = bindTokenInfo(cfg.Leeway, a.prmURL)
 	a.initAPI()
 	a.wg.Add(1)
 	go func() {

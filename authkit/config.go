@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Defaults for the zero values of [Config].
@@ -85,7 +86,8 @@ type Config struct {
 	// introspection (JWTs are still verified locally).
 	Introspection *Introspection
 	// ConnectRedirectHosts are extra hosts LoginHandler may redirect to,
-	// beyond the issuer's and the API's (e.g. an AuthKit custom domain).
+	// beyond the issuer's, the API's and subdomains of authkit.app and
+	// workos.com (e.g. an AuthKit custom domain).
 	ConnectRedirectHosts []string
 }
 
@@ -136,8 +138,8 @@ func FromEnv() (Config, error) {
 		return cfg, errors.New("authkit: BASE_URL is not set (the public URL of this server, e.g. https://mcp.example.com)")
 	}
 	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return cfg, errors.New("authkit: BASE_URL must be an absolute http(s) URL without query or fragment")
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return cfg, errors.New("authkit: BASE_URL must be an absolute http(s) URL without user info, query or fragment")
 	}
 	mcpPath := DefaultMCPPath
 	if p := strings.TrimSpace(os.Getenv("MCP_PATH")); p != "" {
@@ -148,8 +150,15 @@ func FromEnv() (Config, error) {
 	}
 	cfg.ResourceURL = strings.TrimSuffix(base, "/") + mcpPath
 
-	cfg.APIKey = os.Getenv("WORKOS_API_KEY")
+	cfg.APIKey = strings.TrimSpace(os.Getenv("WORKOS_API_KEY"))
 	cfg.ClientID = strings.TrimSpace(os.Getenv("WORKOS_CLIENT_ID"))
+	// The values are never quoted back: an API key is a secret.
+	if strings.ContainsFunc(cfg.APIKey, badCredentialRune) {
+		return cfg, errors.New("authkit: WORKOS_API_KEY contains spaces or control characters (a WorkOS API key looks like sk_test_...)")
+	}
+	if strings.ContainsFunc(cfg.ClientID, badCredentialRune) {
+		return cfg, errors.New("authkit: WORKOS_CLIENT_ID contains spaces or control characters (a WorkOS client ID looks like client_...)")
+	}
 	cfg.DocsURL = strings.TrimSpace(os.Getenv("DOCS_URL"))
 	if v := strings.TrimSpace(os.Getenv("WORKOS_API_BASE_URL")); v != "" {
 		cfg.APIBaseURL = v
@@ -166,6 +175,9 @@ func FromEnv() (Config, error) {
 	}
 	return cfg, nil
 }
+
+// badCredentialRune reports characters no API key or client ID holds.
+func badCredentialRune(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsSpace(r) }
 
 // parseIssuer checks the https-except-loopback rule.
 func parseIssuer(s string) (*url.URL, error) {
@@ -197,10 +209,11 @@ func isLoopback(host string) bool {
 }
 
 // canonicalURI normalises a URI for audience comparison: scheme and host
-// lower-cased, default port dropped, trailing slash ignored.
+// lower-cased, default port dropped, trailing slash ignored. A URI with user
+// info or a fragment is left as is, so it never matches a resource URL.
 func canonicalURI(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return s
 	}
 	scheme := strings.ToLower(u.Scheme)

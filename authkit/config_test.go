@@ -54,6 +54,12 @@ func TestFromEnv(t *testing.T) {
 		{"missing base", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app"}, "BASE_URL", nil},
 		{"relative base", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "/mcp"}, "BASE_URL", nil},
 		{"bad docs", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "https://m.example", "DOCS_URL": "docs"}, "DOCS_URL", nil},
+		{"api key with a space", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "https://m.example", "WORKOS_API_KEY": "sk_test_secret123 x"}, "WORKOS_API_KEY", nil},
+		{"client id with a newline", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "https://m.example", "WORKOS_CLIENT_ID": "client_1\nx"}, "WORKOS_CLIENT_ID", nil},
+		{"base without a host name", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "http://:3000"}, "BASE_URL", nil},
+		{"base with user info", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "https://u:p@m.example"}, "BASE_URL", nil},
+		{"domain with a query", map[string]string{"AUTHKIT_DOMAIN": "https://x.authkit.app/?a=b", "BASE_URL": "https://m.example"}, "AUTHKIT_DOMAIN", nil},
+		{"bad api base", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "https://m.example", "WORKOS_API_BASE_URL": "api.workos.com"}, "WORKOS_API_BASE_URL", nil},
 		{"bad mcp path", map[string]string{"AUTHKIT_DOMAIN": "x.authkit.app", "BASE_URL": "https://m.example", "MCP_PATH": "mcp"}, "MCP_PATH", nil},
 	}
 	for _, tc := range cases {
@@ -68,6 +74,9 @@ func TestFromEnv(t *testing.T) {
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one naming %s", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), "secret123") {
+					t.Errorf("error quotes the API key: %v", err)
 				}
 				return
 			}

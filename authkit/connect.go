@@ -50,10 +50,12 @@ const maxExternalAuthID = 2048
 // AuthKit sends the browser there with external_auth_id; authenticate
 // signs the person in the application's own way and returns them, or
 // returns (nil, nil) after writing its own response (a sign-in form that
-// posts back here with external_auth_id). The handler then calls AuthKit's
+// posts back here with external_auth_id); an error's text is shown to the
+// person, so make it one they can act on. The handler then calls AuthKit's
 // completion endpoint and redirects to the URI it returns, only if that URI
-// is on the issuer's or the API's host (or ConnectRedirectHosts). Failures
-// end on a page that says what happened.
+// is on the issuer's or the API's host, a WorkOS domain (*.authkit.app,
+// *.workos.com) or ConnectRedirectHosts: the browser is never sent anywhere
+// a request parameter names. Failures end on a page that says what happened.
 func (a *AuthKit) LoginHandler(authenticate func(w http.ResponseWriter, r *http.Request) (*ConnectUser, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
@@ -94,6 +96,11 @@ func (a *AuthKit) LoginHandler(authenticate func(w http.ResponseWriter, r *http.
 				connectPage(w, http.StatusBadRequest, msg+". Start signing in again from your application.")
 				return
 			}
+			if errors.Is(err, errUnexpectedRedirect) {
+				a.cfg.Logger.Error("authkit: standalone connect completion answered a redirect_uri on an unexpected host; add it to Config.ConnectRedirectHosts if it is AuthKit's")
+				connectPage(w, http.StatusBadGateway, "AuthKit answered with a sign-in address this server does not trust, so it was not followed. Ask the application's administrator to check its AuthKit configuration.")
+				return
+			}
 			a.cfg.Logger.Warn("authkit: standalone connect completion failed", "err", err)
 			connectPage(w, http.StatusBadGateway, "AuthKit could not be reached to complete the sign-in. Try again in a moment.")
 			return
@@ -118,11 +125,23 @@ func (a *AuthKit) complete(ctx context.Context, externalAuthID string, u *Connec
 		return "", err
 	}
 	if !a.allowedRedirect(out.RedirectURI) {
-		return "", errors.New("completion returned a redirect_uri outside the issuer's host")
+		return "", errUnexpectedRedirect
 	}
 	return out.RedirectURI, nil
 }
 
+// errUnexpectedRedirect: the completion answered a redirect_uri LoginHandler
+// will not follow.
+var errUnexpectedRedirect = errors.New("authkit: completion returned a redirect_uri outside AuthKit's hosts")
+
+// workosDomains are WorkOS's own domains: AuthKit's completion may send the
+// browser to a subdomain of either (an AuthKit domain is not always the
+// issuer's host), always over https.
+var workosDomains = []string{".authkit.app", ".workos.com"}
+
+// allowedRedirect reports whether LoginHandler may send the browser to s:
+// https (http only on loopback), no user info, and a host of the issuer, the
+// API, a WorkOS domain or Config.ConnectRedirectHosts.
 func (a *AuthKit) allowedRedirect(s string) bool {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || u.User != nil {
@@ -132,6 +151,13 @@ func (a *AuthKit) allowedRedirect(s string) bool {
 		return false
 	}
 	host := strings.ToLower(u.Host)
+	if u.Scheme == "https" && u.Port() == "" {
+		for _, d := range workosDomains {
+			if strings.HasSuffix(host, d) && len(host) > len(d) {
+				return true
+			}
+		}
+	}
 	allowed := []string{a.issuerURL.Host}
 	if api, err := url.Parse(a.cfg.APIBaseURL); err == nil {
 		allowed = append(allowed, api.Host)

@@ -154,9 +154,9 @@ func (k *keyCache) doFetch() error {
 	}
 	k.mu.Lock()
 	removed := false
-	for kid := range k.keys {
-		if _, ok := keys[kid]; !ok {
-			removed = true
+	for kid, old := range k.keys {
+		if nk, ok := keys[kid]; !ok || !samePublicKey(old.pub, nk.pub) {
+			removed = true // withdrawn, or replaced under the same kid
 		}
 	}
 	k.keys = keys
@@ -168,6 +168,11 @@ func (k *keyCache) doFetch() error {
 		a.tokens.purge()
 	}
 	return nil
+}
+
+func samePublicKey(a, b crypto.PublicKey) bool {
+	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b)
 }
 
 // refreshLoop refreshes the keys in the background until the AuthKit closes.

@@ -195,3 +195,84 @@ func TestKeyUsedOnlyWithItsAlgorithm(t *testing.T) {
 		t.Errorf("RS256: %v", err)
 	}
 }
+
+// Without jwks_uri in the metadata (or without metadata at all) the keys
+// come from AuthKit's path, <issuer>/oauth2/jwks.
+func TestJWKSFallbackPath(t *testing.T) {
+	for name, setup := range map[string]func(*authkittest.Server){
+		"metadata without jwks_uri": func(as *authkittest.Server) { as.SetMetadata(map[string]any{"jwks_uri": nil}) },
+		"metadata points elsewhere": nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			as := authkittest.NewServer(t)
+			as.SetDefaults(map[string]any{"aud": testResource})
+			if setup != nil {
+				setup(as)
+			} else {
+				// A jwks_uri that is not AuthKit's path proves the metadata's
+				// value is the one used: it serves nothing, so Ready fails.
+				as.SetMetadata(map[string]any{"jwks_uri": as.Issuer() + "/elsewhere/jwks"})
+			}
+			kit := newKit(t, as)
+			err := kit.Ready(t.Context())
+			if setup == nil {
+				if err == nil {
+					t.Fatal("Ready succeeded although jwks_uri serves nothing")
+				}
+				if n := as.JWKSFetches(); n != 0 {
+					t.Errorf("fell back to /oauth2/jwks (%d fetches) although the metadata names jwks_uri", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := as.JWKSFetches(); n != 1 {
+				t.Errorf("/oauth2/jwks fetched %d times, want 1", n)
+			}
+			if _, err := kit.Verify(t.Context(), as.Token(nil)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// Keys are refreshed in the background: a key published later is picked up
+// without any request asking for it, and the refresh stops with Close.
+func TestJWKSRefreshedInBackground(t *testing.T) {
+	as := authkittest.NewServer(t)
+	as.SetDefaults(map[string]any{"aud": testResource})
+	kit := newKit(t, as, func(c *authkit.Config) { c.JWKSRefreshInterval = 50 * time.Millisecond })
+	if err := kit.Ready(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	base := as.JWKSFetches()
+	deadline := time.Now().Add(30 * time.Second)
+	for as.JWKSFetches() < base+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no background refresh within 30s (%d fetches)", as.JWKSFetches()-base)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A rotated key is now known without an unknown-kid refetch: the
+	// rate-limit window (1h in newKit) would refuse one.
+	as.RotateKey()
+	after := as.JWKSFetches()
+	for as.JWKSFetches() < after+2 {
+		if time.Now().After(deadline) {
+			t.Fatal("no background refresh after the rotation")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := kit.Verify(t.Context(), as.Token(nil)); err != nil {
+		t.Errorf("token signed with the rotated key: %v", err)
+	}
+	kit.Close()
+	stopped := as.JWKSFetches()
+	time.Sleep(500 * time.Millisecond) // ten refresh intervals
+	// One request aborted by Close may still reach the server; a running
+	// loop would make about ten.
+	if n := as.JWKSFetches() - stopped; n > 1 {
+		t.Errorf("%d background fetches after Close", n)
+	}
+}

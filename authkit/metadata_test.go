@@ -99,9 +99,17 @@ func TestAuthorizationServerMetadataPassThrough(t *testing.T) {
 	srv := serveRegistered(t, kit)
 
 	_, upstream := fetch(t, http.MethodGet, as.Issuer()+"/.well-known/oauth-authorization-server", nil)
-	resp, body := fetch(t, http.MethodGet, srv.URL+"/.well-known/oauth-authorization-server", nil)
+	resp, body := fetch(t, http.MethodGet, srv.URL+"/.well-known/oauth-authorization-server", map[string]string{"Origin": "https://inspector.example"})
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("headers = %v", resp.Header)
+	}
+	if pre, _ := fetch(t, http.MethodOptions, srv.URL+"/.well-known/oauth-authorization-server",
+		map[string]string{"Origin": "https://inspector.example", "Access-Control-Request-Method": "GET"}); pre.StatusCode != http.StatusNoContent ||
+		pre.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight: %d %v", pre.StatusCode, pre.Header)
 	}
 	var up, got map[string]any
 	_ = json.Unmarshal(upstream, &up)
@@ -129,8 +137,9 @@ func TestAuthorizationServerMetadataNeverFetched(t *testing.T) {
 	srv := serveRegistered(t, kit)
 	resp, body := fetch(t, http.MethodGet, srv.URL+"/.well-known/oauth-authorization-server", nil)
 	var e map[string]any
-	if resp.StatusCode != http.StatusBadGateway || json.Unmarshal(body, &e) != nil || e["error"] == nil {
-		t.Fatalf("status %d body %s, want 502 with a JSON error", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusBadGateway || json.Unmarshal(body, &e) != nil || e["error"] == nil ||
+		resp.Header.Get("Content-Type") != "application/json" || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("status %d body %s headers %v, want 502 with a JSON error readable cross-origin", resp.StatusCode, body, resp.Header)
 	}
 	// Once the issuer is back (after the short failure backoff) it recovers.
 	as.SetDown(false)

@@ -193,13 +193,15 @@ func (a *AuthKit) refuse(w http.ResponseWriter, r *http.Request, e *AuthError) {
 
 // bindTokenInfo makes go-sdk handlers see our verification result. go-sdk's
 // context key is unexported, so its own middleware must store the TokenInfo;
-// its verifier just hands back the one Middleware already built.
-func bindTokenInfo(leeway time.Duration) func(http.Handler) http.Handler {
+// its verifier just hands back the one Middleware already built. Its own
+// expiry check can only differ from ours for a token expiring in between;
+// the resource_metadata then still tells the client where to go.
+func bindTokenInfo(leeway time.Duration, prmURL string) func(http.Handler) http.Handler {
 	return auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
 		rs, ok := ctx.Value(sessionKey{}).(*requestState)
 		if !ok || rs.info == nil {
 			return nil, auth.ErrInvalidToken
 		}
 		return rs.info, nil
-	}, &auth.RequireBearerTokenOptions{ClockSkew: leeway})
+	}, &auth.RequireBearerTokenOptions{ClockSkew: leeway, ResourceMetadataURL: prmURL})
 }

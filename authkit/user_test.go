@@ -129,8 +129,27 @@ func TestLoginHandler(t *testing.T) {
 	// A redirect_uri to a foreign host is never followed (no open redirect).
 	api.SetCompletion(0, "https://evil.example/steal")
 	resp, body = post(url.Values{"external_auth_id": {"ext_2"}, "password": {"pw"}})
-	if resp.StatusCode == http.StatusFound || resp.Header.Get("Location") != "" || strings.Contains(body, "evil.example") {
-		t.Errorf("foreign redirect followed: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode == http.StatusFound || resp.Header.Get("Location") != "" || strings.Contains(body, "evil.example") ||
+		!strings.Contains(body, "does not trust") {
+		t.Errorf("foreign redirect followed: %d %q %s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	// The same for look-alikes of WorkOS's domains, plain http, and user info.
+	for _, target := range []string{"https://x.authkit.app.evil.example/c", "https://evilauthkit.app/c", "http://x.authkit.app/c",
+		"https://x.authkit.app@evil.example/c", "https://u@x.authkit.app/c", "//evil.example/c", "javascript:alert(1)"} {
+		api.SetCompletion(0, target)
+		resp, body = post(url.Values{"external_auth_id": {"ext_2"}, "password": {"pw"}})
+		if resp.StatusCode == http.StatusFound || resp.Header.Get("Location") != "" {
+			t.Errorf("redirect to %q followed: %d", target, resp.StatusCode)
+		}
+	}
+	// AuthKit's own domains are followed even when they are not the issuer's
+	// host (the spec's example answers a workos.com subdomain).
+	for _, target := range []string{"https://your-domain.workos.com/oauth/authorize/complete?state=s", "https://acme.authkit.app/oauth2/authorize/complete?state=s"} {
+		api.SetCompletion(0, target)
+		resp, _ = post(url.Values{"external_auth_id": {"ext_4"}, "password": {"pw"}})
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != target {
+			t.Errorf("AuthKit redirect %q: %d Location=%q", target, resp.StatusCode, resp.Header.Get("Location"))
+		}
 	}
 	// The application's authentication fails: a page with its reason, escaped.
 	authErr = errors.New("wrong <password>")

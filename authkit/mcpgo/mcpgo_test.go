@@ -34,13 +34,21 @@ func newMCPGoServer() *server.MCPServer {
 }
 
 func TestMCPGoToolSeesSession(t *testing.T) {
+	for _, stateless := range []bool{true, false} {
+		t.Run(map[bool]string{true: "stateless", false: "stateful"}[stateless], func(t *testing.T) {
+			testMCPGoToolSeesSession(t, stateless)
+		})
+	}
+}
+
+func testMCPGoToolSeesSession(t *testing.T, stateless bool) {
 	as := authkittest.NewServer(t)
 	kit, err := authkit.New(authkit.Config{Issuer: as.Issuer(), ResourceURL: resource})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(kit.Close)
-	h := mcpgo.Handler(kit, server.NewStreamableHTTPServer(newMCPGoServer(), server.WithStateLess(true), mcpgo.Option()))
+	h := mcpgo.Handler(kit, server.NewStreamableHTTPServer(newMCPGoServer(), server.WithStateLess(stateless), mcpgo.Option()))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 

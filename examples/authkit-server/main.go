@@ -4,8 +4,9 @@
 //
 // Configuration (environment): AUTHKIT_DOMAIN (https://x.authkit.app),
 // BASE_URL (public origin; default http://ADDR), WORKOS_CLIENT_ID,
-// WORKOS_API_KEY, ADDR (listen address, default 127.0.0.1:3000). MCP is
-// served at /mcp, the metadata at the well-known paths.
+// WORKOS_API_KEY, WORKOS_API_BASE_URL (default the WorkOS API; the emulator
+// under `workos-mcp dev`), ADDR (listen address, default 127.0.0.1:3000).
+// MCP is served at /mcp, the metadata at the well-known paths.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -38,7 +40,7 @@ func run() error {
 		addr = "127.0.0.1:3000"
 	}
 	if os.Getenv("BASE_URL") == "" {
-		_ = os.Setenv("BASE_URL", "http://"+addr)
+		_ = os.Setenv("BASE_URL", defaultBaseURL(addr))
 	}
 	cfg, err := authkit.FromEnv()
 	if err != nil {
@@ -64,6 +66,19 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// defaultBaseURL is http://ADDR, with a loopback host when ADDR names none
+// (":3000", "0.0.0.0:3000"): a URL needs a host clients can reach.
+func defaultBaseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr // FromEnv reports it as a bad BASE_URL
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // newHandler serves MCP at /mcp behind kit's middleware, and the metadata.

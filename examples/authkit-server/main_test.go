@@ -197,3 +197,18 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+func TestDefaultBaseURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:3000": "http://127.0.0.1:3000",
+		":3000":          "http://127.0.0.1:3000",
+		"0.0.0.0:8080":   "http://127.0.0.1:8080",
+		"[::]:8080":      "http://127.0.0.1:8080",
+		"[::1]:8080":     "http://[::1]:8080",
+		"localhost:9":    "http://localhost:9",
+	} {
+		if got := defaultBaseURL(addr); got != want {
+			t.Errorf("defaultBaseURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package authkit_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
+)
+
+type bearerRT struct{ token string }
+
+func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// The go-sdk adapter: a go-sdk tool handler behind Middleware sees the
+// TokenInfo (UserID = sub, scopes, expiry, the Session in Extra) and the
+// Session in its context, so User and Client work there; the SDK binds a
+// stateful session to the user, so another person's token cannot use it.
+func TestGoSDKToolHandlerSeesTokenInfo(t *testing.T) {
+	as := authkittest.NewServer(t)
+	as.SetDefaults(map[string]any{"aud": testResource})
+	api := authkittest.NewAPI(t, testAPIKey)
+	api.AddUser(map[string]any{"id": "user_A", "email": "a@example.com"})
+	kit := newKit(t, as, func(c *authkit.Config) { c.APIKey = testAPIKey; c.APIBaseURL = api.URL() })
+
+	type seen struct {
+		userID, scopes, sessionUser, ctxUser, email string
+		exp                                         time.Time
+	}
+	got := make(chan seen, 1)
+	server := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		var s seen
+		if ti := req.Extra.TokenInfo; ti != nil {
+			s.userID, s.scopes, s.exp = ti.UserID, strings.Join(ti.Scopes, " "), ti.Expiration
+			if sess, ok := authkit.SessionFromTokenInfo(ti); ok {
+				s.sessionUser = sess.UserID
+			}
+		}
+		if sess, ok := authkit.SessionFromContext(ctx); ok {
+			s.ctxUser = sess.UserID
+		}
+		if u, err := kit.User(ctx); err == nil {
+			s.email = u.Email
+		}
+		got <- s
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
+	})
+	srv := httptest.NewServer(kit.Middleware(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)))
+	t.Cleanup(srv.Close)
+
+	exp := time.Now().Add(time.Hour).Truncate(time.Second)
+	tokA := as.Token(map[string]any{"sub": "user_A", "scope": "openid email", "exp": exp.Unix()})
+	c := mcp.NewClient(&mcp.Implementation{Name: "c", Version: "1"}, nil)
+	cs, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: srv.URL,
+		HTTPClient: &http.Client{Transport: bearerRT{tokA}, Timeout: 60 * time.Second}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	if _, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "whoami", Arguments: map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	s := <-got
+	if s.userID != "user_A" || s.scopes != "openid email" || !s.exp.Equal(exp) || s.sessionUser != "user_A" ||
+		s.ctxUser != "user_A" || s.email != "a@example.com" {
+		t.Errorf("tool handler saw %+v", s)
+	}
+
+	// Another person's valid token cannot ride user_A's MCP session.
+	tokB := as.Token(map[string]any{"sub": "user_B"})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`))
+	req.Header.Set("Authorization", "Bearer "+tokB)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Session-Id", cs.ID())
+	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("user_B on user_A's session: %d %s", resp.StatusCode, b)
+	}
+	select {
+	case s := <-got:
+		t.Errorf("tool ran for user_B on user_A's session: %+v", s)
+	default:
+	}
+}
