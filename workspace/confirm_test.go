@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
 )
 
 func deleteAcme(extra map[string]any) map[string]any {
@@ -39,7 +41,7 @@ func TestConfirmationHappyPath(t *testing.T) {
 		t.Fatal("the first call deleted")
 	}
 	wd := m["would_destroy"].(map[string]any)
-	for key, n := range map[string]float64{"domains": 2, "connections": 1, "directories": 1, "members": 2, "pending_invitations": 1} {
+	for key, n := range map[string]float64{"domains": 2, "connections": 1, "directories": 1, "members": 2, "invitations": 1} {
 		got, _ := wd[key].(map[string]any)
 		if got == nil || got["count"] != n {
 			t.Errorf("would_destroy[%s] = %v, want count %v", key, got, n)
@@ -60,9 +62,16 @@ func TestConfirmationHappyPath(t *testing.T) {
 }
 
 func TestConfirmationRefusals(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, func(c *Config) {
+		// A second team managing the same environments: a token never crosses teams.
+		second := c.Teams[0]
+		second.OrganizationID, second.AuditLog = "org_team2", nil
+		c.Teams = append(c.Teams, second)
+	})
+	h.sessions["admin-team2"] = &authkit.Session{UserID: "user_admin", OrganizationID: "org_team2", Role: "admin"}
 	admin := h.connect("admin", nil)
 	tok, _ := confirmationToken(t, admin, deleteAcme(nil))
+	mustFail(t, h.connect("admin-team2", nil), "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "another team")
 
 	tampered := tok[:len(tok)-3] + map[bool]string{true: "AAA", false: "BBB"}[!strings.HasSuffix(tok, "AAA")]
 	mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tampered}), "not valid")

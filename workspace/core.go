@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -19,14 +18,20 @@ type whoamiIn struct{}
 
 func (s *Server) whoami(ctx context.Context, c *caller, _ *mcp.CallToolRequest, _ whoamiIn) (*mcp.CallToolResult, error) {
 	sess := c.session
-	user := map[string]any{"id": sess.UserID, "email": claim(sess.Claims, "email")}
-	if user["email"] == "" {
-		if u := s.person(ctx, c); u != nil {
-			user["email"] = u.Email
-			if name := strings.TrimSpace(u.FirstName + " " + u.LastName); name != "" {
-				user["name"] = name
-			}
+	// AuthKit access tokens carry no email: the profile is read from WorkOS. An email that
+	// cannot be found is said so, never shown as an empty string.
+	user := map[string]any{"id": sess.UserID}
+	email := claim(sess.Claims, "email")
+	if u := s.person(ctx, c); u != nil {
+		email = firstNonEmpty(email, u.Email)
+		if name := strings.TrimSpace(u.FirstName + " " + u.LastName); name != "" {
+			user["name"] = name
 		}
+	}
+	if email != "" {
+		user["email"] = email
+	} else {
+		user["profile"] = "unavailable: the person's profile could not be read from WorkOS (the user ID above is authoritative)"
 	}
 	out := map[string]any{"user": user}
 	if c.team == nil {
@@ -251,187 +256,4 @@ func (s *Server) mutate(ctx context.Context, c *caller, req *mcp.CallToolRequest
 		return operationResult(oc, res)
 	}
 	return s.confirmThenRun(ctx, oc, req, in.ConfirmationToken)
-}
-
-// confirmThenRun is the class/confirmation step for irreversible operations.
-func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, token string) (*mcp.CallToolResult, error) {
-	// A retry after form elicitation carries the token as request state and the typed name.
-	if req != nil && req.Params != nil && req.Params.RequestState != "" && token == "" {
-		return s.confirmByElicitation(ctx, oc, req)
-	}
-	if token != "" {
-		if _, err := s.redeem(ctx, oc, token); err != nil {
-			s.refused(oc, err)
-			return nil, err
-		}
-		res, err := s.perform(ctx, oc)
-		if err != nil {
-			return nil, err
-		}
-		return operationResult(oc, res)
-	}
-	t, tok, exp, err := s.issue(ctx, oc)
-	if err != nil {
-		return nil, err
-	}
-	s.recordOutcome(oc, "confirmation_required")
-	if elicitForm(req) {
-		return &mcp.CallToolResult{
-			InputRequests: mcp.InputRequestMap{"confirm": &mcp.ElicitParams{
-				Mode: "form",
-				Message: fmt.Sprintf("%s in %s cannot be undone. It would destroy: %s. Type %q to confirm.",
-					oc.op.Name, oc.env.Name, summaryLine(t.WouldDelete), t.Name),
-				RequestedSchema: map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"name": map[string]any{"type": "string", "title": "Type the name to confirm", "description": "Exactly: " + t.Name},
-					},
-					"required": []string{"name"},
-				},
-			}},
-			RequestState: tok,
-		}, nil
-	}
-	return jsonResult(map[string]any{
-		"status":             "confirmation_required",
-		"operation":          oc.op.Name,
-		"environment":        oc.env.Name,
-		"target":             t.Name,
-		"would_destroy":      t.WouldDelete,
-		"confirmation_token": tok,
-		"expires_at":         exp.UTC().Format(time.RFC3339),
-		"expires_in_minutes": int(s.ttl.Round(time.Minute) / time.Minute),
-		"next":               "Show the person what would be destroyed. Only if they agree, call mutate again with the same operation, params and environment, plus this confirmation_token.",
-	})
-}
-
-func summaryLine(m map[string]any) string {
-	var parts []string
-	for _, k := range sortedKeys(m) {
-		switch v := m[k].(type) {
-		case map[string]any:
-			if n, ok := v["count"]; ok {
-				parts = append(parts, fmt.Sprintf("%v %s", n, k))
-				continue
-			}
-			parts = append(parts, fmt.Sprintf("%s %v", k, displayName(v)))
-		default:
-			parts = append(parts, k)
-		}
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ", ")
-}
-
-// elicitForm reports whether the client declared form elicitation on this request.
-func elicitForm(req *mcp.CallToolRequest) bool {
-	if req == nil {
-		return false
-	}
-	caps := req.ClientCapabilities()
-	if caps == nil || caps.Elicitation == nil {
-		return false
-	}
-	// An empty elicitation capability means form (the only mode before URL mode existed).
-	return caps.Elicitation.Form != nil || caps.Elicitation.URL == nil
-}
-
-// issue reads the target and seals a token bound to this exact call.
-func (s *Server) issue(ctx context.Context, oc *opCall) (*target, string, time.Time, error) {
-	t, err := s.describeTarget(ctx, oc)
-	if err != nil {
-		return nil, "", time.Time{}, err
-	}
-	exp := s.now().Add(s.ttl)
-	tok, err := s.sealer.seal(ConfirmationToken{
-		ID: newTokenID(), Subject: oc.c.session.UserID, Team: oc.c.team.OrganizationID,
-		Environment: oc.env.Name, Operation: oc.op.Name, ParamsHash: hashJSON(oc.params),
-		Target: t.Fingerprint, TargetName: t.Name, ExpiresAt: exp.Unix(),
-	})
-	if err != nil {
-		return nil, "", time.Time{}, err
-	}
-	return t, tok, exp, nil
-}
-
-// redeem checks a token against this call, marks it used (atomically), then checks that the
-// target did not change since the token was issued.
-func (s *Server) redeem(ctx context.Context, oc *opCall, token string) (ConfirmationToken, error) {
-	t, err := s.sealer.open(token)
-	if err != nil {
-		return t, fmt.Errorf("%w; nothing was done. Call mutate without a token to get a new one", err)
-	}
-	if s.now().Unix() >= t.ExpiresAt {
-		return t, fmt.Errorf("%w; nothing was done. Call mutate without a token to get a new one", ErrTokenExpired)
-	}
-	var why []string
-	if t.Subject != oc.c.session.UserID || t.Team != oc.c.team.OrganizationID {
-		why = append(why, "it was issued to another person")
-	}
-	if t.Environment != oc.env.Name {
-		why = append(why, fmt.Sprintf("it was issued for environment %q", t.Environment))
-	}
-	if t.Operation != oc.op.Name {
-		why = append(why, fmt.Sprintf("it was issued for operation %q", t.Operation))
-	}
-	if t.ParamsHash != hashJSON(oc.params) {
-		why = append(why, "the parameters differ from the confirmed call")
-	}
-	if len(why) > 0 {
-		return t, fmt.Errorf("%w (%s); nothing was done", ErrTokenMismatch, strings.Join(why, "; "))
-	}
-	// Mark before re-reading the target: of two concurrent confirmations exactly one gets past
-	// here. A token whose target then turns out changed is spent; the person confirms again.
-	first, err := s.used.MarkUsed(ctx, t.ID, time.Unix(t.ExpiresAt, 0))
-	if err != nil {
-		return t, fmt.Errorf("confirmation store unavailable (%v); nothing was done, retry", err)
-	}
-	if !first {
-		return t, fmt.Errorf("%w; nothing was done", ErrTokenUsed)
-	}
-	cur, err := s.describeTarget(ctx, oc)
-	if err != nil {
-		return t, fmt.Errorf("%w; nothing was done", err)
-	}
-	if cur.Fingerprint != t.Target {
-		return t, fmt.Errorf("%w; nothing was done. Review it and call mutate without a token to confirm again", ErrTargetChanged)
-	}
-	return t, nil
-}
-
-func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	resp, _ := req.Params.InputResponses["confirm"].(*mcp.ElicitResult)
-	if resp == nil || resp.Action != "accept" {
-		s.recordOutcome(oc, "declined")
-		return jsonResult(map[string]any{"status": "cancelled", "operation": oc.op.Name, "environment": oc.env.Name,
-			"message": "The person did not confirm; nothing was done."})
-	}
-	t, err := s.sealer.open(req.Params.RequestState)
-	if err != nil {
-		s.refused(oc, err)
-		return nil, fmt.Errorf("%w; nothing was done", err)
-	}
-	typed, _ := resp.Content["name"].(string)
-	if strings.TrimSpace(typed) != t.TargetName {
-		err := fmt.Errorf("the typed name %q does not match %q; nothing was done", typed, t.TargetName)
-		s.refused(oc, err)
-		return nil, err
-	}
-	if _, err := s.redeem(ctx, oc, req.Params.RequestState); err != nil {
-		s.refused(oc, err)
-		return nil, err
-	}
-	res, err := s.perform(ctx, oc)
-	if err != nil {
-		return nil, err
-	}
-	return operationResult(oc, res)
-}
-
-func (s *Server) refused(oc *opCall, err error) {
-	s.record(context.Background(), oc, "refused", nil, err)
-}
-
-func (s *Server) recordOutcome(oc *opCall, outcome string) {
-	s.record(context.Background(), oc, outcome, nil, nil)
 }

@@ -8,6 +8,12 @@
 // an audit-log event in the team's own WorkOS environment). Task tools compose catalog
 // operations through the same pipeline, never around it.
 //
+// Where each step lives: tools.go (the tool inventory; every handler identifies the person
+// first), policy.go (enabled, environment, role, write switch), pipeline.go (prepare: the policy
+// and parameter validation; perform: execution, redaction, record), confirm.go (irreversible
+// operations: sealed tokens, form elicitation), target.go (what an irreversible operation would
+// destroy), core.go (whoami, list_operations, query, mutate) and tasks.go (the task tools).
+//
 // The transport is stateless Streamable HTTP, so that replicas need no sticky sessions; the
 // only shared state is the set of used confirmation tokens ([UsedTokens]).
 package workspace

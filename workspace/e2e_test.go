@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,8 +13,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/workos-mcp/workos-mcp/authkit"
-	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/workos"
@@ -153,8 +150,15 @@ func TestE2ERoles(t *testing.T) {
 				if isErr == want.read {
 					t.Errorf("read in %s: error=%v %s", env, isErr, text)
 				}
-				if !isErr && len(m["result"].(map[string]any)["data"].([]any)) == 0 {
-					t.Errorf("read in %s: no organizations", env)
+				if isErr || len(m["result"].(map[string]any)["data"].([]any)) == 0 {
+					t.Fatalf("read in %s: no organizations: %s", env, text)
+				}
+				// An irreversible operation: a confirmation where the role writes (nothing is
+				// deleted by the first call), a refusal without a token elsewhere.
+				first := m["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"]
+				text, m, isErr = callTool(t, cs, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": first}, "environment": env})
+				if want.write != (!isErr && m["status"] == "confirmation_required") || (isErr && strings.Contains(text, "confirmation_token")) {
+					t.Errorf("delete in %s: error=%v %.300s", env, isErr, text)
 				}
 				text, _, isErr = callTool(t, cs, "mutate", map[string]any{"operation": "organizations.create",
 					"params": map[string]any{"name": "E2E " + tc.role + " " + env}, "environment": env})
@@ -178,66 +182,10 @@ func TestE2ERoles(t *testing.T) {
 	}
 }
 
-// customStack runs the emulator, authkit (verifying tokens from a test authorization server)
-// and a workspace server with the given config changes: for the admin settings, which the dev
-// stack does not expose.
-type customStack struct {
-	mcpURL string
-	as     *authkittest.Server
-}
-
-func newCustomStack(t *testing.T, mod func(*workspace.Config)) *customStack {
-	t.Helper()
-	ctx := context.Background()
-	emu, err := emulator.New(ctx, emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	api := httptest.NewServer(emu.Handler())
-	t.Cleanup(api.Close)
-	team := workspace.Team{
-		OrganizationID: emulator.DemoTeamOrganizationID, Name: emulator.DemoTeamOrganizationName,
-		AuditLog: &workspace.AuditLogTarget{APIKey: emulator.DemoTeamAPIKey, BaseURL: api.URL, OrganizationID: emulator.DemoTeamOrganizationID},
-	}
-	for _, e := range emu.Environments() {
-		if e.Name != emulator.DemoTeamEnvironment {
-			team.Environments = append(team.Environments, workspace.Environment{Name: e.Name, Kind: e.Kind, APIKey: e.APIKey, BaseURL: api.URL})
-		}
-	}
-	cfg := workspace.Config{Teams: []workspace.Team{team}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if mod != nil {
-		mod(&cfg)
-	}
-	as := authkittest.NewServer(t)
-	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	resource := srv.URL + "/mcp"
-	ak, err := authkit.New(authkit.Config{Issuer: as.Issuer(), ResourceURL: resource, Logger: cfg.Logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ak.Close)
-	ws, err := workspace.New(cfg, ak)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h = ak.Middleware(ws.Handler())
-	as.SetDefaults(map[string]any{"aud": resource})
-	return &customStack{mcpURL: resource, as: as}
-}
-
-// connect signs a token for a person of the team with a role claim.
-func (c *customStack) connect(t *testing.T, user, role string) *mcp.ClientSession {
-	tok := c.as.Token(map[string]any{"sub": user, "org_id": emulator.DemoTeamOrganizationID, "role": role})
-	return connectURL(t, c.mcpURL, tok, nil)
-}
-
 func TestE2EAdminSettings(t *testing.T) {
 	off := false
 	t.Run("enabled off", func(t *testing.T) {
-		cs := newCustomStack(t, func(c *workspace.Config) { c.Teams[0].Settings.Enabled = &off }).connect(t, "user_a", "admin")
+		cs := newLocalStack(t, func(c *workspace.Config) { c.Teams[0].Settings.Enabled = &off }).as(t, "admin")
 		m := ok(t, cs, "whoami", nil)
 		if m["settings"].(map[string]any)["enabled"] != false {
 			t.Fatalf("whoami: %v", m)
@@ -247,12 +195,12 @@ func TestE2EAdminSettings(t *testing.T) {
 		fails(t, cs, "describe_organization", map[string]any{"domain": "acme.test"}, "disabled")
 	})
 	t.Run("production off", func(t *testing.T) {
-		cs := newCustomStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowProduction = &off }).connect(t, "user_a", "admin")
+		cs := newLocalStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowProduction = &off }).as(t, "admin")
 		ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
 		fails(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"}, "production")
 	})
 	t.Run("write off", func(t *testing.T) {
-		cs := newCustomStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowWrite = &off }).connect(t, "user_a", "admin")
+		cs := newLocalStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowWrite = &off }).as(t, "admin")
 		ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
 		fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "No"}}, "read-only")
 		m := ok(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"search": "No"}})
@@ -263,7 +211,7 @@ func TestE2EAdminSettings(t *testing.T) {
 		}
 	})
 	t.Run("unknown role", func(t *testing.T) {
-		cs := newCustomStack(t, nil).connect(t, "user_a", "intern")
+		cs := newLocalStack(t, withoutRole("support")).as(t, "support")
 		ok(t, cs, "whoami", nil)
 		fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "only whoami")
 	})
@@ -271,7 +219,7 @@ func TestE2EAdminSettings(t *testing.T) {
 
 // TestE2EConfirmationExpired needs a short TTL, so it runs on a custom stack.
 func TestE2EConfirmationExpired(t *testing.T) {
-	cs := newCustomStack(t, func(c *workspace.Config) { c.ConfirmationTTL = time.Second }).connect(t, "user_a", "admin")
+	cs := newLocalStack(t, func(c *workspace.Config) { c.ConfirmationTTL = time.Second }).as(t, "admin")
 	orgID := orgByName(t, cs, "sandbox", "Initech")
 	args := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": orgID}}
 	m := ok(t, cs, "mutate", args)
@@ -415,21 +363,44 @@ func TestE2ERedaction(t *testing.T) {
 		t.Fatalf("only %d read operations matched the emulator's routes", len(reads))
 	}
 	calls, succeeded := 0, 0
-	for _, env := range []string{"sandbox", "production"} {
+	okOps := map[string]map[string]bool{}
+	fixtures := map[string]*secretFixture{}
+	for env, key := range map[string]string{"sandbox": emulator.DemoSandboxAPIKey, "production": emulator.DemoProductionAPIKey} {
+		// Secret-bearing objects the seed lacks (magic-auth codes, password-reset tokens, vault
+		// values, client secrets, API keys) are created first, so that their reads return them.
+		fx := newSecretFixture(t, st.EmulatorURL(), key, env)
+		fixtures[env] = fx
+		secrets = append(secrets, fx.secrets...)
 		ids := newIDFinder(t, admin, env)
+		ids.fx = fx
+		okOps[env] = map[string]bool{}
 		for _, op := range reads {
 			params, ok := ids.params(op)
 			if !ok {
+				t.Errorf("%s %s: no parameters found, not called", env, op.Name)
 				continue
 			}
 			text, _, isErr := callTool(t, admin, "query", map[string]any{"operation": op.Name, "params": params, "environment": env})
 			calls++
 			if !isErr {
 				succeeded++
-			} else if testing.Verbose() {
-				t.Logf("%s %s: %.200s", env, op.Name, text)
+				okOps[env][op.Name] = true
+			} else if !(env == "production" && strings.HasPrefix(op.Path, "/director")) {
+				// The production seed has no directory; every other read must succeed.
+				t.Errorf("%s %s failed, so its redaction is untested: %.300s", env, op.Name, text)
 			}
 			check(env+" "+op.Name, text)
+		}
+	}
+	// The reads that carry secrets upstream must have run (not failed with a 404), or the
+	// check above proves nothing for them.
+	for _, env := range []string{"sandbox", "production"} {
+		for _, name := range []string{"invitations.list", "invitations.get", "invitations.get_by_token", "webhook_endpoints.list",
+			"magic_auth.get", "password_resets.get", "vault_objects.list", "vault_objects.get", "vault_objects.get_by_name",
+			"application_client_secrets.list", "organization_api_keys.list", "user_api_keys.list", "users.list", "sessions.list"} {
+			if _, inCatalog := catalog.Lookup(name); inCatalog && !okOps[env][name] {
+				t.Errorf("%s: %s did not run successfully, so its redaction is untested", env, name)
+			}
 		}
 	}
 	// Writes that answer with secrets: the answer is redacted too; the input secret is set.
@@ -438,6 +409,22 @@ func TestE2ERedaction(t *testing.T) {
 	check("webhook_endpoints.create", text)
 	if strings.Contains(text, "whsec_") {
 		t.Errorf("webhook secret in output: %s", text)
+	}
+	// Inputs are not redacted: a secret the person provides is stored as given.
+	own := "own-vault-value-" + strings.Repeat("z", 16)
+	text, m, isErr := callTool(t, admin, "mutate", map[string]any{"operation": "vault_objects.create",
+		"params": map[string]any{"name": "own-secret", "value": own, "key_context": map[string]any{"organization_id": fixtures["sandbox"].ids["org"]}}})
+	if isErr {
+		t.Fatalf("vault_objects.create: %s", text)
+	}
+	check("vault_objects.create", text)
+	if strings.Contains(text, own) {
+		t.Errorf("the vault value came back: %s", text)
+	}
+	var stored map[string]any
+	direct := workos.New(workos.Options{BaseURL: st.EmulatorURL(), APIKey: emulator.DemoSandboxAPIKey})
+	if _, err := direct.Do(context.Background(), "GET", "/vault/v1/kv/"+m["result"].(map[string]any)["id"].(string), nil, nil, &stored); err != nil || stored["value"] != own {
+		t.Errorf("the provided secret was not stored as given: %v %v", err, stored["value"])
 	}
 	// Task tools read secrets-bearing objects too.
 	for tool, args := range map[string]map[string]any{
@@ -449,11 +436,8 @@ func TestE2ERedaction(t *testing.T) {
 		check(tool, text)
 	}
 	t.Logf("%d read calls over %d operations, %d succeeded", calls, len(reads), succeeded)
-	if succeeded < len(reads) {
-		t.Logf("some reads failed (missing IDs are answered 404, still checked)")
-	}
-	if succeeded < 20 {
-		t.Fatalf("only %d read calls succeeded", succeeded)
+	if calls < 2*len(reads) {
+		t.Errorf("%d read calls for %d operations in two environments: some were not called", calls, len(reads))
 	}
 }
 
@@ -462,6 +446,7 @@ type idFinder struct {
 	t   *testing.T
 	cs  *mcp.ClientSession
 	env string
+	fx  *secretFixture
 	// cache of list path (concrete) -> first item
 	firsts map[string]map[string]any
 }
@@ -510,7 +495,9 @@ func (f *idFinder) params(op *catalog.Operation) (map[string]any, bool) {
 		if v := f.known("directory", ""); v != "" {
 			params["directory"] = v
 		}
-	case "/user_management/organization_memberships", "/user_management/invitations", "/connections", "/directories":
+	case "/authorization/organization_memberships/{organization_membership_id}/check":
+		params["resource_id"] = f.fx.lookup("resource_id", "")
+	case "/user_management/organization_memberships", "/user_management/invitations", "/connections", "/directories", "/authorization/resources":
 		params["organization_id"] = f.known("organization_id", "")
 	}
 	return params, true
@@ -519,6 +506,9 @@ func (f *idFinder) params(op *catalog.Operation) (map[string]any, bool) {
 // known resolves parameters by name from the seeded data: the first organization (in list
 // order), its directory, the environment's invitation token, an audit-log export.
 func (f *idFinder) known(name, tmpl string) string {
+	if v := f.fx.lookup(name, tmpl); v != "" {
+		return v
+	}
 	org := f.first("/organizations", "/organizations", nil)
 	switch {
 	case name == "organizationId" || name == "organization_id" || (name == "id" && tmpl == "/organizations"):
@@ -814,13 +804,25 @@ func (s *syncBuffer) String() string {
 func TestE2ERecord(t *testing.T) {
 	var logs syncBuffer
 	var apiURL string
-	cs := newCustomStack(t, func(c *workspace.Config) {
+	stack := newLocalStack(t, func(c *workspace.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 		apiURL = c.Teams[0].AuditLog.BaseURL
-	}).connect(t, "user_recorded", "admin")
+	})
+	cs := stack.as(t, "admin")
+	adminID := ok(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)
+	viewer := stack.as(t, "support-viewer")
+	viewerID := ok(t, viewer, "whoami", nil)["user"].(map[string]any)["id"].(string)
 	ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
 	fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}, "environment": "staging"}, "unknown environment")
 	ok(t, cs, "query", map[string]any{"operation": "webhook_endpoints.list", "environment": "production"})
+	// Denied, confirmation required, refused, then run: each outcome is recorded.
+	fails(t, viewer, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
+	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": orgByName(t, cs, "sandbox", "Initech")}}
+	tok := ok(t, cs, "mutate", del)["confirmation_token"].(string)
+	del["confirmation_token"] = tok[:len(tok)-4] + "AAAA"
+	fails(t, cs, "mutate", del, "not valid")
+	del["confirmation_token"] = tok
+	ok(t, cs, "mutate", del)
 
 	line := ""
 	for _, l := range strings.Split(logs.String(), "\n") {
@@ -832,7 +834,7 @@ func TestE2ERecord(t *testing.T) {
 	if err := json.Unmarshal([]byte(line), &rec); err != nil {
 		t.Fatalf("no log line for organizations.list: %v\n%s", err, logs.String())
 	}
-	for k, want := range map[string]any{"user": "user_recorded", "team": emulator.DemoTeamOrganizationID, "environment": "sandbox", "outcome": "ok"} {
+	for k, want := range map[string]any{"user": adminID, "team": emulator.DemoTeamOrganizationID, "environment": "sandbox", "outcome": "ok"} {
 		if rec[k] != want {
 			t.Errorf("log %s = %v, want %v", k, rec[k], want)
 		}
@@ -866,9 +868,35 @@ func TestE2ERecord(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	csv, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{"workos_mcp.organizations.list", "workos_mcp.webhook_endpoints.list", "user_recorded"} {
-		if !strings.Contains(string(csv), want) {
-			t.Errorf("team audit log lacks %q:\n%s", want, csv)
+	rows := strings.Split(string(csv), "\n")
+	has := func(parts ...string) bool {
+		for _, r := range rows {
+			all := true
+			for _, p := range parts {
+				all = all && strings.Contains(r, p)
+			}
+			if all {
+				return true
+			}
+		}
+		return false
+	}
+	outcome := func(o string) string { return `""outcome"":""` + o + `""` }
+	for _, want := range [][]string{
+		{"workos_mcp.organizations.list", adminID, "environment:sandbox", outcome("ok"), `""workos_request_id"":""req_`},
+		{"workos_mcp.webhook_endpoints.list", adminID, "environment:production", outcome("ok")},
+		{"workos_mcp.organizations.create", viewerID, outcome("denied")},
+		{"workos_mcp.organizations.delete", adminID, outcome("confirmation_required")},
+		{"workos_mcp.organizations.delete", adminID, outcome("refused")},
+		{"workos_mcp.organizations.delete", adminID, outcome("ok"), `""workos_request_id"":""req_`},
+	} {
+		if !has(want...) {
+			t.Errorf("team audit log has no event with %q:\n%s", want, csv)
+		}
+	}
+	for _, o := range []string{"denied", "confirmation_required", "refused"} {
+		if !strings.Contains(logs.String(), `"outcome":"`+o+`"`) {
+			t.Errorf("no log line with outcome %s", o)
 		}
 	}
 }
@@ -936,4 +964,146 @@ func TestE2EUpstreamFailures(t *testing.T) {
 	fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}}, "503")
 	remove()
 	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+}
+
+// secretFixture creates, directly in one emulated environment (test setup, not the code under
+// test), the secret-bearing objects that the seed lacks, and remembers their IDs and the raw
+// secret values.
+type secretFixture struct {
+	ids     map[string]string
+	secrets []string
+}
+
+func newSecretFixture(t *testing.T, baseURL, apiKey, env string) *secretFixture {
+	t.Helper()
+	ctx := context.Background()
+	c := workos.New(workos.Options{BaseURL: baseURL, APIKey: apiKey, MaxRetries: -1})
+	fx := &secretFixture{ids: map[string]string{}}
+	do := func(method, path string, body any) map[string]any {
+		t.Helper()
+		var out map[string]any
+		if _, err := c.Do(ctx, method, path, nil, body, &out); err != nil {
+			t.Fatalf("fixture %s %s: %v", method, path, err)
+		}
+		return out
+	}
+	keep := func(v any) {
+		if s, _ := v.(string); len(s) >= 6 {
+			fx.secrets = append(fx.secrets, s)
+		}
+	}
+	// An organization with a member: the member's user carries the rest.
+	orgs := do("GET", "/organizations?limit=100", nil)["data"].([]any)
+	for _, o := range orgs {
+		id := o.(map[string]any)["id"].(string)
+		ms := do("GET", "/user_management/organization_memberships?limit=10&organization_id="+id, nil)["data"].([]any)
+		if len(ms) > 0 {
+			fx.ids["org"] = id
+			fx.ids["membership"] = ms[0].(map[string]any)["id"].(string)
+			fx.ids["user"] = ms[0].(map[string]any)["user_id"].(string)
+			break
+		}
+	}
+	if fx.ids["org"] == "" {
+		t.Fatalf("%s: no organization with a member", env)
+	}
+	for _, o := range orgs {
+		if ds, _ := o.(map[string]any)["domains"].([]any); len(ds) > 0 && fx.ids["domain"] == "" {
+			fx.ids["domain"] = ds[0].(map[string]any)["id"].(string)
+		}
+	}
+	email := do("GET", "/user_management/users/"+fx.ids["user"], nil)["email"].(string)
+	fx.ids["user_external_id"] = "redaction-" + env
+	do("PUT", "/user_management/users/"+fx.ids["user"], map[string]any{"external_id": fx.ids["user_external_id"]})
+
+	m := do("POST", "/user_management/magic_auth", map[string]any{"email": email})
+	fx.ids["magic_auth"] = m["id"].(string)
+	keep(m["code"])
+	r := do("POST", "/user_management/password_reset", map[string]any{"email": email})
+	fx.ids["password_reset"] = r["id"].(string)
+	keep(r["password_reset_token"])
+
+	fx.ids["vault_name"] = "redaction-" + env
+	value := "vault-value-" + env + "-" + strings.Repeat("q", 12)
+	v := do("POST", "/vault/v1/kv", map[string]any{"name": fx.ids["vault_name"], "value": value, "key_context": map[string]any{"organization_id": fx.ids["org"]}})
+	fx.ids["vault"] = v["id"].(string)
+	fx.secrets = append(fx.secrets, value)
+
+	app := do("POST", "/connect/applications", map[string]any{"name": "Redaction", "application_type": "oauth", "is_first_party": true,
+		"redirect_uris": []map[string]any{{"uri": "https://app.test/cb", "default": true}}})
+	fx.ids["application"] = app["id"].(string)
+	keep(do("POST", "/connect/applications/"+fx.ids["application"]+"/client_secrets", map[string]any{})["secret"])
+	keep(do("POST", "/organizations/"+fx.ids["org"]+"/api_keys", map[string]any{"name": "Redaction"})["value"])
+	keep(do("POST", "/user_management/users/"+fx.ids["user"]+"/api_keys", map[string]any{"name": "Redaction", "organization_id": fx.ids["org"]})["value"])
+	fx.ids["group"] = do("POST", "/organizations/"+fx.ids["org"]+"/groups", map[string]any{"name": "Redaction"})["id"].(string)
+	do("PUT", "/user_management/jwt_template", map[string]any{"content": `{"urn:app:email": "{{user.email}}"}`})
+	fx.ids["resource_type"], fx.ids["resource_external_id"] = "workspace", "redaction-ws"
+	fx.ids["resource"] = do("POST", "/authorization/resources", map[string]any{"external_id": fx.ids["resource_external_id"], "name": "Redaction",
+		"resource_type_slug": fx.ids["resource_type"], "organization_id": fx.ids["org"]})["id"].(string)
+	fx.ids["api_key_value"] = fx.secrets[len(fx.secrets)-2] // the organization API key: api_keys.validate takes it
+	if len(fx.secrets) < 6 {
+		t.Fatalf("%s: the fixture captured %d secrets, want 6", env, len(fx.secrets))
+	}
+	// Not vacuous: the upstream answers of these reads do carry secrets, which the server must
+	// remove.
+	for _, path := range []string{"/user_management/magic_auth/" + fx.ids["magic_auth"], "/vault/v1/kv/" + fx.ids["vault"], "/user_management/invitations?limit=100"} {
+		var raw json.RawMessage
+		if _, err := c.Do(ctx, "GET", path, nil, nil, &raw); err != nil {
+			t.Fatalf("fixture GET %s: %v", path, err)
+		}
+		found := false
+		for _, sec := range append(emulator.DefaultSeed().Secrets(), fx.secrets...) {
+			found = found || strings.Contains(string(raw), sec)
+		}
+		if !found {
+			t.Fatalf("%s: GET %s carries no secret upstream: the redaction test would be vacuous", env, path)
+		}
+	}
+	return fx
+}
+
+// lookup fills a path or required parameter from the fixture.
+func (fx *secretFixture) lookup(name, tmpl string) string {
+	if fx == nil {
+		return ""
+	}
+	switch {
+	case name == "organization_id" || name == "organizationId" || (name == "id" && tmpl == "/organizations"):
+		return fx.ids["org"]
+	case name == "organization_membership_id" || name == "omId" || (name == "id" && tmpl == "/user_management/organization_memberships"):
+		return fx.ids["membership"]
+	case name == "userId" || name == "user_id" || (name == "id" && tmpl == "/user_management/users"):
+		return fx.ids["user"]
+	case name == "external_id" && tmpl == "/user_management/users/external_id":
+		return fx.ids["user_external_id"]
+	case name == "groupId":
+		return fx.ids["group"]
+	case name == "resource_id":
+		return fx.ids["resource"]
+	case name == "resource_type_slug":
+		return fx.ids["resource_type"]
+	case name == "external_id" && strings.HasPrefix(tmpl, "/authorization/"):
+		return fx.ids["resource_external_id"]
+	case name == "value" && tmpl == "":
+		return fx.ids["api_key_value"]
+	case name == "permission_slug" && tmpl == "":
+		return "documents:read"
+	case name == "range_start" && tmpl == "":
+		return "2020-01-01T00:00:00Z"
+	case name == "range_end" && tmpl == "":
+		return "2030-01-01T00:00:00Z"
+	case name == "id" && tmpl == "/organization_domains":
+		return fx.ids["domain"]
+	case name == "id" && tmpl == "/connect/applications":
+		return fx.ids["application"]
+	case name == "id" && tmpl == "/user_management/magic_auth":
+		return fx.ids["magic_auth"]
+	case name == "id" && tmpl == "/user_management/password_reset":
+		return fx.ids["password_reset"]
+	case name == "id" && tmpl == "/vault/v1/kv":
+		return fx.ids["vault"]
+	case name == "name" && tmpl == "/vault/v1/kv/name":
+		return fx.ids["vault_name"]
+	}
+	return ""
 }

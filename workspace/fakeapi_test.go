@@ -204,7 +204,20 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == "POST" && p == "/portal/generate_link":
 		reply(201, map[string]any{"link": "https://portal.test/setup?org=" + fmt.Sprint(body["organization"]) + "&intent=" + fmt.Sprint(body["intent"])})
 	case r.Method == "GET" && p == "/user_management/users":
-		reply(200, list(filter(env.users, r, "email")))
+		users := filter(env.users, r, "email")
+		if org := r.URL.Query().Get("organization_id"); org != "" {
+			var in []map[string]any
+			for _, u := range users {
+				for _, m := range env.memberships {
+					if m["user_id"] == u["id"] && m["organization_id"] == org {
+						in = append(in, u)
+						break
+					}
+				}
+			}
+			users = in
+		}
+		reply(200, list(users))
 	case r.Method == "GET" && len(seg) == 3 && seg[1] == "users":
 		for _, u := range env.users {
 			if u["id"] == seg[2] {

@@ -10,13 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
@@ -134,8 +132,10 @@ func (s *Server) prepare(c *caller, tool, envName string, op *catalog.Operation,
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
 
 // validateParams checks the parameters against the operation before anything is sent; errors
-// say how to fix the call.
+// say how to fix the call. Unknown and missing parameters are named first (with what the
+// operation takes), then the catalog's schema checks types, formats and enums.
 func validateParams(op *catalog.Operation, params map[string]any) error {
+	hint := fmt.Sprintf("list_operations with operation=%q shows the schema", op.Name)
 	var unknown []string
 	for k := range params {
 		if _, ok := op.In[k]; !ok {
@@ -144,8 +144,8 @@ func validateParams(op *catalog.Operation, params map[string]any) error {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return fmt.Errorf("%w for %s: unknown parameter(s) %s; it takes: %s (list_operations with operation=%q shows the schema)",
-			ErrInvalidInput, op.Name, strings.Join(unknown, ", "), strings.Join(sortedKeys(op.In), ", "), op.Name)
+		return fmt.Errorf("%w for %s: unknown parameter(s) %s; it takes: %s (%s)",
+			ErrInvalidInput, op.Name, strings.Join(unknown, ", "), strings.Join(sortedKeys(op.In), ", "), hint)
 	}
 	var missing []string
 	for _, r := range op.Required {
@@ -154,107 +154,31 @@ func validateParams(op *catalog.Operation, params map[string]any) error {
 		}
 	}
 	for _, m := range pathParam.FindAllStringSubmatch(op.Path, -1) {
-		if v, ok := params[m[1]]; (!ok || v == nil || v == "") && !contains(missing, m[1]) {
+		if v, ok := params[m[1]]; (!ok || v == nil || v == "") && !slices.Contains(missing, m[1]) {
 			missing = append(missing, m[1])
 		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return fmt.Errorf("%w for %s: missing required parameter(s) %s", ErrInvalidInput, op.Name, strings.Join(missing, ", "))
+		return fmt.Errorf("%w for %s: missing required parameter(s) %s (%s)", ErrInvalidInput, op.Name, strings.Join(missing, ", "), hint)
 	}
-	rs, err := resolvedSchema(op)
-	if err != nil || rs == nil {
-		return nil // a schema we cannot compile is the catalog's bug; WorkOS still validates
-	}
-	if err := rs.Validate(params); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "validating root: ")
-		return fmt.Errorf("%w for %s: %s (list_operations with operation=%q shows the schema)", ErrInvalidInput, op.Name, msg, op.Name)
+	if err := op.ValidateParams(params); err != nil {
+		// The catalog names the parameter and the rule, never the value (it may be a secret).
+		msg := strings.TrimPrefix(err.Error(), op.Name+": ")
+		msg = strings.TrimPrefix(msg, "invalid parameters: ")
+		return fmt.Errorf("%w for %s: %s (%s)", ErrInvalidInput, op.Name, msg, hint)
 	}
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-var schemas sync.Map // operation name -> *jsonschema.Resolved (nil when it does not compile)
-
-func resolvedSchema(op *catalog.Operation) (*jsonschema.Resolved, error) {
-	if v, ok := schemas.Load(op.Name); ok {
-		rs, _ := v.(*jsonschema.Resolved)
-		return rs, nil
-	}
-	var rs *jsonschema.Resolved
-	var sc jsonschema.Schema
-	err := json.Unmarshal(op.Params, &sc)
-	if err == nil {
-		rs, err = sc.Resolve(nil)
-	}
-	if err != nil {
-		rs = nil
-	}
-	schemas.Store(op.Name, rs)
-	return rs, err
-}
-
-// request builds the method, path, query and body of a prepared call.
+// request builds the path, query and body of a prepared call (the catalog knows where each
+// parameter goes and how arrays are encoded).
 func (oc *opCall) request() (path string, query url.Values, body any, err error) {
-	op := oc.op
-	path = pathParam.ReplaceAllStringFunc(op.Path, func(m string) string {
-		name := m[1 : len(m)-1]
-		return url.PathEscape(scalar(oc.params[name]))
-	})
-	query = url.Values{}
-	bodyFields := map[string]any{}
-	for name, v := range oc.params {
-		switch op.In[name] {
-		case catalog.ParamIn("query"):
-			switch x := v.(type) {
-			case []any:
-				for _, e := range x {
-					query.Add(name, scalar(e))
-				}
-			case nil:
-			default:
-				query.Set(name, scalar(x))
-			}
-		case catalog.ParamIn("body"):
-			bodyFields[name] = v
-		}
-	}
-	if v, ok := bodyFields["body"]; ok && len(bodyFields) == 1 {
-		if _, isObject := v.(map[string]any); !isObject {
-			return path, query, v, nil
-		}
-	}
-	if len(bodyFields) > 0 {
-		body = bodyFields
+	path, query, body, err = oc.op.Request(oc.params)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
 	return path, query, body, nil
-}
-
-// scalar renders a parameter value for a path or query string.
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	case nil:
-		return ""
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
 }
 
 // perform executes a prepared call with the environment's API key, redacts the answer and

@@ -21,7 +21,8 @@ func TestRequestBuilding(t *testing.T) {
 	op, _ = catalog.Lookup("organization_memberships.list")
 	oc = &opCall{op: op, params: map[string]any{"statuses": []any{"active", "pending"}, "limit": float64(10), "organization_id": "org_1"}}
 	_, q, body, _ := oc.request()
-	if !reflect.DeepEqual(q["statuses"], []string{"active", "pending"}) || q.Get("limit") != "10" || q.Get("organization_id") != "org_1" || body != nil {
+	// The spec sends statuses as one comma-separated value (explode: false).
+	if !reflect.DeepEqual(q["statuses"], []string{"active,pending"}) || q.Get("limit") != "10" || q.Get("organization_id") != "org_1" || body != nil {
 		t.Fatalf("query = %v, body = %v", q, body)
 	}
 

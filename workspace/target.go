@@ -29,8 +29,8 @@ var dependents = map[string][]dependent{
 	"/organizations/{id}": {
 		{"connections", "/connections", "organization_id"},
 		{"directories", "/directories", "organization_id"},
-		{"members", "/user_management/organization_memberships", "organization_id"},
-		{"pending_invitations", "/user_management/invitations", "organization_id"},
+		{"members", "/user_management/users", "organization_id"},
+		{"invitations", "/user_management/invitations", "organization_id"},
 	},
 	"/directories/{id}": {
 		{"directory_users", "/directory_users", "directory"},
@@ -40,6 +40,9 @@ var dependents = map[string][]dependent{
 		{"memberships", "/user_management/organization_memberships", "user_id"},
 	},
 }
+
+// maxDependentPages bounds how many pages of each dependent list a confirmation reads.
+const maxDependentPages = 10
 
 // describeTarget reads the target of an irreversible call and what hangs off it. It reads with
 // the environment's key directly: the call already passed the policy for a write, which covers
@@ -86,27 +89,50 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 		if _, ok := findByPath("GET", d.path); !ok || id == "" {
 			continue
 		}
-		var list struct {
-			Data []map[string]any `json:"data"`
-		}
+		// Page through what hangs off the target (bounded): the counts are what the person
+		// agrees to destroy.
+		var items []any
+		var ids []string
+		more := false
 		q := url.Values{d.param: {id}, "limit": {"100"}}
-		var lraw json.RawMessage
-		if _, err := cl.Do(ctx, "GET", d.path, q, nil, &lraw); err != nil {
-			return nil, s.apiError(oc, fmt.Errorf("list %s: %w", d.key, err))
-		}
-		_ = json.Unmarshal(lraw, &list)
-		items := make([]any, len(list.Data))
-		ids := make([]string, 0, len(list.Data))
-		for i, it := range list.Data {
-			items[i] = it
-			iid, _ := it["id"].(string)
-			upd, _ := it["updated_at"].(string)
-			st, _ := it["state"].(string)
-			ids = append(ids, iid+"@"+upd+"@"+st)
+		for page := 0; ; page++ {
+			var list struct {
+				Data         []map[string]any `json:"data"`
+				ListMetadata struct {
+					After *string `json:"after"`
+				} `json:"list_metadata"`
+			}
+			var lraw json.RawMessage
+			if _, err := cl.Do(ctx, "GET", d.path, q, nil, &lraw); err != nil {
+				return nil, s.apiError(oc, fmt.Errorf("list %s: %w", d.key, err))
+			}
+			_ = json.Unmarshal(lraw, &list)
+			for _, it := range list.Data {
+				items = append(items, it)
+				iid, _ := it["id"].(string)
+				upd, _ := it["updated_at"].(string)
+				st, _ := it["state"].(string)
+				if st == "" {
+					st, _ = it["status"].(string)
+				}
+				ids = append(ids, iid+"@"+upd+"@"+st)
+			}
+			after := list.ListMetadata.After
+			if after == nil || *after == "" || len(list.Data) == 0 {
+				break
+			}
+			if page == maxDependentPages-1 {
+				more = true
+				break
+			}
+			q.Set("after", *after)
 		}
 		sort.Strings(ids)
 		fp[d.key] = ids
 		t.WouldDelete[d.key] = countAndNames(items)
+		if more {
+			t.WouldDelete[d.key].(map[string]any)["count_is_lower_bound"] = true
+		}
 	}
 	t.Fingerprint = hashJSON(fp)
 	// What the person sees passes the redactor like every other answer.
@@ -174,11 +200,8 @@ func countAndNames(items []any) map[string]any {
 		switch x := it.(type) {
 		case map[string]any:
 			n := displayName(x)
-			if n == "" {
-				n, _ = x["user_id"].(string)
-			}
-			if uid, ok := x["user_id"].(string); ok && n == x["id"] {
-				n = uid
+			if org, _ := x["organization_name"].(string); org != "" && x["object"] == "organization_membership" {
+				n = org // a user's membership is known by its organization
 			}
 			names = append(names, n)
 		case string:

@@ -389,29 +389,16 @@ func (s *Server) debugSignIn(ctx context.Context, c *caller, _ *mcp.CallToolRequ
 		}
 		sec.out["recent_sessions"] = pickAll(ss, "id", "status", "auth_method", "created_at", "expires_at", "ended_at", "ip_address", "user_agent", "organization_id")
 	}
-	if evs, _, err := s.list(ctx, c, tool, in.Environment, "/events", map[string]any{"events": authenticationEvents}, 3); err != nil {
+	if evs, err := s.authenticationEventsOf(ctx, c, tool, in.Environment, uid, email); err != nil {
 		sec.fail("authentication_events", err)
 	} else {
-		var mine []map[string]any
 		failed := 0
 		for _, e := range evs {
-			ev := str(e, "event")
-			b, _ := json.Marshal(e["data"])
-			if !strings.HasPrefix(ev, "authentication.") || (!strings.Contains(string(b), uid) && (email == "" || !strings.Contains(string(b), email))) {
-				continue
-			}
-			if strings.HasSuffix(ev, "_failed") || strings.HasSuffix(ev, "_timed_out") || ev == "authentication.denied" {
+			if ev := str(e, "event"); strings.HasSuffix(ev, "_failed") || strings.HasSuffix(ev, "_timed_out") || ev == "authentication.denied" {
 				failed++
 			}
-			mine = append(mine, pick(e, "id", "event", "created_at", "data"))
 		}
-		if mine == nil {
-			mine = []map[string]any{}
-		}
-		if len(mine) > 20 {
-			mine = mine[len(mine)-20:]
-		}
-		sec.out["authentication_events"] = mine
+		sec.out["authentication_events"] = evs
 		if failed > 0 {
 			findings = append(findings, finding{Severity: "warning", Code: "failed_authentications", Message: fmt.Sprintf("%d recent authentication attempts failed.", failed), Fix: "Read the events' data for the error codes."})
 		}
@@ -438,6 +425,40 @@ func (s *Server) debugSignIn(ctx context.Context, c *caller, _ *mcp.CallToolRequ
 		sec.out["summary"] = "Nothing looks wrong in the configuration; check the application's own logs for this user."
 	}
 	return sec.result()
+}
+
+// authenticationEventsOf returns the user's most recent authentication events (at most 20,
+// newest first). It asks for the authentication event types; when that filter finds nothing
+// for the user (an API that rejects or ignores one of the type names), it scans the most recent
+// events of every type instead, so that the answer never silently misses a failed sign-in.
+func (s *Server) authenticationEventsOf(ctx context.Context, c *caller, tool, env, uid, email string) ([]map[string]any, error) {
+	mine := func(evs []map[string]any) []map[string]any {
+		out := []map[string]any{}
+		for _, e := range evs {
+			b, _ := json.Marshal(e["data"])
+			if !strings.HasPrefix(str(e, "event"), "authentication.") ||
+				(!strings.Contains(string(b), uid) && (email == "" || !strings.Contains(string(b), email))) {
+				continue
+			}
+			out = append(out, pick(e, "id", "event", "created_at", "data"))
+			if len(out) == 20 {
+				break
+			}
+		}
+		return out
+	}
+	evs, _, err := s.list(ctx, c, tool, env, "/events", map[string]any{"events": authenticationEvents, "order": "desc"}, 3)
+	if err == nil && len(mine(evs)) > 0 {
+		return mine(evs), nil
+	}
+	all, _, err2 := s.list(ctx, c, tool, env, "/events", map[string]any{"order": "desc"}, 3)
+	if err2 != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, err2
+	}
+	return mine(all), nil
 }
 
 // authenticationEvents are the event types of sign-in attempts (GET /events filter).

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,13 @@ func TestToolSnapshots(t *testing.T) {
 	seen := map[string]bool{}
 	for _, tool := range res.Tools {
 		seen[tool.Name+".snap"] = true
+		// On the wire, as clients read them: every hint present, none left to a default.
+		ann, _ := json.Marshal(tool.Annotations)
+		for _, hint := range []string{"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} {
+			if !strings.Contains(string(ann), `"`+hint+`":`) {
+				t.Errorf("tool %s is served without %s: %s", tool.Name, hint, ann)
+			}
+		}
 		got, err := json.MarshalIndent(snapshotOf(tool), "", "  ")
 		if err != nil {
 			t.Fatal(err)
