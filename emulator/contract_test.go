@@ -20,6 +20,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/internal/cmd/gencoverage/coverage"
 	"github.com/workos-mcp/workos-mcp/internal/openapi"
 	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
 // TestContract drives realistic traffic through every route the emulator lists, against the
@@ -79,7 +80,7 @@ func TestContract(t *testing.T) {
 	for _, err := range bad {
 		t.Errorf("response does not conform to the spec: %v", err)
 	}
-	t.Logf("%d requests, %d routes exercised, %d non-conforming responses", c.requests, len(c.ok), len(bad))
+	t.Logf("%d requests, %d routes exercised, %d non-conforming responses, %d requests re-checked through the catalog", c.requests, len(c.ok), len(bad), c.catalogChecks)
 }
 
 // contractClient sends the test traffic and counts 2xx answers per spec operation shape.
@@ -91,6 +92,8 @@ type contractClient struct {
 	ok       map[string]int
 	requests int
 	invalid  bool // the next requests are meant to be invalid
+	// catalogChecks counts the requests re-expressed as catalog parameters.
+	catalogChecks int
 
 	acme, globex, initech, newOrg     string
 	alice, zoe, membership, sessionID string
@@ -115,6 +118,9 @@ func (c *contractClient) do(method, path string, body any, hdr ...string) (int, 
 	// built to fail (checked by their status) are exempt.
 	if err := c.spec.ValidateRequest(method, path, raw); err != nil && !c.invalid && !strings.HasPrefix(path, "/_emulator/") {
 		c.t.Errorf("the contract traffic is not a valid request: %v", err)
+	}
+	if !c.invalid {
+		c.checkCatalog(method, path, raw)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
@@ -580,6 +586,90 @@ func (c *contractClient) deletions() {
 	c.must("DELETE", "/directories/"+c.directory, nil)
 	c.must("DELETE", "/organizations/"+c.newOrg, nil)
 	c.expect(http.StatusNotFound, "GET", "/organizations/"+c.newOrg, nil)
+}
+
+// checkCatalog expresses a valid request as the catalog operation's parameters and checks that
+// the catalog accepts them and rebuilds the same path: what the emulator serves, an agent can ask
+// for through query and mutate.
+func (c *contractClient) checkCatalog(method, path string, body []byte) {
+	c.t.Helper()
+	u, err := url.Parse(path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	sop, vals, ok := c.spec.Find(method, u.Path)
+	if !ok {
+		return
+	}
+	var cop *catalog.Operation
+	for _, op := range catalog.All() {
+		if op.Method == sop.Method && coverage.Shape(op.Path) == coverage.Shape(sop.Path) {
+			cop = op
+		}
+	}
+	if cop == nil {
+		return // excluded from the catalog
+	}
+	var schema struct {
+		Properties map[string]struct {
+			Type any `json:"type"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(cop.Params, &schema); err != nil {
+		c.t.Fatal(err)
+	}
+	params := map[string]any{}
+	specNames, catNames := placeholders(sop.Path), placeholders(cop.Path)
+	for i, n := range specNames {
+		params[catNames[i]] = vals[n]
+	}
+	for k, vs := range u.Query() {
+		switch typ := fmt.Sprint(schema.Properties[k].Type); {
+		case strings.Contains(typ, "array"):
+			var arr []any
+			for _, v := range vs {
+				for _, part := range strings.Split(v, ",") {
+					arr = append(arr, part)
+				}
+			}
+			params[k] = arr
+		case strings.Contains(typ, "integer"), strings.Contains(typ, "number"), strings.Contains(typ, "boolean"):
+			var v any
+			if err := json.Unmarshal([]byte(vs[0]), &v); err != nil {
+				v = vs[0]
+			}
+			params[k] = v
+		default:
+			params[k] = vs[0]
+		}
+	}
+	if len(body) > 0 {
+		var fields map[string]any
+		if err := json.Unmarshal(body, &fields); err == nil {
+			for k, v := range fields {
+				params[k] = v
+			}
+		}
+	}
+	c.catalogChecks++
+	if err := cop.ValidateParams(params); err != nil {
+		c.t.Errorf("the catalog rejects a request the spec allows: %v", err)
+		return
+	}
+	got, _, _, err := cop.Request(params)
+	if err != nil || got != u.EscapedPath() {
+		c.t.Errorf("%s: Request gives path %q (%v), want %q", cop.Name, got, err, u.EscapedPath())
+	}
+}
+
+func placeholders(p string) []string {
+	var out []string
+	for _, seg := range strings.Split(p, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, seg[1:len(seg)-1])
+		}
+	}
+	return out
 }
 
 // TestContractCatchesDrift proves the contract test has teeth: a response that breaks the spec

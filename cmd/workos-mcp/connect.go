@@ -436,7 +436,17 @@ func mergeJSON(old []byte, container []string, name string, entry any) ([]byte, 
 		cur = next
 	}
 	replaced := cur.set(name, entry)
-	return encodeJSON(root), replaced, comments, nil
+	merged := encodeJSON(root)
+	if comments {
+		// Keep the comments: edit the text in place, and use it only if it reads back as exactly
+		// the merged document.
+		if out, _, err := spliceJSONC(old, container, name, entry); err == nil {
+			if back, _, err := parseConfigJSON(out); err == nil && bytes.Equal(encodeJSON(back), merged) {
+				return out, replaced, false, nil
+			}
+		}
+	}
+	return merged, replaced, comments, nil
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same directory and a

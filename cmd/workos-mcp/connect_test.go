@@ -161,6 +161,9 @@ func TestConnectWriteMerges(t *testing.T) {
 			if !strings.Contains(stdout, path) {
 				t.Errorf("stdout does not name the file: %s", stdout)
 			}
+			if strings.Contains(stdout, "could not be kept") {
+				t.Errorf("comments were dropped: %s", stdout)
+			}
 
 			// A second identical write changes nothing.
 			code, _, stderr = runCLI(t, vars, "connect", c.id, "--write", "--url", "http://127.0.0.1:9999/mcp")
@@ -207,9 +210,11 @@ func checkMerged(t *testing.T, id, got string) {
 		}
 		return
 	}
+	// VS Code's and Zed's files are JSONC: their comments and trailing commas are kept.
+	clean, _ := stripJSONC([]byte(got))
 	var doc map[string]any
-	if err := json.Unmarshal([]byte(got), &doc); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, got)
+	if err := json.Unmarshal(clean, &doc); err != nil {
+		t.Fatalf("not JSON(C): %v\n%s", err, got)
 	}
 	c, _ := lookupClient(id)
 	servers, _ := doc[c.container[0]].(map[string]any)
@@ -224,8 +229,8 @@ func checkMerged(t *testing.T, id, got string) {
 		"claude-code":    {`"numStartups": 3`, `"other"`, `"allowedTools": []`},
 		"claude-desktop": {`"fs"`, `"globalShortcut": "Ctrl+Space"`},
 		"cursor":         {`"https://other.example/mcp"`},
-		"vscode":         {`"other"`, `"inputs": []`},
-		"zed":            {`"theme": "One Dark"`, `"other"`},
+		"vscode":         {`"other"`, `"inputs": []`, "// VS Code user MCP servers\n", "// trailing comma, as VS Code allows"},
+		"zed":            {`"theme": "One Dark"`, `"other": {"command": "x", "args": []},`, "// Zed settings\n", "/* block comment */"},
 		"opencode":       {`"$schema": "https://opencode.ai/config.json"`, `"theme": "system"`},
 	}
 	for _, want := range keep[id] {

@@ -49,7 +49,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	base := fs.String("base-url", "", "public origin when clients reach the server through a tunnel or proxy (default http://ADDR)")
 	var origins, hosts stringList
 	fs.Var(&origins, "allow-origin", "a browser origin allowed to call /mcp besides the server's own (repeatable)")
-	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones, e.g. a tunnel's (repeatable)")
+	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones and --base-url's, e.g. a proxy's (repeatable)")
 	logFormat, logLevel := logFlags(fs, e)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -93,6 +93,11 @@ func runDev(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer stack.Close()
+	if *auto != "" {
+		if err := checkAutoApprove(ctx, stack, *auto); err != nil {
+			return err
+		}
+	}
 	printDevBanner(ctx, e, stack, *auto, *data)
 	logger.Info("workos-mcp dev listening", "url", stack.URL(), "mcp", stack.MCPURL(), "data", *data)
 	if e.ready != nil {
@@ -132,4 +137,21 @@ func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data s
 	}
 	fmt.Fprintf(w, "Connect Claude Code:\n\n  claude mcp add --transport http workos %s\n\n", s.MCPURL())
 	fmt.Fprintf(w, "Other clients: workos-mcp connect --list\n\n")
+}
+
+// checkAutoApprove refuses an --auto-approve email that is nobody of the demo team, at start,
+// rather than at every sign-in.
+func checkAutoApprove(ctx context.Context, s *devstack.Stack, email string) error {
+	people, err := s.People(ctx)
+	if err != nil {
+		return fmt.Errorf("--auto-approve: list the demo team: %w", err)
+	}
+	var emails []string
+	for _, p := range people {
+		if strings.EqualFold(p.Email, email) {
+			return nil
+		}
+		emails = append(emails, p.Email)
+	}
+	return usagef("--auto-approve %q is not a person of the demo team (%s)", email, strings.Join(emails, ", "))
 }

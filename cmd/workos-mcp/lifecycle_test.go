@@ -144,10 +144,16 @@ func TestDevCommandUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
 		}
 	}
+	// An email that is nobody of the demo team is refused at start, naming who is.
+	code, stdout, stderr := runCLI(t, nil, "dev", "--addr", "127.0.0.1:0", "--data", "", "--auto-approve", "nobody@example.com")
+	if code != exitUsage || !strings.Contains(stderr, `"nobody@example.com" is not a person of the demo team`) ||
+		!strings.Contains(stderr, "member@example.com") || strings.Contains(stdout, "is running") {
+		t.Errorf("unknown auto-approve person: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
 	// A port in use is a runtime error that says what to do.
 	base, _, _, _ := startCommand(t, nil, "emulate", "--addr", "127.0.0.1:0", "--data", "")
 	addr := strings.TrimPrefix(base, "http://")
-	code, _, stderr := runCLI(t, nil, "dev", "--addr", addr, "--data", "")
+	code, _, stderr = runCLI(t, nil, "dev", "--addr", addr, "--data", "")
 	if code != exitRuntime || !strings.Contains(stderr, "--addr") {
 		t.Errorf("port in use: exit %d: %s", code, stderr)
 	}

@@ -154,11 +154,16 @@ func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 // parseFlags parses flags that may come before, between or after positional arguments, and
 // returns the positional ones.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package calls Usage itself on -h and on every bad flag; print it only for -h, once,
+	// so that a mistake gets the short error and hint on stderr, not the whole usage.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				usage()
 				return nil, err
 			}
 			return nil, &usageError{err.Error()}

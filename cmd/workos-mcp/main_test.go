@@ -62,9 +62,15 @@ func TestHelpEverywhere(t *testing.T) {
 	for _, c := range commands() {
 		for _, flag := range []string{"--help", "-h"} {
 			code, stdout, stderr := runCLI(t, nil, c.name, flag)
-			if code != exitOK || !strings.Contains(stdout, "Usage: workos-mcp "+c.name) {
-				t.Errorf("%s %s: exit %d\nstdout: %s\nstderr: %s", c.name, flag, code, stdout, stderr)
+			if code != exitOK || strings.Count(stdout, "Usage: workos-mcp "+c.name) != 1 || stderr != "" {
+				t.Errorf("%s %s: exit %d, want the usage once on stdout\nstdout: %s\nstderr: %s", c.name, flag, code, stdout, stderr)
 			}
+		}
+		// A bad flag is a usage error: the error and a hint on stderr, not the whole usage.
+		code, stdout, stderr := runCLI(t, nil, c.name, "--no-such-flag")
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "flag provided but not defined: -no-such-flag") ||
+			!strings.Contains(stderr, "workos-mcp "+c.name+" --help") || strings.Contains(stderr, "Usage:") {
+			t.Errorf("%s --no-such-flag: exit %d\nstdout: %s\nstderr: %s", c.name, code, stdout, stderr)
 		}
 	}
 }

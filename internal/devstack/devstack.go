@@ -57,8 +57,8 @@ type Options struct {
 	Seed *emulator.Seed
 	// AllowedOrigins are browser origins, besides the stack's own, that may call /mcp.
 	AllowedOrigins []string
-	// AllowedHosts are Host names accepted besides loopback ones when the stack is served on a
-	// loopback address (DNS-rebinding protection), e.g. a tunnel's host name.
+	// AllowedHosts are Host names accepted besides loopback ones and BaseURL's host when the
+	// stack is served on a loopback address (DNS-rebinding protection).
 	AllowedHosts []string
 	// MaxBodyBytes bounds request bodies; default telemetry.DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -272,9 +272,11 @@ func (s *Stack) routes() {
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.Handle("/", s.as.Handler())
 
+	// DNS-rebinding protection whenever the stack listens on loopback only, also behind a
+	// tunnel: the public origin's host (a tunnel's name) is accepted besides loopback names.
 	var h http.Handler = telemetry.LimitBody(s.opts.MaxBodyBytes, mux)
-	if u, _ := url.Parse(s.base); telemetry.IsLoopbackHost(u.Hostname()) {
-		h = telemetry.CheckHost(s.opts.AllowedHosts, h)
+	if u, _ := url.Parse(s.base); telemetry.IsLoopbackHost(u.Hostname()) || telemetry.IsLoopbackAddr(s.opts.Addr) {
+		h = telemetry.CheckHost(append([]string{u.Hostname()}, s.opts.AllowedHosts...), h)
 	}
 	s.outer = s.metrics.Instrument(s.log, h)
 }
@@ -376,11 +378,15 @@ func (s *Stack) Close() error {
 	return errors.Join(errs...)
 }
 
-// inProcess is an http.RoundTripper that serves requests with the stack's router directly.
+// inProcess is an http.RoundTripper that serves requests for the stack's own origin with the
+// stack's router directly; requests for any other host go over the network.
 type inProcess struct{ s *Stack }
 
 // RoundTrip serves r with the stack's router, without the network.
 func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if u, err := url.Parse(t.s.base); err != nil || !strings.EqualFold(r.URL.Host, u.Host) {
+		return http.DefaultTransport.RoundTrip(r)
+	}
 	rec := newRecorder()
 	done := make(chan struct{})
 	go func() {

@@ -278,3 +278,62 @@ func TestGoSDKClientOAuth(t *testing.T) {
 		}
 	})
 }
+
+// TestInProcessTransport: the stack's own origin is served without the network (and without
+// counting the request as an HTTP request), while another host is reached over the network.
+func TestInProcessTransport(t *testing.T) {
+	s := Start(t, Options{})
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "elsewhere")
+	}))
+	defer other.Close()
+	hc := &http.Client{Transport: inProcess{s}, Timeout: time.Minute}
+	get := func(u string) string {
+		t.Helper()
+		resp, err := hc.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if got := get(other.URL); got != "elsewhere" {
+		t.Errorf("another host: %q", got)
+	}
+	if got := get(s.URL() + "/healthz"); !strings.Contains(got, `"ok"`) {
+		t.Errorf("own origin: %q", got)
+	}
+	rec := httptest.NewRecorder()
+	s.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if strings.Contains(rec.Body.String(), `route="GET /healthz"`) {
+		t.Error("an in-process request went through the network (it was counted)")
+	}
+}
+
+// TestHostCheckBehindATunnel: a stack listening on loopback behind a tunnel (its public origin
+// is the tunnel's) still refuses a foreign Host, and accepts the tunnel's and loopback names.
+func TestHostCheckBehindATunnel(t *testing.T) {
+	s := Start(t, Options{BaseURL: "https://tunnel.example.net"})
+	addr := strings.TrimPrefix(s.opts.Addr, "http://")
+	for host, want := range map[string]int{
+		"tunnel.example.net": 200,
+		addr:                 200,
+		"localhost":          200,
+		"evil.example":       403,
+	} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	if s.MCPURL() != "https://tunnel.example.net/mcp" {
+		t.Errorf("MCP URL %s", s.MCPURL())
+	}
+}

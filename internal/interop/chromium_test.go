@@ -3,12 +3,15 @@ package interop
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,9 +35,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestSignInPageScreenshot renders the sign-in page of `workos-mcp dev` (no auto-approve) in
-// headless Chromium and keeps the screenshot under .ci/out/ as a CI artifact. The page's content
-// is asserted on the HTML; the screenshot is for people.
+// TestSignInPageScreenshot renders the sign-in pages of `workos-mcp dev` (no auto-approve) in
+// headless Chromium: the page that lists the people, then the consent page a person reaches after
+// choosing themselves. The screenshots are kept under .ci/out/screenshots/ as CI artifacts; the
+// pages' content is asserted on the HTML.
 func TestSignInPageScreenshot(t *testing.T) {
 	browser := chromium(t)
 	p := startDev(t, nil)
@@ -60,22 +64,62 @@ func TestSignInPageScreenshot(t *testing.T) {
 	}
 	authorize := p.base + "/oauth2/authorize?" + q.Encode()
 
-	page, err := http.Get(authorize)
-	if err != nil {
+	// A browser-like client (cookies, redirects) walks the pages; Chromium renders them.
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: time.Minute}
+	page := func(resp *http.Response, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d\n%.2000s", resp.Request.URL, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	signIn := page(hc.Get(authorize))
+	for _, want := range []string{"admin@example.com", "support-viewer@example.com", "Screenshot client", `name="password"`} {
+		if !strings.Contains(signIn, want) {
+			t.Fatalf("sign-in page lacks %s:\n%.3000s", want, signIn)
+		}
+	}
+	screenshot(t, browser, authorize, "sign-in.png")
+
+	// Choose the first person: the consent page follows.
+	form := url.Values{}
+	first := signIn[:strings.Index(signIn, "</form>")]
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(first, -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	if form.Get("request") == "" || form.Get("user_id") == "" {
+		t.Fatalf("no person form on the sign-in page:\n%.3000s", signIn)
+	}
+	consent := page(hc.PostForm(p.base+"/oauth2/login", form))
+	for _, want := range []string{"Authorize Screenshot client", `value="approve"`, `value="deny"`} {
+		if !strings.Contains(consent, want) {
+			t.Fatalf("consent page lacks %s:\n%.3000s", want, consent)
+		}
+	}
+	// The consent page belongs to this browser session (cookie), so Chromium renders its HTML
+	// from a file; the pages carry their styles inline.
+	file := filepath.Join(t.TempDir(), "consent.html")
+	if err := os.WriteFile(file, []byte(consent), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	html, _ := io.ReadAll(page.Body)
-	page.Body.Close()
-	if page.StatusCode != 200 || !strings.Contains(string(html), "admin@example.com") {
-		t.Fatalf("sign-in page: %d\n%.2000s", page.StatusCode, html)
-	}
+	screenshot(t, browser, "file://"+file, "consent.png")
+}
 
-	shot := filepath.Join(outDir(t, "screenshots"), "sign-in.png")
+// screenshot renders target in headless Chromium into .ci/out/screenshots/name.
+func screenshot(t *testing.T, browser, target, name string) {
+	t.Helper()
+	shot := filepath.Join(outDir(t, "screenshots"), name)
 	os.Remove(shot)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--hide-scrollbars", "--window-size=1280,900", "--user-data-dir="+t.TempDir(), "--screenshot="+shot, authorize)
+		"--hide-scrollbars", "--window-size=1280,900", "--user-data-dir="+t.TempDir(), "--screenshot="+shot, target)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)

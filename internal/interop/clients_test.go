@@ -15,8 +15,9 @@ import (
 )
 
 // browserScript is what mcp-remote opens instead of a browser: it follows the authorization
-// redirect (auto-approve answers it at once) to mcp-remote's local callback, as a browser would.
-func browserScript(t *testing.T) string {
+// redirect (auto-approve answers it at once) to mcp-remote's local callback, as a browser would,
+// and notes each URL it was asked to open in the file opened.
+func browserScript(t *testing.T) (script, opened string) {
 	t.Helper()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
@@ -24,17 +25,18 @@ func browserScript(t *testing.T) string {
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "browser.sh")
-	script := "#!/bin/sh\necho \"$1\" >> " + filepath.Join(dir, "opened.txt") + "\nexec " + curl + " -sS -L --max-redirs 5 --max-time 60 -o /dev/null \"$1\"\n"
-	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+	opened = filepath.Join(dir, "opened.txt")
+	body := "#!/bin/sh\necho \"$1\" >> " + opened + "\nexec " + curl + " -sS -L --max-redirs 5 --max-time 60 -o /dev/null \"$1\"\n"
+	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p, opened
 }
 
 // mcpRemoteEnv is the environment for mcp-remote: its token store in a temporary directory, the
-// browser script, and no desktop (so the bundled xdg-open uses $BROWSER).
-func mcpRemoteEnv(t *testing.T) []string {
-	var env []string
+// browser script, and no desktop (so the bundled xdg-open uses $BROWSER). opened lists the URLs
+// the browser was asked to open.
+func mcpRemoteEnv(t *testing.T) (env []string, opened string) {
 	for _, kv := range os.Environ() {
 		switch k, _, _ := strings.Cut(kv, "="); k {
 		case "DISPLAY", "WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "BROWSER", "MCP_REMOTE_CONFIG_DIR":
@@ -42,7 +44,8 @@ func mcpRemoteEnv(t *testing.T) []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "BROWSER="+browserScript(t), "MCP_REMOTE_CONFIG_DIR="+t.TempDir(), "NO_COLOR=1")
+	script, opened := browserScript(t)
+	return append(env, "BROWSER="+script, "MCP_REMOTE_CONFIG_DIR="+t.TempDir(), "NO_COLOR=1"), opened
 }
 
 // TestMCPRemoteClient runs mcp-remote's own client against the binary: discovery from the 401,
@@ -55,7 +58,8 @@ func TestMCPRemoteClient(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, client, p.mcpURL(), "--host", "127.0.0.1")
-	cmd.Env = mcpRemoteEnv(t)
+	var opened string
+	cmd.Env, opened = mcpRemoteEnv(t)
 	// mcp-remote shuts down when its stdin closes: keep it open until the client exits.
 	stdin, _ := cmd.StdinPipe()
 	defer stdin.Close()
@@ -69,6 +73,15 @@ func TestMCPRemoteClient(t *testing.T) {
 			t.Errorf("mcp-remote-client output lacks %s:\n%s", want, out)
 		}
 	}
+	// The code flow went through the browser: mcp-remote opened the binary's authorization
+	// endpoint, after registering itself.
+	urls, _ := os.ReadFile(opened)
+	if !strings.Contains(string(urls), p.base+"/oauth2/authorize?") || !strings.Contains(string(urls), "code_challenge_method=S256") {
+		t.Errorf("the browser was not sent to the authorization endpoint: %q", urls)
+	}
+	if !strings.Contains(p.stderr.String(), `"path":"/oauth2/register"`) || !strings.Contains(p.stderr.String(), `"path":"/oauth2/token"`) {
+		t.Errorf("no registration or token exchange in the server log")
+	}
 }
 
 // TestMCPRemoteProxy drives the mcp-remote stdio proxy (what Claude Desktop runs, see
@@ -80,7 +93,7 @@ func TestMCPRemoteProxy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, proxy, p.mcpURL(), "--host", "127.0.0.1")
-	cmd.Env = mcpRemoteEnv(t)
+	cmd.Env, _ = mcpRemoteEnv(t)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	var stderr lockedBuffer

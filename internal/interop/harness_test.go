@@ -92,6 +92,15 @@ func outDir(t testing.TB, name string) string {
 	return d
 }
 
+// freshOutDir is outDir emptied first, for tools that add a file per run.
+func freshOutDir(t testing.TB, name string) string {
+	d := filepath.Join(repoRoot(t), ".ci", "out", name)
+	if err := os.RemoveAll(d); err != nil {
+		t.Fatal(err)
+	}
+	return outDir(t, name)
+}
+
 var (
 	buildOnce sync.Once
 	binPath   string

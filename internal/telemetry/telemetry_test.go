@@ -305,3 +305,40 @@ func TestServeDrainsInFlight(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 }
+
+// TestServeBoundsTheDrain: a request still running when the grace ends is cut off, and Serve
+// says so (the command then exits 1) instead of waiting for it.
+func TestServeBoundsTheDrain(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	srv := NewServer("", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- Serve(ctx, srv, ln, 50*time.Millisecond) }()
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String()); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-served:
+		if err == nil || !strings.Contains(err.Error(), "did not finish within") {
+			t.Fatalf("Serve after the grace: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Serve waited for a request past its grace")
+	}
+}
