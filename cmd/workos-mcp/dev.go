@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -116,6 +117,9 @@ func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data s
 	fmt.Fprintf(w, "  Sign-in         %s (authorization server)\n", s.URL())
 	fmt.Fprintf(w, "  WorkOS API      %s (emulator: sandbox key %s, production key %s)\n", s.EmulatorURL(), emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey)
 	where := data
+	if abs, err := filepath.Abs(data); err == nil && data != "" {
+		where = abs
+	}
 	if where == "" {
 		where = "memory (nothing is kept)"
 	}

@@ -24,7 +24,7 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	base := fs.String("base-url", "", "public base URL of the API, for links in responses (default http://ADDR)")
 	rate := fs.Float64("rate-limit", 0, "requests per second per API key before 429 answers (0: no limit)")
 	var hosts stringList
-	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones (repeatable)")
+	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones and --base-url's (repeatable)")
 	logFormat, logLevel := logFlags(fs, e)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -81,8 +81,10 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	mux.Handle("GET /metrics", m.Handler())
 	mux.Handle("/", emu.Handler())
 	var h http.Handler = telemetry.LimitBody(0, mux)
-	if u, _ := url.Parse(baseURL); telemetry.IsLoopbackHost(u.Hostname()) {
-		h = telemetry.CheckHost(hosts, h)
+	// DNS-rebinding protection while listening on loopback, also behind a tunnel (--base-url's
+	// host is accepted).
+	if u, _ := url.Parse(baseURL); telemetry.IsLoopbackHost(u.Hostname()) || telemetry.IsLoopbackAddr(ln.Addr().String()) {
+		h = telemetry.CheckHost(append([]string{u.Hostname()}, hosts...), h)
 	}
 
 	fmt.Fprintf(e.stdout, "WorkOS API emulator at %s\n\n", baseURL)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -99,9 +100,16 @@ func TestDevCommand(t *testing.T) {
 		"member-sandbox@example.com", "support-viewer",
 		emulator.DemoPassword,
 		"AUTO-APPROVE is on",
+		"Data            " + dir + "\n",
 	} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Each person of the demo team with their role.
+	for role, email := range devstack.DemoPeople {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(email) + `\s+` + regexp.QuoteMeta(role) + `\s`).MatchString(stdout.String()) {
+			t.Errorf("banner does not show %s with the role %s:\n%s", email, role, stdout)
 		}
 	}
 	if code, body := getBody(t, base+"/readyz"); code != 200 {
