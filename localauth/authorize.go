@@ -40,7 +40,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			s.errorPage(w, http.StatusBadRequest, "Unknown application", "The application that sent you here is not registered: "+ce.msg+".")
 			return
 		}
-		s.log.Error("localauth: client lookup failed", "err", err)
+		s.log.ErrorContext(r.Context(), "localauth: client lookup failed", "err", err)
 		s.errorPage(w, http.StatusInternalServerError, "Something went wrong", "The client could not be looked up. Try again.")
 		return
 	}
@@ -124,7 +124,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.putPending(ctx, p, s.now().Add(pendingTTL)); err != nil {
-		s.log.Error("localauth: store authorization request", "err", err)
+		s.log.ErrorContext(r.Context(), "localauth: store authorization request", "err", err)
 		s.errorPage(w, http.StatusInternalServerError, "Something went wrong", "The authorization request could not be stored. Try again.")
 		return
 	}
@@ -201,7 +201,7 @@ func (s *Server) autoApprove(w http.ResponseWriter, r *http.Request, p *pendingA
 		return
 	}
 	if err != nil {
-		s.log.Error("localauth: directory lookup failed", "err", err)
+		s.log.ErrorContext(r.Context(), "localauth: directory lookup failed", "err", err)
 		fail("server_error", "the directory could not be read")
 		return
 	}
@@ -221,7 +221,7 @@ func (s *Server) autoApprove(w http.ResponseWriter, r *http.Request, p *pendingA
 func (s *Server) pickOrganization(ctx context.Context, userID, hint string, first bool) (string, *oauthError) {
 	ms, err := s.dir.Memberships(ctx, userID)
 	if err != nil {
-		s.log.Error("localauth: directory memberships failed", "err", err)
+		s.log.ErrorContext(ctx, "localauth: directory memberships failed", "err", err)
 		return "", &oauthError{"server_error", "the directory could not be read"}
 	}
 	if hint != "" {
@@ -260,11 +260,11 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, p *pendingAuth, 
 		return
 	}
 	if err != nil {
-		s.log.Error("localauth: issue code", "err", err)
+		s.log.ErrorContext(r.Context(), "localauth: issue code", "err", err)
 		s.errorPage(w, http.StatusInternalServerError, "Something went wrong", "The authorization could not be stored. Try again.")
 		return
 	}
-	s.log.Info("localauth: authorization approved", "client_id", p.ClientID, "user_id", p.UserID, "org_id", p.OrgID, "sid", g.SID)
+	s.log.InfoContext(r.Context(), "localauth: authorization approved", "client_id", p.ClientID, "user_id", p.UserID, "org_id", p.OrgID, "sid", g.SID)
 	status := http.StatusFound
 	if r.Method == http.MethodPost {
 		status = http.StatusSeeOther // the browser must not re-POST to the client
@@ -370,7 +370,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err != nil {
-			s.log.Error("localauth: password sign-in failed", "err", err)
+			s.log.ErrorContext(r.Context(), "localauth: password sign-in failed", "err", err)
 			s.renderStep(w, r, p, binding, "Sign-in is unavailable right now. Try again.", http.StatusServiceUnavailable)
 			return
 		}
@@ -401,7 +401,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.finish(w, r, p, p.External)
 	case "deny":
 		s.store.deletePending(ctx, p.ID)
-		s.log.Info("localauth: authorization denied", "client_id", p.ClientID, "user_id", p.UserID)
+		s.log.InfoContext(r.Context(), "localauth: authorization denied", "client_id", p.ClientID, "user_id", p.UserID)
 		http.Redirect(w, r, s.redirectWith(p.RedirectURI, url.Values{"error": {"access_denied"}, "error_description": {"the person denied access"}, "state": optional(p.State)}), http.StatusSeeOther)
 	default:
 		s.renderStep(w, r, p, binding, "Unknown action.", http.StatusBadRequest)
@@ -444,7 +444,7 @@ func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, p *pendingAu
 		if s.opts.DevMode {
 			people, err := s.dir.People(ctx)
 			if err != nil {
-				s.log.Error("localauth: directory people failed", "err", err)
+				s.log.ErrorContext(r.Context(), "localauth: directory people failed", "err", err)
 			}
 			d.People = people
 		}

@@ -104,7 +104,7 @@ func (s *Server) authenticateClient(r *http.Request) (*client, *oauthError) {
 		if errors.As(err, &ce) {
 			return nil, &oauthError{"invalid_client", ce.msg}
 		}
-		s.log.Error("localauth: client lookup failed", "err", err)
+		s.log.ErrorContext(r.Context(), "localauth: client lookup failed", "err", err)
 		return nil, &oauthError{"server_error", "client lookup failed"}
 	}
 	if c.public() {
@@ -254,7 +254,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	if _, err := s.store.db.ExecContext(r.Context(), `INSERT INTO clients(client_id, secret_hash, metadata, created_at) VALUES(?,?,?,?)`,
 		id, secretHash, string(meta), now.Unix()); err != nil {
-		s.log.Error("localauth: store client", "err", err)
+		s.log.ErrorContext(r.Context(), "localauth: store client", "err", err)
 		writeJSON(w, http.StatusInternalServerError, oauthError{"server_error", "could not store the client"})
 		return
 	}
@@ -266,7 +266,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		resp["client_secret"] = secret
 		resp["client_secret_expires_at"] = 0
 	}
-	s.log.Info("localauth: client registered", "client_id", id, "client_name", m.ClientName, "auth_method", m.TokenEndpointAuthMethod)
+	s.log.InfoContext(r.Context(), "localauth: client registered", "client_id", id, "client_name", m.ClientName, "auth_method", m.TokenEndpointAuthMethod)
 	writeJSON(w, http.StatusCreated, resp)
 }
 

@@ -89,7 +89,7 @@ func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.log.Error("localauth: store external user", "err", err)
+		s.log.ErrorContext(r.Context(), "localauth: store external user", "err", err)
 		writeJSON(w, http.StatusInternalServerError, workosError{"server_error", "the user could not be stored"})
 		return
 	}

@@ -111,7 +111,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if oerr != nil {
 		if oerr.Error == "server_error" {
 			// The detail is for the operator's log, not the client.
-			s.log.Error("localauth: token request failed", "grant_type", gt, "client_id", c.ID, "reason", oerr.Description)
+			s.log.ErrorContext(r.Context(), "localauth: token request failed", "grant_type", gt, "client_id", c.ID, "reason", oerr.Description)
 			oerr = &oauthError{"server_error", "the server could not complete the request; try again"}
 		}
 		tokenError(w, oerr)
@@ -140,7 +140,7 @@ func (s *Server) exchangeCode(ctx context.Context, c *client, f url.Values) (*to
 		if err := s.store.revokeSession(ctx, g.SID); err != nil {
 			return nil, &oauthError{"server_error", err.Error()}
 		}
-		return nil, s.codeReused(c)
+		return nil, s.codeReused(ctx, c)
 	}
 	if !s.now().Before(exp) {
 		return nil, &oauthError{"invalid_grant", "the authorization code has expired"}
@@ -172,7 +172,7 @@ func (s *Server) exchangeCode(ctx context.Context, c *client, f url.Values) (*to
 	// Every check passed: only now is the code spent, so that a request
 	// with a wrong verifier, client or redirect URI changes nothing.
 	if err := s.store.consumeCode(ctx, hashToken(code), g.SID); errors.Is(err, errReused) {
-		return nil, s.codeReused(c)
+		return nil, s.codeReused(ctx, c)
 	} else if err != nil {
 		return nil, &oauthError{"server_error", err.Error()}
 	}
@@ -182,8 +182,8 @@ func (s *Server) exchangeCode(ctx context.Context, c *client, f url.Values) (*to
 	return s.mint(ctx, g, g.Scope)
 }
 
-func (s *Server) codeReused(c *client) *oauthError {
-	s.log.Warn("localauth: authorization code reused; its session is revoked", "client_id", c.ID)
+func (s *Server) codeReused(ctx context.Context, c *client) *oauthError {
+	s.log.WarnContext(ctx, "localauth: authorization code reused; its session is revoked", "client_id", c.ID)
 	return &oauthError{"invalid_grant", "the authorization code was already used; every token issued from it is revoked"}
 }
 
@@ -206,7 +206,7 @@ func (s *Server) refresh(ctx context.Context, c *client, f url.Values) (*tokenRe
 		if err := s.store.revokeSession(ctx, g.SID); err != nil {
 			return nil, &oauthError{"server_error", err.Error()}
 		}
-		s.log.Warn("localauth: refresh token reused; its session is revoked", "client_id", c.ID, "sid", g.SID)
+		s.log.WarnContext(ctx, "localauth: refresh token reused; its session is revoked", "client_id", c.ID, "sid", g.SID)
 		return nil, &oauthError{"invalid_grant", "the refresh token was already used; the session is revoked"}
 	}
 	if !s.now().Before(exp) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -25,6 +26,8 @@ type Config struct {
 	UsedTokens UsedTokens
 	// RoleCacheTTL is how long a role looked up through the WorkOS API is kept; default 1 minute.
 	RoleCacheTTL time.Duration
+	// HTTPClient sends every WorkOS API call; nil means the workos package's default client.
+	HTTPClient *http.Client
 	// Hooks observe calls (metrics); every hook is optional.
 	Hooks Hooks
 	// Logger receives one line per operation; nil means slog.Default().
@@ -39,6 +42,9 @@ type Hooks struct {
 	// Operation is called once per WorkOS operation the pipeline considered, with its outcome:
 	// "ok", "error", "denied", "invalid", "confirmation_required" or "refused".
 	Operation func(operation, environment, outcome string)
+	// WorkOSResponse is called once per WorkOS API attempt (workos.Options.OnResponse); status 0
+	// is a transport error.
+	WorkOSResponse func(method, path string, status int, d time.Duration)
 }
 
 // Team is one team: the WorkOS organization people sign in to, and what they manage.

@@ -170,7 +170,7 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 	}
 	if token != "" {
 		if _, err := s.redeem(ctx, oc, token); err != nil {
-			s.refused(oc, err)
+			s.refused(ctx, oc, err)
 			return nil, err
 		}
 		res, err := s.perform(ctx, oc)
@@ -183,7 +183,7 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 	if err != nil {
 		return nil, err
 	}
-	s.recordOutcome(oc, "confirmation_required")
+	s.recordOutcome(ctx, oc, "confirmation_required")
 	if elicitForm(req) {
 		return &mcp.CallToolResult{
 			InputRequests: mcp.InputRequestMap{"confirm": &mcp.ElicitParams{
@@ -314,23 +314,23 @@ func (s *Server) redeem(ctx context.Context, oc *opCall, token string) (Confirma
 func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	resp, _ := req.Params.InputResponses["confirm"].(*mcp.ElicitResult)
 	if resp == nil || resp.Action != "accept" {
-		s.recordOutcome(oc, "declined")
+		s.recordOutcome(ctx, oc, "declined")
 		return jsonResult(map[string]any{"status": "cancelled", "operation": oc.op.Name, "environment": oc.env.Name,
 			"message": "The person did not confirm; nothing was done."})
 	}
 	t, err := s.sealer.open(req.Params.RequestState)
 	if err != nil {
-		s.refused(oc, err)
+		s.refused(ctx, oc, err)
 		return nil, fmt.Errorf("%w; nothing was done", err)
 	}
 	typed, _ := resp.Content["name"].(string)
 	if strings.TrimSpace(typed) != t.TargetName {
 		err := fmt.Errorf("the typed name %q does not match %q; nothing was done", typed, t.TargetName)
-		s.refused(oc, err)
+		s.refused(ctx, oc, err)
 		return nil, err
 	}
 	if _, err := s.redeem(ctx, oc, req.Params.RequestState); err != nil {
-		s.refused(oc, err)
+		s.refused(ctx, oc, err)
 		return nil, err
 	}
 	res, err := s.perform(ctx, oc)
@@ -340,10 +340,10 @@ func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.
 	return operationResult(oc, res)
 }
 
-func (s *Server) refused(oc *opCall, err error) {
-	s.record(context.Background(), oc, "refused", nil, err)
+func (s *Server) refused(ctx context.Context, oc *opCall, err error) {
+	s.record(context.WithoutCancel(ctx), oc, "refused", nil, err)
 }
 
-func (s *Server) recordOutcome(oc *opCall, outcome string) {
-	s.record(context.Background(), oc, outcome, nil, nil)
+func (s *Server) recordOutcome(ctx context.Context, oc *opCall, outcome string) {
+	s.record(context.WithoutCancel(ctx), oc, outcome, nil, nil)
 }

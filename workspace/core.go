@@ -197,7 +197,7 @@ func (s *Server) query(ctx context.Context, c *caller, _ *mcp.CallToolRequest, i
 	if op.Class != classRead {
 		return nil, fmt.Errorf("%w: %s is a %s operation; run it with mutate", ErrWrongClass, op.Name, op.Class)
 	}
-	oc, err := s.prepare(c, "query", in.Environment, op, in.Params)
+	oc, err := s.prepare(ctx, c, "query", in.Environment, op, in.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Server) mutate(ctx context.Context, c *caller, req *mcp.CallToolRequest
 	if op.Class == classRead {
 		return nil, fmt.Errorf("%w: %s only reads; run it with query", ErrWrongClass, op.Name)
 	}
-	oc, err := s.prepare(c, "mutate", in.Environment, op, in.Params)
+	oc, err := s.prepare(ctx, c, "mutate", in.Environment, op, in.Params)
 	if err != nil {
 		return nil, err
 	}

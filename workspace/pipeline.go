@@ -101,7 +101,7 @@ func findByPath(method, path string) (*catalog.Operation, bool) {
 
 // prepare runs the policy for one operation (enabled, environment, role, write switch) and
 // validates its parameters. Nothing is sent to WorkOS.
-func (s *Server) prepare(c *caller, tool, envName string, op *catalog.Operation, params map[string]any) (*opCall, error) {
+func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, op *catalog.Operation, params map[string]any) (*opCall, error) {
 	if err := c.gate(); err != nil {
 		return nil, err
 	}
@@ -113,11 +113,11 @@ func (s *Server) prepare(c *caller, tool, envName string, op *catalog.Operation,
 		params = map[string]any{}
 	}
 	if err := c.authorize(env, op); err != nil {
-		s.record(context.Background(), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
 		return nil, err
 	}
 	if err := c.protectTeam(env, op, params); err != nil {
-		s.record(context.Background(), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
 		return nil, err
 	}
 	if err := validateParams(op, params); err != nil {
@@ -321,7 +321,7 @@ func (s *Server) auditClient(al *AuditLogTarget) *workos.Client {
 	if c, ok := s.clients[key]; ok {
 		return c
 	}
-	c := workos.New(workos.Options{BaseURL: al.BaseURL, APIKey: al.APIKey, HTTPClient: s.httpClient, MaxRetries: -1, UserAgent: "workos-mcp/" + Version})
+	c := workos.New(workos.Options{BaseURL: al.BaseURL, APIKey: al.APIKey, HTTPClient: s.httpClient, MaxRetries: -1, UserAgent: "workos-mcp/" + Version, OnResponse: s.cfg.Hooks.WorkOSResponse})
 	s.clients[key] = c
 	return c
 }

@@ -61,19 +61,20 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		return nil, fmt.Errorf("workspace config: %w", err)
 	}
 	s := &Server{
-		cfg:       cfg,
-		auth:      auth,
-		teams:     map[string]*Team{},
-		roles:     cfg.Roles,
-		sealer:    sl,
-		used:      cfg.UsedTokens,
-		ttl:       cfg.ConfirmationTTL,
-		roleTTL:   cfg.RoleCacheTTL,
-		log:       cfg.Logger,
-		now:       time.Now,
-		clients:   map[string]*workos.Client{},
-		roleCache: map[string]cachedRole{},
-		sessionOf: defaultSessionOf,
+		cfg:        cfg,
+		auth:       auth,
+		teams:      map[string]*Team{},
+		roles:      cfg.Roles,
+		sealer:     sl,
+		used:       cfg.UsedTokens,
+		ttl:        cfg.ConfirmationTTL,
+		roleTTL:    cfg.RoleCacheTTL,
+		log:        cfg.Logger,
+		now:        time.Now,
+		clients:    map[string]*workos.Client{},
+		roleCache:  map[string]cachedRole{},
+		sessionOf:  defaultSessionOf,
+		httpClient: cfg.HTTPClient,
 	}
 	if s.roles == nil {
 		s.roles = DefaultRoles()
@@ -223,7 +224,7 @@ func (s *Server) client(baseURL, apiKey string) *workos.Client {
 	// A person's agent is waiting: retry briefly, and answer a long Retry-After at once (the
 	// error says when to retry) rather than hold the call.
 	c := workos.New(workos.Options{BaseURL: baseURL, APIKey: apiKey, HTTPClient: s.httpClient, UserAgent: "workos-mcp/" + Version,
-		MaxRetries: 2, MaxRetryAfter: 5 * time.Second})
+		MaxRetries: 2, MaxRetryAfter: 5 * time.Second, OnResponse: s.cfg.Hooks.WorkOSResponse})
 	s.clients[key] = c
 	return c
 }

@@ -35,7 +35,7 @@ func (s *Server) runResult(ctx context.Context, c *caller, tool, env, method, pa
 	if !ok {
 		return nil, fmt.Errorf("this server's catalog has no operation %s %s", method, path)
 	}
-	oc, err := s.prepare(c, tool, env, op, params)
+	oc, err := s.prepare(ctx, c, tool, env, op, params)
 	if err != nil {
 		return nil, err
 	}

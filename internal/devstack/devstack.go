@@ -187,8 +187,12 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 
+	// The workspace reaches the emulator in-process too: its calls then survive the listener
+	// closing during a graceful shutdown (an in-flight tool call drains), and each is counted
+	// once, as a WorkOS API call.
 	s.ws, err = workspace.New(workspace.Config{
 		Teams:           []workspace.Team{s.demoTeam()},
+		HTTPClient:      self,
 		ConfirmationKey: opts.ConfirmationKey,
 		Hooks:           WorkspaceHooks(m),
 		Logger:          log.With("component", "workspace"),
@@ -228,7 +232,8 @@ func (s *Stack) demoTeam() workspace.Team {
 // for confirmation issued a token; one that runs used one; a refused one refused it).
 func WorkspaceHooks(m *telemetry.Metrics) workspace.Hooks {
 	return workspace.Hooks{
-		ToolCall: m.Tool,
+		ToolCall:       m.Tool,
+		WorkOSResponse: m.WorkOSResponse,
 		Operation: func(operation, _ string, outcome string) {
 			class := "unknown"
 			if op, ok := catalog.Lookup(operation); ok {

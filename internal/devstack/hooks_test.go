@@ -22,6 +22,7 @@ func TestWorkspaceHooksFeedTheIssueMetrics(t *testing.T) {
 	h.Operation("organizations.list", "sandbox", "ok")
 	h.Operation("no.such_operation", "sandbox", "invalid")
 	h.ToolCall("mutate", "ok", time.Millisecond)
+	h.WorkOSResponse("POST", "/organizations", 201, time.Millisecond)
 
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -34,6 +35,7 @@ func TestWorkspaceHooksFeedTheIssueMetrics(t *testing.T) {
 		`workos_mcp_confirmations_total{event="refused"} 1`,
 		`workos_mcp_confirmations_total{event="used"} 1`,
 		`workos_mcp_tool_duration_seconds_count{outcome="ok",tool="mutate"} 1`,
+		`workos_mcp_workos_api_calls_total{method="POST",status="201"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)

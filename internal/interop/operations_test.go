@@ -209,6 +209,8 @@ func TestOperationsOfTheBinary(t *testing.T) {
 		{"workos_mcp_confirmations_total", map[string]string{"event": "used"}, 1},
 		{"workos_mcp_confirmations_total", map[string]string{"event": "refused"}, 1},
 		{"workos_mcp_workos_api_calls_total", map[string]string{"method": "GET", "status": "200"}, 1},
+		{"workos_mcp_workos_api_calls_total", map[string]string{"method": "POST", "status": "201"}, 1},
+		{"workos_mcp_workos_api_calls_total", map[string]string{"method": "DELETE"}, 1},
 	} {
 		if d := metricValue(after, m.name, m.labels) - metricValue(before, m.name, m.labels); d < m.min {
 			t.Errorf("%s%v moved by %v, want at least %v", m.name, m.labels, d, m.min)
@@ -229,7 +231,7 @@ func TestOperationsOfTheBinary(t *testing.T) {
 	// Graceful shutdown: an MCP call whose body is still arriving when SIGTERM comes is served
 	// in full; new connections are refused meanwhile. "Expect: 100-continue" tells us the handler
 	// is running (the server answers 100 when the handler first reads the body).
-	body := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`
+	body := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"query","arguments":{"operation":"organizations.list","params":{}}}}`
 	inflight, err := net.Dial("tcp", u.Host)
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +270,7 @@ func TestOperationsOfTheBinary(t *testing.T) {
 	}
 	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(answer), `"id":7`) || !strings.Contains(string(answer), "admin@example.com") {
+	if resp.StatusCode != 200 || !strings.Contains(string(answer), `"id":7`) || !strings.Contains(string(answer), `\"object\":\"organization\"`) {
 		t.Fatalf("in-flight call after SIGTERM: %d %s", resp.StatusCode, answer)
 	}
 	select {
@@ -290,7 +292,7 @@ func TestOperationsOfTheBinary(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("log line %d is not JSON: %q", i, line)
 		}
-		if rec["msg"] == "http request" {
+		if rec["msg"] == "http request" || rec["msg"] == "workspace operation" {
 			requestLines++
 			if id, _ := rec["request_id"].(string); id == "" {
 				t.Errorf("request log line without request_id: %s", line)
