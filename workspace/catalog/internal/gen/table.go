@@ -22,6 +22,7 @@ package main
 
 type class string
 
+// Short names keep the table below readable: one operation a line.
 const (
 	R class = "read"
 	W class = "write"
