@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -296,7 +297,9 @@ func (s *Server) redeem(ctx context.Context, oc *opCall, token string) (Confirma
 	// here. A token whose target then turns out changed is spent; the person confirms again.
 	first, err := s.used.MarkUsed(ctx, t.ID, time.Unix(t.ExpiresAt, 0))
 	if err != nil {
-		return t, fmt.Errorf("confirmation store unavailable (%v); nothing was done, retry", err)
+		// The store's error names internal addresses: it goes to the server log, not the agent.
+		s.log.ErrorContext(ctx, "confirmation store unavailable", slog.String("error", err.Error()))
+		return t, errors.New("the confirmation store is unavailable; nothing was done, retry in a moment")
 	}
 	if !first {
 		return t, fmt.Errorf("%w; nothing was done", ErrTokenUsed)

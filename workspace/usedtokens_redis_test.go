@@ -141,9 +141,12 @@ func TestRedisUsedTokensUnreachable(t *testing.T) {
 // failingUsedTokens is a confirmation store that is down.
 type failingUsedTokens struct{ calls atomic.Int32 }
 
+// failingStoreDetail stands for the internal detail (addresses) a real store's error carries.
+const failingStoreDetail = "dial tcp 10.0.0.7:6379"
+
 func (f *failingUsedTokens) MarkUsed(context.Context, string, time.Time) (bool, error) {
 	f.calls.Add(1)
-	return false, errors.New("store is down")
+	return false, errors.New(failingStoreDetail + ": connection refused")
 }
 
 func TestConfirmationStoreDownFailsClosed(t *testing.T) {
@@ -157,6 +160,9 @@ func TestConfirmationStoreDownFailsClosed(t *testing.T) {
 	}
 	if strings.Contains(text, tok) {
 		t.Errorf("the refusal echoes the token: %s", text)
+	}
+	if strings.Contains(text, failingStoreDetail) {
+		t.Errorf("the refusal shows the store's internal error: %s", text)
 	}
 	if h.api.deleteCount() != 0 || h.api.orgCount(sandboxKey) != 1 {
 		t.Fatalf("deleted with the store down: deletes = %d, orgs = %d", h.api.deleteCount(), h.api.orgCount(sandboxKey))

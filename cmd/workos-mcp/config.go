@@ -14,9 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"gopkg.in/yaml.v3"
 
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
+	"github.com/workos-mcp/workos-mcp/workspace"
 )
 
 // The serve configuration: a YAML or JSON file (JSON is read as YAML, which it is a subset of)
@@ -96,6 +98,11 @@ type confirmationFile struct {
 	KeyEnv  string  `yaml:"key_env"`
 	KeyFile string  `yaml:"key_file"`
 	TTL     string  `yaml:"ttl"`
+	// Redis shares used confirmation tokens between replicas. Its URL may carry a password, so
+	// it is read like the other secrets.
+	RedisURLEnv  string  `yaml:"redis_url_env"`
+	RedisURLFile string  `yaml:"redis_url_file"`
+	RedisPrefix  *string `yaml:"redis_prefix"`
 }
 
 type logFile struct {
@@ -149,6 +156,12 @@ type serveConfig struct {
 	Roles           map[string]roleConfig // nil = defaults
 	ConfirmationKey []byte
 	ConfirmationTTL time.Duration
+	// RedisURL (secret: may hold a password) names the Redis that holds used confirmation
+	// tokens; empty means in-process. RedisURLKey is the configuration key it came from, for
+	// messages that must not show the URL.
+	RedisURL    string
+	RedisURLKey string
+	RedisPrefix string
 
 	LogFormat telemetry.LogFormat
 	LogLevel  string
@@ -567,6 +580,21 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 		cfg.ConfirmationKey = k
 	}
 	cfg.ConfirmationTTL = parseDuration(fc.Confirmation.TTL, "confirmation.ttl", 30*time.Second, time.Hour, &ce)
+	cfg.RedisURL, cfg.RedisURLKey = resolveRedisURL(fc.Confirmation, dir, getenv, &ce)
+	cfg.RedisPrefix = workspace.DefaultRedisUsedTokensPrefix
+	if p := fc.Confirmation.RedisPrefix; p != nil {
+		switch {
+		case *p == "" || len(*p) > 200:
+			ce.add("confirmation.redis_prefix", "must be 1 to 200 characters")
+		case strings.ContainsFunc(*p, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+			ce.add("confirmation.redis_prefix", "%q must not contain spaces or control characters", *p)
+		default:
+			cfg.RedisPrefix = *p
+		}
+		if cfg.RedisURL == "" && cfg.RedisURLKey == "" {
+			ce.add("confirmation.redis_prefix", "is set but no Redis is configured (confirmation.redis_url_env or confirmation.redis_url_file)")
+		}
+	}
 
 	// log
 	lf, src := pick(fc.Log.Format, "log.format", "WORKOS_MCP_LOG_FORMAT")
@@ -608,6 +636,49 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// resolveRedisURL reads the Redis URL from the variable or file the configuration names and
+// validates it. It returns the URL and the key it came from; messages never include the URL,
+// which may carry a password.
+func resolveRedisURL(c confirmationFile, dir string, getenv func(string) string, ce *configErrors) (string, string) {
+	var v, key string
+	switch {
+	case c.RedisURLEnv != "" && c.RedisURLFile != "":
+		ce.add("confirmation", "set redis_url_env or redis_url_file, not both")
+		return "", ""
+	case c.RedisURLFile != "":
+		key = "confirmation.redis_url_file"
+		b, err := os.ReadFile(relTo(dir, c.RedisURLFile))
+		if err != nil {
+			ce.add(key, "cannot read %s: %v", c.RedisURLFile, errors.Unwrap(err))
+			return "", key
+		}
+		if v = strings.TrimSpace(string(b)); v == "" {
+			ce.add(key, "%s is empty", c.RedisURLFile)
+			return "", key
+		}
+	case c.RedisURLEnv != "":
+		key = "confirmation.redis_url_env"
+		if v = strings.TrimSpace(getenv(c.RedisURLEnv)); v == "" {
+			ce.add(key, "environment variable %s is not set", c.RedisURLEnv)
+			return "", key
+		}
+		key += " (" + c.RedisURLEnv + ")"
+	default:
+		return "", ""
+	}
+	// url.Parse and redis.ParseURL quote the URL in their errors: report without them.
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		ce.add(key, "does not hold a redis:// or rediss:// URL (redis://[:password@]host:port[/db])")
+		return "", key
+	}
+	if _, err := redis.ParseURL(v); err != nil {
+		ce.add(key, "the Redis URL is not valid (redis://[:password@]host:port[/db], db a number)")
+		return "", key
+	}
+	return v, key
 }
 
 // resolveSecret reads an API key from the variable or file the configuration names (or the

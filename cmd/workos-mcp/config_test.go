@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
 )
 
 const goodConfig = `
@@ -178,5 +182,155 @@ func TestServeConfigBad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// redisConfig is goodConfig with Redis configured through the environment.
+var redisConfig = strings.Replace(goodConfig, "confirmation: {ttl: 2m}", "confirmation: {ttl: 2m, redis_url_env: REDIS_URL}", 1)
+
+const redisPassword = "s3cret-redis-pw"
+
+func TestServeConfigRedis(t *testing.T) {
+	env := map[string]string{"REDIS_URL": "rediss://:" + redisPassword + "@redis.internal:6380/2"}
+	for k, v := range goodEnv {
+		env[k] = v
+	}
+	cfg, err := loadServeConfig(writeConfig(t, "c.yaml", redisConfig), lookup(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RedisURL != env["REDIS_URL"] || cfg.RedisPrefix != "workos-mcp:confirmation:" || cfg.RedisURLKey != "confirmation.redis_url_env (REDIS_URL)" {
+		t.Errorf("redis: %q %q %q", cfg.RedisURL, cfg.RedisPrefix, cfg.RedisURLKey)
+	}
+	// Without Redis: in-process.
+	cfg, err = loadServeConfig(writeConfig(t, "c.yaml", goodConfig), lookup(goodEnv))
+	if err != nil || cfg.RedisURL != "" {
+		t.Fatalf("no redis: %v %q", err, cfg.RedisURL)
+	}
+
+	// From a file, with a prefix.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "redis.url"), []byte("redis://127.0.0.1:6379/0\n"), 0o600)
+	p := filepath.Join(dir, "c.yaml")
+	os.WriteFile(p, []byte(strings.Replace(goodConfig, "confirmation: {ttl: 2m}", "confirmation: {redis_url_file: redis.url, redis_prefix: 'acme:mcp:'}", 1)), 0o600)
+	os.WriteFile(filepath.Join(dir, "prod.key"), []byte("sk_live_prod\n"), 0o600)
+	cfg, err = loadServeConfig(p, lookup(goodEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RedisURL != "redis://127.0.0.1:6379/0" || cfg.RedisPrefix != "acme:mcp:" || cfg.RedisURLKey != "confirmation.redis_url_file" {
+		t.Errorf("redis from file: %q %q %q", cfg.RedisURL, cfg.RedisPrefix, cfg.RedisURLKey)
+	}
+}
+
+func TestServeConfigRedisBad(t *testing.T) {
+	withConfirmation := func(c string) string {
+		return strings.Replace(goodConfig, "confirmation: {ttl: 2m}", "confirmation: "+c, 1)
+	}
+	for _, tc := range []struct {
+		name    string
+		content string
+		url     string // REDIS_URL
+		want    string
+	}{
+		{"env not set", redisConfig, "", "confirmation.redis_url_env: environment variable REDIS_URL is not set"},
+		{"both sources", withConfirmation("{redis_url_env: REDIS_URL, redis_url_file: redis.url}"), "redis://127.0.0.1:6379", "confirmation: set redis_url_env or redis_url_file, not both"},
+		{"missing file", withConfirmation("{redis_url_file: nope.url}"), "", "confirmation.redis_url_file: cannot read nope.url"},
+		{"empty file", withConfirmation("{redis_url_file: prod.key}"), "", ""}, // replaced below
+		{"http scheme", redisConfig, "http://:" + redisPassword + "@redis.internal:6379", "confirmation.redis_url_env (REDIS_URL): does not hold a redis:// or rediss:// URL"},
+		{"no host", redisConfig, "redis:///0", "confirmation.redis_url_env (REDIS_URL): does not hold a redis:// or rediss:// URL"},
+		{"unparsable", redisConfig, "redis://:" + redisPassword + "%zz@redis.internal:6379", "confirmation.redis_url_env (REDIS_URL): does not hold a redis:// or rediss:// URL"},
+		{"bad database", redisConfig, "redis://:" + redisPassword + "@redis.internal:6379/db", "confirmation.redis_url_env (REDIS_URL): the Redis URL is not valid"},
+		{"empty prefix", withConfirmation("{redis_url_env: REDIS_URL, redis_prefix: ''}"), "redis://127.0.0.1:6379", "confirmation.redis_prefix: must be 1 to 200 characters"},
+		{"prefix with space", withConfirmation("{redis_url_env: REDIS_URL, redis_prefix: 'a b:'}"), "redis://127.0.0.1:6379", `confirmation.redis_prefix: "a b:" must not contain spaces`},
+		{"prefix without redis", withConfirmation("{redis_prefix: 'acme:'}"), "", "confirmation.redis_prefix: is set but no Redis is configured"},
+		{"typo", withConfirmation("{redis_url: redis://x}"), "", `confirmation.redis_url: unknown key`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"REDIS_URL": tc.url}
+			for k, v := range goodEnv {
+				env[k] = v
+			}
+			path := writeConfig(t, "c.yaml", tc.content)
+			want := tc.want
+			if tc.name == "empty file" {
+				os.WriteFile(filepath.Join(filepath.Dir(path), "empty.url"), []byte(" \n"), 0o600)
+				os.WriteFile(path, []byte(withConfirmation("{redis_url_file: empty.url}")), 0o600)
+				want = "confirmation.redis_url_file: empty.url is empty"
+			}
+			_, err := loadServeConfig(path, lookup(env))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error lacks %q:\n%v", want, err)
+			}
+			if strings.Contains(err.Error(), redisPassword) || (tc.url != "" && strings.Contains(err.Error(), tc.url)) {
+				t.Errorf("error reveals the Redis URL:\n%v", err)
+			}
+		})
+	}
+}
+
+// testRedisURL is the Redis the tests may use (WORKOS_MCP_TEST_REDIS); without it the test
+// skips, except under CI=true.
+func testRedisURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("WORKOS_MCP_TEST_REDIS")
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("WORKOS_MCP_TEST_REDIS is not set (CI=true): set it to a redis:// URL, e.g. redis://127.0.0.1:6379/15")
+		}
+		t.Skip("WORKOS_MCP_TEST_REDIS is not set: skipping (set it to e.g. redis://127.0.0.1:6379/15)")
+	}
+	return u
+}
+
+func TestServeRedisUnreachable(t *testing.T) {
+	// Nothing listens on port 1: the start fails, naming the key, never the URL or password.
+	cfg := &serveConfig{RedisURL: "redis://:" + redisPassword + "@127.0.0.1:1/0", RedisURLKey: "confirmation.redis_url_env (REDIS_URL)", RedisPrefix: "p:"}
+	_, _, err := openRedisUsedTokens(context.Background(), cfg)
+	if err == nil {
+		t.Fatal("started without Redis")
+	}
+	if !strings.HasPrefix(err.Error(), "confirmation.redis_url_env (REDIS_URL): cannot reach Redis") {
+		t.Errorf("error = %v", err)
+	}
+	if strings.Contains(err.Error(), redisPassword) || strings.Contains(err.Error(), cfg.RedisURL) {
+		t.Errorf("error reveals the Redis URL: %v", err)
+	}
+}
+
+func TestServeWithRedis(t *testing.T) {
+	redisURL := testRedisURL(t)
+	stack := devstack.Start(t, devstack.Options{})
+	dir := t.TempDir()
+	cfg := `
+listen: 127.0.0.1:0
+public_url: http://127.0.0.1:8099
+authkit:
+  domain: ` + stack.URL() + `
+  client_id: ` + emulator.DemoTeamClientID + `
+  api_base_url: ` + stack.EmulatorURL() + `
+teams:
+  - organization_id: ` + emulator.DemoTeamOrganizationID + `
+    environments:
+      - {name: sandbox, kind: sandbox, api_key_env: SANDBOX_KEY, base_url: ` + stack.EmulatorURL() + `}
+confirmation: {redis_url_env: REDIS_URL, redis_prefix: 'workos-mcp-test:serve:'}
+`
+	path := filepath.Join(dir, "workos-mcp.yaml")
+	os.WriteFile(path, []byte(cfg), 0o600)
+	vars := map[string]string{"SANDBOX_KEY": emulator.DemoSandboxAPIKey, "WORKOS_API_KEY": emulator.DemoTeamAPIKey,
+		"WORKOS_MCP_CONFIG": path, "REDIS_URL": redisURL}
+	base, _, logs, wait := startCommand(t, vars, "serve")
+	code, body := getBody(t, base+"/readyz")
+	if code != 200 || !strings.Contains(body, `"redis":"ok"`) {
+		t.Fatalf("readyz: %d %s", code, body)
+	}
+	if code := wait(); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.Contains(logs.String(), redisURL) {
+		t.Errorf("logs contain the Redis URL:\n%s", logs)
 	}
 }

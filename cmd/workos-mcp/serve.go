@@ -7,6 +7,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
@@ -84,7 +88,21 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer ak.Close()
-	ws, err := workspace.New(workspaceConfig(cfg, m, logger), ak)
+	wc := workspaceConfig(cfg, m, logger)
+	readiness := []telemetry.Check{{Name: "authkit", Fn: ak.Ready}}
+	if cfg.RedisURL != "" {
+		rc, store, err := openRedisUsedTokens(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		wc.UsedTokens = store
+		readiness = append(readiness, telemetry.Check{Name: "redis", Fn: store.Ping})
+		logger.Info("confirmations shared through Redis", "prefix", cfg.RedisPrefix)
+	} else {
+		logger.Info("confirmations remembered in-process: with more than one replica, configure confirmation.redis_url_env")
+	}
+	ws, err := workspace.New(wc, ak)
 	if err != nil {
 		return err
 	}
@@ -98,7 +116,7 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	mux.Handle("/mcp/", mcp)
 	ak.Register(mux)
 	mux.Handle("GET /healthz", telemetry.Healthz())
-	mux.Handle("GET /readyz", telemetry.Readyz(telemetry.Check{Name: "authkit", Fn: ak.Ready}))
+	mux.Handle("GET /readyz", telemetry.Readyz(readiness...))
 	mux.Handle("GET /metrics", m.Handler())
 	var h http.Handler = telemetry.LimitBody(cfg.MaxBodyBytes, mux)
 	if telemetry.IsLoopbackAddr(cfg.Listen) {
@@ -122,6 +140,34 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	err = telemetry.Serve(ctx, srv, ln, cfg.ShutdownGrace)
 	logger.Info("workos-mcp serve stopped")
 	return err
+}
+
+// redisStartTimeout bounds the ping at start, so that an unreachable Redis fails the start
+// rather than hanging it.
+const redisStartTimeout = 10 * time.Second
+
+// openRedisUsedTokens connects to the configured Redis and pings it. Errors name the
+// configuration key, never the URL (it may carry a password).
+func openRedisUsedTokens(ctx context.Context, cfg *serveConfig) (*redis.Client, *workspace.RedisUsedTokens, error) {
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: the Redis URL is not valid", cfg.RedisURLKey)
+	}
+	rc := redis.NewClient(opts)
+	store := workspace.NewRedisUsedTokens(rc, cfg.RedisPrefix)
+	pctx, cancel := context.WithTimeout(ctx, redisStartTimeout)
+	defer cancel()
+	if err := store.Ping(pctx); err != nil {
+		rc.Close()
+		msg := err.Error()
+		for _, s := range []string{cfg.RedisURL, opts.Password} {
+			if s != "" {
+				msg = strings.ReplaceAll(msg, s, "[redacted]")
+			}
+		}
+		return nil, nil, fmt.Errorf("%s: cannot reach Redis (ping, %s limit): %s", cfg.RedisURLKey, redisStartTimeout, msg)
+	}
+	return rc, store, nil
 }
 
 // workspaceConfig converts the validated configuration.
