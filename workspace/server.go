@@ -105,6 +105,13 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	s.redactor = redact.New(secrets...)
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "workos-mcp", Title: "WorkOS workspace", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
+		// Declared, not inferred: the tool list never changes at run time (no list_changed
+		// notifications), and the SDK answers prompts/list (empty), so the capability says so.
+		Capabilities: &mcp.ServerCapabilities{
+			Tools:   &mcp.ToolCapabilities{},
+			Prompts: &mcp.PromptCapabilities{},
+			Logging: &mcp.LoggingCapabilities{},
+		},
 	})
 	for _, t := range s.tools() {
 		t.add(s.mcp, t.definition())
