@@ -147,10 +147,8 @@ func listApps(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	types := map[string]bool{}
-	for _, k := range []string{"registration_types", "registration_types[]"} {
-		for _, v := range c.query[k] {
-			types[v] = true
-		}
+	for _, v := range c.queryList("registration_types") {
+		types[v] = true
 	}
 	as, err := filter(c.t, "connect_application", c.query.Get("organization_id"), func(a *connectApp) bool {
 		if len(types) == 0 {

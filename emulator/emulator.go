@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -79,6 +80,9 @@ type Emulator struct {
 
 	// failWriteAt, when > 0, makes the n-th write of every request fail (tests of atomicity).
 	failWriteAt atomic.Int32
+
+	// wrap is the middleware set by Wrap, read on every request.
+	wrap atomic.Pointer[func(http.Handler) http.Handler]
 }
 
 // New opens (or creates) the emulator's database, seeds it when it is new or when Reset is set,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -66,7 +67,25 @@ func TestAuthentication(t *testing.T) {
 		t.Fatalf("team organizations: %v", team)
 	}
 	te.must(http.StatusNotFound, sk, "GET", "/organizations/"+DemoTeamOrganizationID, nil)
-	te.must(200, DemoProductionAPIKey, "GET", "/organizations", nil)
+	prod := te.must(200, DemoProductionAPIKey, "GET", "/organizations?limit=100", nil).list(t)
+	if len(prod) == 0 {
+		t.Fatal("the production environment has no organizations")
+	}
+	// A write in one environment is invisible to the others, and IDs do not cross over.
+	created := te.createOrg("Sandbox Only", nil)
+	te.must(http.StatusNotFound, DemoProductionAPIKey, "GET", "/organizations/"+str(created, "id"), nil)
+	te.must(http.StatusNotFound, sk, "GET", "/organizations/"+str(prod[0], "id"), nil)
+	for _, o := range te.must(200, DemoProductionAPIKey, "GET", "/organizations?limit=100", nil).list(t) {
+		if str(o, "name") == "Sandbox Only" {
+			t.Fatal("a sandbox write is visible in production")
+		}
+	}
+	// The key goes in a Bearer Authorization header and nowhere else.
+	for _, hdr := range [][]string{{"Authorization", sk}, {"Authorization", "Basic " + sk}, {"X-Api-Key", sk}} {
+		if r := te.do("", "GET", "/organizations", nil, hdr...); r.status != http.StatusUnauthorized {
+			t.Errorf("%s: %s: status %d, want 401", hdr[0], hdr[1][:5], r.status)
+		}
+	}
 }
 
 func TestRoutingErrors(t *testing.T) {
@@ -356,5 +375,128 @@ func TestRoutesAreInTheSpec(t *testing.T) {
 		if !ok || op == nil {
 			t.Errorf("%s %s is not an operation of the spec", r.Method, r.Pattern)
 		}
+	}
+}
+
+// TestArrayQueryForms checks every array query parameter of the spec in the
+// form the spec declares (style form, explode false: name=a,b) as well as the
+// repeated and bracketed forms clients also send.
+func TestArrayQueryForms(t *testing.T) {
+	te := newTestEmulator(t, Options{Seed: smallSeed()})
+	a := te.createOrg("Alpha", map[string]any{"domain_data": []map[string]any{{"domain": "alpha.test", "state": "verified"}}})
+	b := te.createOrg("Beta", map[string]any{"domain_data": []map[string]any{{"domain": "beta.test", "state": "pending"}}})
+	te.createOrg("Gamma", map[string]any{"domain_data": []map[string]any{{"domain": "gamma.test", "state": "verified"}}})
+	u := te.createUser("forms@example.com")
+	te.must(http.StatusCreated, sk, "POST", "/user_management/organization_memberships", map[string]any{"user_id": str(u, "id"), "organization_id": str(a, "id")})
+	m2 := te.must(http.StatusCreated, sk, "POST", "/user_management/organization_memberships", map[string]any{"user_id": str(u, "id"), "organization_id": str(b, "id")}).json(t)
+	te.must(http.StatusOK, sk, "PUT", "/user_management/organization_memberships/"+str(m2, "id")+"/deactivate", nil)
+
+	ids := func(path string, key string) map[string]bool {
+		t.Helper()
+		out := map[string]bool{}
+		for _, it := range te.must(http.StatusOK, sk, "GET", path, nil).list(t) {
+			out[str(it, key)] = true
+		}
+		return out
+	}
+	for _, q := range []string{"domains=alpha.test,beta.test", "domains=alpha.test&domains=beta.test", "domains[]=alpha.test&domains[]=beta.test", "domains=alpha.test,%20beta.test"} {
+		got := ids("/organizations?"+q, "name")
+		if len(got) != 2 || !got["Alpha"] || !got["Beta"] {
+			t.Errorf("GET /organizations?%s: %v, want Alpha and Beta", q, got)
+		}
+	}
+	for _, q := range []string{"events=organization.created,user.created", "events=organization.created&events=user.created", "events[]=organization.created&events[]=user.created"} {
+		got := ids("/events?limit=100&"+q, "event")
+		if len(got) != 2 || !got["organization.created"] || !got["user.created"] {
+			t.Errorf("GET /events?%s: event names %v, want organization.created and user.created", q, got)
+		}
+	}
+	for _, q := range []string{"statuses=active,inactive", "statuses=active&statuses=inactive", "statuses[]=active&statuses[]=inactive"} {
+		got := ids("/user_management/organization_memberships?user_id="+str(u, "id")+"&"+q, "status")
+		if len(got) != 2 || !got["active"] || !got["inactive"] {
+			t.Errorf("statuses %s: %v, want active and inactive", q, got)
+		}
+	}
+	if got := ids("/user_management/organization_memberships?user_id="+str(u, "id")+"&statuses=inactive", "status"); len(got) != 1 || !got["inactive"] {
+		t.Errorf("statuses=inactive: %v", got)
+	}
+	r := te.do(sk, "GET", "/user_management/organization_memberships?user_id="+str(u, "id")+"&statuses=active,bogus", nil)
+	if r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
+		t.Errorf("statuses=active,bogus: status %d, want a 4xx validation error: %s", r.status, r.body)
+	}
+}
+
+// Wrap reaches handlers already mounted (as in the dev stack's router) and nil removes it.
+func TestWrapReachesMountedHandlers(t *testing.T) {
+	te := newTestEmulator(t, Options{Seed: smallSeed()})
+	var seen []string
+	var mu sync.Mutex
+	te.Wrap(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen = append(seen, r.Method+" "+r.URL.Path)
+			mu.Unlock()
+			w.Header().Set("X-Wrapped", "yes")
+			h.ServeHTTP(w, r)
+		})
+	})
+	r := te.must(http.StatusOK, sk, "GET", "/organizations", nil)
+	if r.header.Get("X-Wrapped") != "yes" {
+		t.Fatal("the middleware did not run for the mounted handler")
+	}
+	te.Wrap(nil)
+	if r := te.must(http.StatusOK, sk, "GET", "/organizations", nil); r.header.Get("X-Wrapped") != "" {
+		t.Fatal("Wrap(nil) did not remove the middleware")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != "GET /organizations" {
+		t.Fatalf("middleware saw %v, want one GET /organizations", seen)
+	}
+}
+
+// TestIDsTimestampsAndObjects walks every list the default seed fills, plus freshly created
+// objects, and checks WorkOS's formats: IDs are a type prefix and a ULID, timestamps are RFC 3339
+// UTC with milliseconds, every object names its type.
+func TestIDsTimestampsAndObjects(t *testing.T) {
+	te := newTestEmulator(t, Options{})
+	idRe := regexp.MustCompile(`^[a-z]+(_[a-z]+)*_[0-7][0-9A-HJKMNP-TV-Z]{25}$`)
+	tsRe := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+	check := func(where string, it map[string]any) {
+		t.Helper()
+		if id := str(it, "id"); !idRe.MatchString(id) {
+			t.Errorf("%s: id %q is not a prefixed ULID", where, id)
+		}
+		if str(it, "object") == "" {
+			t.Errorf("%s: no object field in %v", where, it)
+		}
+		for _, k := range []string{"created_at", "updated_at"} {
+			if v, ok := it[k]; ok && v != nil && !tsRe.MatchString(fmt.Sprint(v)) {
+				t.Errorf("%s: %s %q", where, k, v)
+			}
+		}
+	}
+	seen := 0
+	for _, path := range []string{"/organizations", "/connections", "/directories", "/user_management/users",
+		"/user_management/invitations", "/events", "/webhook_endpoints", "/authorization/permissions"} {
+		for _, it := range te.must(http.StatusOK, sk, "GET", path+"?limit=100", nil).list(t) {
+			check(path, it)
+			seen++
+		}
+	}
+	org := te.createOrg("Formats", map[string]any{"domain_data": []map[string]any{{"domain": "formats.test", "state": "pending"}}})
+	check("created organization", org)
+	check("created domain", org["domains"].([]any)[0].(map[string]any))
+	u := te.createUser("formats@example.test")
+	check("created user", u)
+	m := te.must(http.StatusCreated, sk, "POST", "/user_management/organization_memberships", map[string]any{"user_id": str(u, "id"), "organization_id": str(org, "id")}).json(t)
+	check("created membership", m)
+	for _, pre := range []struct{ v, prefix string }{{str(org, "id"), "org_"}, {str(u, "id"), "user_"}, {str(m, "id"), "om_"}} {
+		if !strings.HasPrefix(pre.v, pre.prefix) {
+			t.Errorf("id %q, want prefix %s", pre.v, pre.prefix)
+		}
+	}
+	if seen < 20 {
+		t.Fatalf("only %d seeded objects checked", seen)
 	}
 }

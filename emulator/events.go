@@ -60,10 +60,8 @@ func listEvents(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	names := map[string]bool{}
-	for _, k := range []string{"events", "events[]"} {
-		for _, v := range c.query[k] {
-			names[v] = true
-		}
+	for _, v := range c.queryList("events") {
+		names[v] = true
 	}
 	var start, end time.Time
 	if v := c.query.Get("range_start"); v != "" {

@@ -163,6 +163,23 @@ type call struct {
 
 func (c *call) param(name string) string { return c.params[name] }
 
+// queryList reads an array query parameter in every form WorkOS accepts: the
+// spec's form style without explode (name=a,b), repeated (name=a&name=b) and
+// bracketed (name[]=a). Empty items are dropped.
+func (c *call) queryList(name string) []string {
+	var out []string
+	for _, k := range []string{name, name + "[]"} {
+		for _, v := range c.query[k] {
+			for _, item := range strings.Split(v, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					out = append(out, item)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // decode reads the JSON body into v; an empty body is an empty object.
 func (c *call) decode(v any) error {
 	body := bytes.TrimSpace(c.body)
@@ -312,13 +329,32 @@ type rawBody struct {
 
 // Handler returns the API at the root of the path space.
 func (e *Emulator) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		e.serve(sw, r)
 		// Method, path and status only: never headers or bodies, which carry keys and secrets.
 		e.log.Debug("emulator: request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
 	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if mw := e.wrap.Load(); mw != nil {
+			(*mw)(inner).ServeHTTP(w, r)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// Wrap puts mw around every handler Handler returns, including handlers already mounted in a
+// router, so that a test can observe every response of an emulator embedded in a larger stack
+// (the contract tests validate each one against the WorkOS OpenAPI spec). nil removes it. mw
+// sees paths at the emulator's root.
+func (e *Emulator) Wrap(mw func(http.Handler) http.Handler) {
+	if mw == nil {
+		e.wrap.Store(nil)
+		return
+	}
+	e.wrap.Store(&mw)
 }
 
 type statusWriter struct {

@@ -186,15 +186,11 @@ func listMemberships(c *call) (int, any, error) {
 		return 0, nil, badRequest("missing_user_id_or_organization_id", "Either user_id or organization_id is required.")
 	}
 	statuses := map[string]bool{}
-	for _, k := range []string{"statuses", "statuses[]"} {
-		for _, v := range c.query[k] {
-			for _, s := range strings.Split(v, ",") {
-				if s != "active" && s != "inactive" && s != "pending" {
-					return 0, nil, invalidField("statuses", "invalid_status", "statuses must be active, inactive or pending.")
-				}
-				statuses[s] = true
-			}
+	for _, s := range c.queryList("statuses") {
+		if s != "active" && s != "inactive" && s != "pending" {
+			return 0, nil, invalidField("statuses", "invalid_status", "statuses must be active, inactive or pending.")
 		}
+		statuses[s] = true
 	}
 	ms, err := filter(c.t, "organization_membership", orgID, func(m *membership) bool {
 		return (userID == "" || m.UserID == userID) && (len(statuses) == 0 || statuses[m.Status])

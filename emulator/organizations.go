@@ -250,10 +250,8 @@ func listOrganizations(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	wantDomains := map[string]bool{}
-	for _, k := range []string{"domains", "domains[]"} {
-		for _, d := range c.query[k] {
-			wantDomains[strings.ToLower(d)] = true
-		}
+	for _, d := range c.queryList("domains") {
+		wantDomains[strings.ToLower(d)] = true
 	}
 	search := strings.ToLower(c.query.Get("search"))
 	out := orgs[:0]

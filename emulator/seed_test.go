@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,5 +95,119 @@ func TestBadSeeds(t *testing.T) {
 	_, err := New(t.Context(), Options{Seed: bad})
 	if err == nil || !strings.Contains(err.Error(), "ghost@x.test") {
 		t.Fatalf("New with a bad seed: %v", err)
+	}
+}
+
+// TestDefaultSeedIsRich reads the default seed back through the API and checks it holds what
+// the issue promises: enough to exercise every tool of the workspace server.
+func TestDefaultSeedIsRich(t *testing.T) {
+	te := newTestEmulator(t, Options{})
+	list := func(key, path string) []map[string]any {
+		t.Helper()
+		return te.must(http.StatusOK, key, "GET", path, nil).list(t)
+	}
+	count := func(items []map[string]any, key, value string) int {
+		n := 0
+		for _, it := range items {
+			if str(it, key) == value {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The team's sign-in environment: one organization, one person per role.
+	team := list(DemoTeamAPIKey, "/user_management/organization_memberships?limit=100&organization_id="+DemoTeamOrganizationID)
+	roles := map[string]bool{}
+	for _, m := range team {
+		if r, ok := m["role"].(map[string]any); ok && str(m, "status") == "active" {
+			roles[str(r, "slug")] = true
+		}
+	}
+	for _, want := range DemoTeamRoles {
+		if !roles[want] {
+			t.Errorf("team: no active membership with role %q (got %v)", want, roles)
+		}
+	}
+
+	orgs := list(sk, "/organizations?limit=100")
+	if len(orgs) < 3 {
+		t.Errorf("sandbox: %d organizations, want several", len(orgs))
+	}
+	var domains []map[string]any
+	for _, o := range orgs {
+		for _, d := range o["domains"].([]any) {
+			domains = append(domains, d.(map[string]any))
+		}
+	}
+	if count(domains, "state", "verified") == 0 || count(domains, "state", "pending") == 0 {
+		t.Errorf("sandbox: want verified and pending domains, got %v", domains)
+	}
+	conns := list(sk, "/connections?limit=100")
+	if count(conns, "state", "active") == 0 || count(conns, "state", "inactive") == 0 {
+		t.Errorf("sandbox: want active and inactive connections, got %d", len(conns))
+	}
+	dirs := list(sk, "/directories")
+	if len(dirs) == 0 {
+		t.Fatal("sandbox: no directory")
+	}
+	dir := str(dirs[0], "id")
+	if len(list(sk, "/directory_users?directory="+dir)) == 0 || len(list(sk, "/directory_groups?directory="+dir)) == 0 {
+		t.Error("sandbox: the directory has no users or no groups")
+	}
+	users := list(sk, "/user_management/users?limit=100")
+	withMembership := 0
+	for _, u := range users {
+		if len(list(sk, "/user_management/organization_memberships?user_id="+str(u, "id"))) > 0 {
+			withMembership++
+		}
+	}
+	if len(users) < 3 || withMembership < 2 {
+		t.Errorf("sandbox: %d users, %d with memberships", len(users), withMembership)
+	}
+	if count(list(sk, "/user_management/invitations?limit=100"), "state", "pending") == 0 {
+		t.Error("sandbox: no pending invitation")
+	}
+	envRoles := list(sk, "/authorization/roles")
+	withPerms := 0
+	for _, r := range envRoles {
+		if ps, _ := r["permissions"].([]any); len(ps) > 0 {
+			withPerms++
+		}
+	}
+	if withPerms == 0 {
+		t.Errorf("sandbox: no role with permissions in %d roles", len(envRoles))
+	}
+	if len(list(sk, "/audit_logs/actions")) == 0 {
+		t.Error("sandbox: no audit-log actions")
+	}
+	acme := str(te.must(http.StatusOK, sk, "GET", "/organizations/external_id/acme", nil).json(t), "id")
+	x := te.must(http.StatusCreated, sk, "POST", "/audit_logs/exports", map[string]any{"organization_id": acme,
+		"range_start": "2000-01-01T00:00:00Z", "range_end": "2100-01-01T00:00:00Z"}).json(t)
+	if u, err := url.Parse(str(x, "url")); err != nil || !strings.Contains(string(te.must(http.StatusOK, "", "GET", u.RequestURI(), nil).body), "user.signed_in") {
+		t.Errorf("sandbox: the export of Acme's audit log has no seeded event (%v)", x)
+	}
+	hooks := list(sk, "/webhook_endpoints")
+	if len(hooks) == 0 || !strings.HasPrefix(str(hooks[0], "secret"), "whsec_") {
+		t.Errorf("sandbox: want a webhook endpoint with a secret, got %v", hooks)
+	}
+	keys := 0
+	for _, o := range orgs {
+		keys += len(list(sk, "/organizations/"+str(o, "id")+"/api_keys"))
+	}
+	if keys == 0 {
+		t.Error("sandbox: no organization API key")
+	}
+	if len(list(sk, "/feature-flags")) == 0 {
+		t.Error("sandbox: no feature flag")
+	}
+
+	// Production: the same kinds of data, fewer of them.
+	prodOrgs := list(DemoProductionAPIKey, "/organizations?limit=100")
+	if len(prodOrgs) == 0 || len(prodOrgs) >= len(orgs) {
+		t.Errorf("production: %d organizations, want some but fewer than the sandbox's %d", len(prodOrgs), len(orgs))
+	}
+	if len(list(DemoProductionAPIKey, "/user_management/users")) == 0 {
+		t.Error("production: no users")
 	}
 }

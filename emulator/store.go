@@ -85,8 +85,15 @@ func (e *Emulator) begin(ctx context.Context, env Environment) (*tx, error) {
 
 func (t *tx) newID(prefix string) string { return prefix + t.e.ids.next(t.now) }
 
+// crashHook, when set (only by a test's child process), runs before each write of a request with
+// the write's number: the crash test exits the process there, mid-transaction.
+var crashHook func(n int)
+
 func (t *tx) countWrite() error {
 	t.writes++
+	if crashHook != nil {
+		crashHook(t.writes)
+	}
 	if n := int(t.e.failWriteAt.Load()); n > 0 && t.writes == n {
 		return errors.New("emulator: injected write failure")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
 
@@ -24,12 +25,19 @@ func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Emulator, str
 	if err != nil {
 		t.Fatalf("emulator: %v", err)
 	}
-	srv := httptest.NewServer(em.Handler())
+	srv := httptest.NewServer(validated(t, em.Handler()))
 	t.Cleanup(func() {
 		srv.Close()
 		em.Close()
 	})
 	return em, srv.URL
+}
+
+// validated wraps h so that every emulator response these tests see must conform to the WorkOS
+// OpenAPI spec (openapitest.Middleware says what is judged; a missing spec fails under CI=true).
+func validated(t *testing.T, h http.Handler) http.Handler {
+	t.Helper()
+	return openapitest.Middleware(t)(h)
 }
 
 type statusLog struct {
@@ -284,5 +292,30 @@ func TestEmulatorConcurrentPostsWithLostAnswers(t *testing.T) {
 		if got := countOrgsNamed(t, c, name); got != 1 {
 			t.Errorf("%d organizations named %q, want 1", got, name)
 		}
+	}
+}
+
+// The typed membership helper sends statuses in the spec's form (comma-separated) and the
+// emulator filters by it.
+func TestEmulatorMembershipStatusesFilter(t *testing.T) {
+	_, base := startEmulator(t, emulator.Options{})
+	c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoTeamAPIKey})
+	ctx := context.Background()
+	all, err := c.ListOrganizationMemberships(ctx, workos.ListOrganizationMembershipsParams{OrganizationID: emulator.DemoTeamOrganizationID, ListParams: workos.ListParams{Limit: 100}})
+	if err != nil || len(all.Data) < 2 {
+		t.Fatalf("list: %v %v", all, err)
+	}
+	victim := all.Data[0].ID
+	if _, err := c.Do(ctx, "PUT", "/user_management/organization_memberships/"+victim+"/deactivate", nil, nil, nil); err != nil {
+		t.Fatalf("deactivate: %v", err)
+	}
+	inactive, err := c.ListOrganizationMemberships(ctx, workos.ListOrganizationMembershipsParams{OrganizationID: emulator.DemoTeamOrganizationID, Statuses: []string{"inactive"}})
+	if err != nil || len(inactive.Data) != 1 || inactive.Data[0].ID != victim || inactive.Data[0].Status != "inactive" {
+		t.Fatalf("inactive only: %+v %v", inactive, err)
+	}
+	both, err := c.ListOrganizationMemberships(ctx, workos.ListOrganizationMembershipsParams{OrganizationID: emulator.DemoTeamOrganizationID,
+		Statuses: []string{"active", "inactive"}, ListParams: workos.ListParams{Limit: 100}})
+	if err != nil || len(both.Data) != len(all.Data) {
+		t.Fatalf("active and inactive: %d of %d (%v)", len(both.Data), len(all.Data), err)
 	}
 }

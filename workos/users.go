@@ -55,8 +55,9 @@ type OrganizationMembership struct {
 }
 
 // ListOrganizationMembershipsParams filters ListOrganizationMemberships; at
-// least one of UserID and OrganizationID is required. Statuses defaults
-// (server side) to active only.
+// least one of UserID and OrganizationID is required. An empty Statuses sets
+// no status filter (the spec documents no default), so a caller that acts on
+// a membership checks its Status or asks for []string{"active"}.
 type ListOrganizationMembershipsParams struct {
 	ListParams
 	UserID         string

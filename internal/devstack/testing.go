@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
 )
 
 // DefaultTestApprover is the person Start approves sign-ins as when Options.AutoApprove is empty.
@@ -17,6 +19,10 @@ const DefaultTestApprover = "admin@example.com"
 // AccessToken works for any person of the demo team.
 func Start(tb testing.TB, opts Options) *Stack {
 	tb.Helper()
+	// Every response of the emulator, called over the network or in-process by the stack's own
+	// components, must conform to the WorkOS OpenAPI spec (a missing spec fails under CI=true).
+	// Set up first, so that its cleanup runs last and reports from the shutdown still count.
+	validate := openapitest.Middleware(tb)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("devstack: listen: %v", err)
@@ -38,6 +44,7 @@ func Start(tb testing.TB, opts Options) *Stack {
 		ln.Close()
 		tb.Fatalf("devstack: %v", err)
 	}
+	s.emu.Wrap(validate)
 	srv := httptest.NewUnstartedServer(s.Handler())
 	srv.Listener.Close()
 	srv.Listener = ln
