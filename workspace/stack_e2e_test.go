@@ -18,6 +18,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
 	"github.com/workos-mcp/workos-mcp/localauth"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace"
@@ -138,7 +139,7 @@ func newLocalStack(t *testing.T, mod func(*workspace.Config)) *customStack {
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", ak.Middleware(ws.Handler()))
 	ak.RegisterProtectedResourceMetadata(mux)
-	mux.Handle("/workos/", http.StripPrefix("/workos", upstream.wrap(emu.Handler())))
+	mux.Handle("/workos/", http.StripPrefix("/workos", upstream.wrap(openapitest.Middleware(t)(emu.Handler()))))
 	mux.Handle("/workos/authkit/oauth2/complete", as.CompletionHandler())
 	mux.Handle("/", as.Handler())
 	srv := httptest.NewUnstartedServer(mux)
@@ -182,7 +183,7 @@ func newCustomStack(t *testing.T, mod func(*workspace.Config)) *customStack {
 	}
 	t.Cleanup(func() { emu.Close() })
 	upstream := &upstreamLog{}
-	api := httptest.NewServer(upstream.wrap(emu.Handler()))
+	api := httptest.NewServer(upstream.wrap(openapitest.Middleware(t)(emu.Handler())))
 	t.Cleanup(api.Close)
 	cfg := workspace.Config{Teams: []workspace.Team{demoTeam(emu, api.URL)}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if mod != nil {

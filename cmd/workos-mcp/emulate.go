@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
@@ -91,7 +92,12 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	for _, env := range emu.Environments() {
 		fmt.Fprintf(e.stdout, "  %-12s %-10s api key %-28s client id %s\n", env.Name, env.Kind, env.APIKey, env.ClientID)
 	}
-	fmt.Fprintf(e.stdout, "\nExample: curl -H 'Authorization: Bearer %s' %s/organizations\n\n", emulator.DemoSandboxAPIKey, baseURL)
+	// The example uses a key the running seed really has (a custom --seed may not have the demo's).
+	example := emulator.DemoSandboxAPIKey
+	if envs := emu.Environments(); len(envs) > 0 && !slices.ContainsFunc(envs, func(x emulator.Environment) bool { return x.APIKey == example }) {
+		example = envs[0].APIKey
+	}
+	fmt.Fprintf(e.stdout, "\nExample: curl -H 'Authorization: Bearer %s' %s/organizations\n\n", example, baseURL)
 	logger.Info("workos-mcp emulate listening", "url", baseURL, "data", *data)
 	if e.ready != nil {
 		e.ready(baseURL)

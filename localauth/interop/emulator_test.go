@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
 	"github.com/workos-mcp/workos-mcp/localauth"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
@@ -19,7 +20,7 @@ func TestWorkOSDirectoryOnEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	api := httptest.NewServer(emu.Handler())
+	api := httptest.NewServer(openapitest.Middleware(t)(emu.Handler()))
 	t.Cleanup(api.Close)
 	c := workos.New(workos.Options{BaseURL: api.URL, APIKey: emulator.DemoTeamAPIKey})
 	dir := localauth.WorkOSDirectory(c, emulator.DemoTeamClientID, localauth.WithClientSecret(emulator.DemoTeamAPIKey))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
 	"github.com/workos-mcp/workos-mcp/workspace/redact"
 )
 
@@ -26,7 +27,7 @@ func TestEmulatorReadsCarryNoSeedSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer em.Close()
-	srv := httptest.NewServer(em.Handler())
+	srv := httptest.NewServer(openapitest.Middleware(t)(em.Handler()))
 	defer srv.Close()
 
 	secrets := emulator.DefaultSeed().Secrets()
