@@ -61,7 +61,7 @@ type Config struct {
 	Algorithms []string
 	// HTTPClient fetches metadata and keys (default: 10s timeout).
 	HTTPClient *http.Client
-	// Hooks observe failures and key fetches (metrics).
+	// Hooks observe failures, key fetches and WorkOS API calls (metrics).
 	Hooks Hooks
 	// Logger receives warnings (default: slog.Default()). Tokens are never logged.
 	Logger *slog.Logger
@@ -98,6 +98,12 @@ type Hooks struct {
 	AuthFailure func(reason string)
 	// JWKSFetch is called after each key fetch: "ok" or "error".
 	JWKSFetch func(outcome string)
+	// WorkOSResponse is called once per attempt of every WorkOS API call
+	// authkit makes (User, the Client it hands out, Standalone Connect
+	// completion), exactly as workos.Options.OnResponse: path is the
+	// workos.PathPattern of the request path, so that it is safe as a metric
+	// label, and status 0 means a transport error.
+	WorkOSResponse func(method, path string, status int, d time.Duration)
 }
 
 // FromEnv reads the variable names users already have from the TypeScript

@@ -23,6 +23,7 @@ func (a *AuthKit) initAPI() {
 		APIKey:     a.cfg.APIKey,
 		HTTPClient: a.cfg.HTTPClient,
 		UserAgent:  "workos-mcp-authkit",
+		OnResponse: a.cfg.Hooks.WorkOSResponse,
 	})
 }
 

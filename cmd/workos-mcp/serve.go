@@ -81,7 +81,7 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		Issuer: cfg.Issuer, ResourceURL: cfg.ResourceURL, Audiences: cfg.Audiences,
 		APIKey: cfg.APIKey, ClientID: cfg.ClientID, APIBaseURL: cfg.APIBaseURL, DocsURL: cfg.DocsURL,
 		ScopesSupported: cfg.ScopesSupported, RequiredScopes: cfg.RequiredScopes, Leeway: cfg.Leeway,
-		Hooks:  authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch},
+		Hooks:  authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch, WorkOSResponse: m.WorkOSResponse},
 		Logger: logger.With("component", "authkit"),
 	})
 	if err != nil {

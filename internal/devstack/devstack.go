@@ -180,7 +180,7 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 		ClientID:    emulator.DemoTeamClientID,
 		APIBaseURL:  base + EmulatorPath,
 		HTTPClient:  self,
-		Hooks:       authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch},
+		Hooks:       authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch, WorkOSResponse: m.WorkOSResponse},
 		Logger:      log.With("component", "authkit"),
 	})
 	if err != nil {
