@@ -471,7 +471,9 @@ func TestPathPattern(t *testing.T) {
 		"/user_management/users/user_01ABC/sessions":    "/user_management/users/{id}/sessions",
 		"/organizations/external_id/Acme-42":            "/organizations/external_id/{id}",
 		"/user_management/organization_memberships?x=1": "/user_management/organization_memberships",
-		"/": "/",
+		"/":                         "/",
+		"/authkit/oauth2/complete":  "/authkit/oauth2/complete",
+		"/vault/v1/kv/secret_01ABC": "/vault/v1/kv/{id}",
 	}
 	for in, want := range cases {
 		if got := PathPattern(in); got != want {

@@ -106,7 +106,13 @@ func PathPattern(path string) string {
 	return strings.Join(segs, "/")
 }
 
+// staticWithDigits are the API's fixed path segments that contain digits, so they are not IDs.
+var staticWithDigits = map[string]bool{"oauth2": true, "v1": true}
+
 func isWord(s string) bool {
+	if staticWithDigits[s] {
+		return true
+	}
 	if len(s) > 40 {
 		return false
 	}

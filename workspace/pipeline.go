@@ -121,9 +121,7 @@ func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, o
 		return nil, err
 	}
 	if err := validateParams(op, params); err != nil {
-		if s.cfg.Hooks.Operation != nil {
-			s.cfg.Hooks.Operation(op.Name, env.Name, "invalid")
-		}
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "invalid", nil, err)
 		return nil, err
 	}
 	return &opCall{c: c, env: env, op: op, params: params, tool: tool}, nil
@@ -256,37 +254,107 @@ func (s *Server) record(ctx context.Context, oc *opCall, outcome string, res *op
 	if s.cfg.Hooks.Operation != nil {
 		s.cfg.Hooks.Operation(oc.op.Name, oc.env.Name, outcome)
 	}
+	s.write(ctx, entry{
+		c: oc.c, tool: oc.tool, operation: oc.op.Name, class: string(oc.op.Class), environment: oc.env.Name,
+		outcome: outcome, res: res, err: err,
+	})
+}
+
+// recordToolError records a tool call that failed before any operation's outcome was recorded:
+// MCP access disabled, an unknown role, no team, an unknown operation or environment, a bad
+// argument. Without it such refusals would leave no trace but a metric.
+func (s *Server) recordToolError(ctx context.Context, c *caller, tool string, err error) {
+	outcome := "error"
+	switch {
+	case isDenial(err):
+		outcome = "denied"
+	case errors.Is(err, ErrInvalidInput) || errors.Is(err, ErrWrongClass):
+		outcome = "invalid"
+	}
+	s.write(ctx, entry{c: c, tool: tool, outcome: outcome, err: err})
+}
+
+// entry is one record: an operation's outcome, or (operation empty) a tool call that failed
+// before any operation ran.
+type entry struct {
+	c                                   *caller
+	tool, operation, class, environment string
+	outcome                             string
+	res                                 *opResult
+	err                                 error
+}
+
+// reasonOf names the policy step that refused, from the error's sentinel: never the call's
+// values, which may be secrets the person sets.
+func reasonOf(err error) string {
+	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrWrongClass, ErrInvalidInput} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return ""
+}
+
+var gotNumber = regexp.MustCompile(`got -?[0-9](?:[0-9.eE+-]|,[0-9])*`)
+
+// write logs one record and adds it to the team's audit log. Error texts name parameters and
+// rules, never parameter values (validateParams and the catalog see to that), and are redacted.
+func (s *Server) write(ctx context.Context, e entry) {
+	e.c.recorded.Store(true)
 	reqID := ""
 	status := 0
-	if res != nil {
-		reqID, status = res.RequestID, res.Status
+	if e.res != nil {
+		reqID, status = e.res.RequestID, e.res.Status
+	}
+	team := e.c.session.OrganizationID
+	if e.c.team != nil {
+		team = e.c.team.OrganizationID
 	}
 	attrs := []any{
-		slog.String("user", oc.c.session.UserID),
-		slog.String("team", oc.c.team.OrganizationID),
-		slog.String("role", oc.c.roleSlug),
-		slog.String("environment", oc.env.Name),
-		slog.String("tool", oc.tool),
-		slog.String("operation", oc.op.Name),
-		slog.String("class", string(oc.op.Class)),
-		slog.String("outcome", outcome),
+		slog.String("user", e.c.session.UserID),
+		slog.String("team", team),
+		slog.String("role", e.c.roleSlug),
 	}
+	if e.environment != "" {
+		attrs = append(attrs, slog.String("environment", e.environment))
+	}
+	attrs = append(attrs, slog.String("tool", e.tool))
+	if e.operation != "" {
+		attrs = append(attrs, slog.String("operation", e.operation), slog.String("class", e.class))
+	}
+	attrs = append(attrs, slog.String("outcome", e.outcome))
 	if reqID != "" {
 		attrs = append(attrs, slog.String("workos_request_id", reqID))
 	}
 	if status != 0 {
 		attrs = append(attrs, slog.Int("status", status))
 	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", s.redactor.Text(err.Error())))
+	reason := reasonOf(e.err)
+	if reason != "" {
+		attrs = append(attrs, slog.String("reason", reason))
+	}
+	if e.err != nil {
+		text := s.redactor.Text(e.err.Error())
+		if e.outcome == "invalid" {
+			// Schema errors quote a number that breaks a bound; the log keeps the rule only.
+			text = gotNumber.ReplaceAllString(text, "got (value)")
+		}
+		attrs = append(attrs, slog.String("error", text))
 	}
 	level := slog.LevelInfo
-	if outcome == "error" {
+	if e.outcome == "error" {
 		level = slog.LevelWarn
 	}
-	s.log.Log(ctx, level, "workspace operation", attrs...)
+	msg := "workspace operation"
+	if e.operation == "" {
+		msg = "workspace tool call"
+	}
+	s.log.Log(ctx, level, msg, attrs...)
 
-	al := oc.c.team.AuditLog
+	if e.c.team == nil {
+		return
+	}
+	al := e.c.team.AuditLog
 	if al == nil || al.APIKey == "" || al.OrganizationID == "" {
 		return
 	}
@@ -294,21 +362,33 @@ func (s *Server) record(ctx context.Context, oc *opCall, outcome string, res *op
 	// attempted. A short deadline bounds how long a slow audit log can hold the answer.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	action := "workos_mcp." + e.operation
+	target := workos.AuditLogTarget{ID: e.environment, Type: "environment"}
+	if e.operation == "" {
+		action = "workos_mcp." + e.tool
+	}
+	if e.environment == "" {
+		target = workos.AuditLogTarget{ID: team, Type: "team"}
+	}
+	meta := map[string]any{
+		"environment": e.environment, "operation": e.operation, "outcome": e.outcome,
+		"tool": e.tool, "workos_request_id": reqID, "role": e.c.roleSlug,
+	}
+	if reason != "" {
+		meta["reason"] = reason
+	}
 	ev := workos.AuditLogEvent{
-		Action:     "workos_mcp." + oc.op.Name,
+		Action:     action,
 		OccurredAt: s.now().UTC().Format(time.RFC3339),
 		Version:    1,
-		Actor:      workos.AuditLogActor{ID: oc.c.session.UserID, Type: "user"},
-		Targets:    []workos.AuditLogTarget{{ID: oc.env.Name, Type: "environment"}},
+		Actor:      workos.AuditLogActor{ID: e.c.session.UserID, Type: "user"},
+		Targets:    []workos.AuditLogTarget{target},
 		Context:    workos.AuditLogContext{Location: "workos-mcp", UserAgent: "workos-mcp/" + Version},
-		Metadata: map[string]any{
-			"environment": oc.env.Name, "operation": oc.op.Name, "outcome": outcome,
-			"tool": oc.tool, "workos_request_id": reqID, "role": oc.c.roleSlug,
-		},
+		Metadata:   meta,
 	}
 	cl := s.auditClient(al)
 	if err := cl.CreateAuditLogEvent(actx, al.OrganizationID, ev, newTokenID()); err != nil {
-		s.log.Warn("workspace audit event not written", "operation", oc.op.Name, "outcome", outcome,
+		s.log.Warn("workspace audit event not written", "action", action, "outcome", e.outcome,
 			"error", s.redactor.Text(err.Error()))
 	}
 }

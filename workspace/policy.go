@@ -34,11 +34,11 @@ func (c *caller) gate() error {
 		if role == "" {
 			role = "(none)"
 		}
-		msg := fmt.Sprintf("%v: your role %s is not mapped to any permissions, so only whoami is available", ErrRole, role)
+		detail := ""
 		if c.roleErr != nil {
-			msg += " (" + c.roleErr.Error() + ")"
+			detail = " (" + c.roleErr.Error() + ")"
 		}
-		return errors.New(msg)
+		return fmt.Errorf("%w: your role %s is not mapped to any permissions, so only whoami is available%s", ErrRole, role, detail)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -152,6 +153,9 @@ type caller struct {
 	role       Role
 	roleKnown  bool
 	roleErr    error
+	// recorded is set once a record of this call was written, so that the tool's handler
+	// records a failure only if nothing else did.
+	recorded atomic.Bool
 }
 
 // errNoSession means the server was mounted without authkit in front of it: a wiring mistake,

@@ -46,6 +46,7 @@ func handler[In any](s *Server, name string, body func(ctx context.Context, c *c
 		c, err := s.identify(ctx, req)
 		if err != nil {
 			outcome = "error"
+			s.log.ErrorContext(ctx, "workspace tool call without a person", "tool", name, "error", err.Error())
 			return errorResult(err), nil, nil
 		}
 		res, err := body(ctx, c, req, in)
@@ -53,6 +54,9 @@ func handler[In any](s *Server, name string, body func(ctx context.Context, c *c
 			outcome = "error"
 			if isDenial(err) {
 				outcome = "denied"
+			}
+			if !c.recorded.Load() {
+				s.recordToolError(context.WithoutCancel(ctx), c, name, err)
 			}
 			return errorResult(err), nil, nil
 		}
