@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -25,6 +26,10 @@ const (
 	DefaultMCPPath                = "/mcp"
 	DefaultAPIBaseURL             = "https://api.workos.com"
 )
+
+// DefaultScopesSupported are the scopes AuthKit supports, published in the
+// protected resource metadata when Config.ScopesSupported is nil.
+var DefaultScopesSupported = []string{"openid", "profile", "email", "offline_access"}
 
 // Config configures an [AuthKit]. Only Issuer and ResourceURL are required.
 type Config struct {
@@ -45,8 +50,10 @@ type Config struct {
 	APIBaseURL string
 	// DocsURL is published as resource_documentation.
 	DocsURL string
-	// ScopesSupported is published in the metadata; RequiredScopes must all
-	// be in a token's scope claim (403 otherwise).
+	// ScopesSupported is published in the metadata (nil = DefaultScopesSupported,
+	// AuthKit's scopes; an empty non-nil slice publishes none). Clients request
+	// these, so offline_access there gets them refresh tokens. RequiredScopes
+	// must all be in a token's scope claim (403 otherwise).
 	ScopesSupported, RequiredScopes []string
 	// ToolScopes maps an MCP tool name to the scopes a tools/call of it
 	// requires, on top of RequiredScopes. A token without them gets 403
@@ -259,6 +266,9 @@ func (c *Config) withDefaults() error {
 	}
 	if len(c.Algorithms) == 0 {
 		c.Algorithms = []string{"RS256"}
+	}
+	if c.ScopesSupported == nil {
+		c.ScopesSupported = slices.Clone(DefaultScopesSupported)
 	}
 	for _, alg := range c.Algorithms {
 		if _, ok := supportedAlgs[alg]; !ok {

@@ -194,3 +194,28 @@ func TestOpenIDConfigurationFallback(t *testing.T) {
 		t.Errorf("token from an OIDC-only issuer: %v", err)
 	}
 }
+
+func TestProtectedResourceMetadataDefaultScopes(t *testing.T) {
+	as := authkittest.NewServer(t)
+	for _, tc := range []struct {
+		name   string
+		scopes []string
+		want   any
+	}{
+		{"nil publishes AuthKit's scopes", nil, []any{"openid", "profile", "email", "offline_access"}},
+		{"empty publishes none", []string{}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kit := newKit(t, as, func(c *authkit.Config) { c.ScopesSupported = tc.scopes })
+			srv := serveRegistered(t, kit)
+			_, body := fetch(t, http.MethodGet, srv.URL+"/.well-known/oauth-protected-resource/mcp", nil)
+			var got map[string]any
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got["scopes_supported"], tc.want) {
+				t.Errorf("scopes_supported = %v, want %v", got["scopes_supported"], tc.want)
+			}
+		})
+	}
+}
