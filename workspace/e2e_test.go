@@ -823,24 +823,18 @@ func TestE2ERecord(t *testing.T) {
 	fails(t, cs, "mutate", del, "not valid")
 	del["confirmation_token"] = tok
 	ok(t, cs, "mutate", del)
+	// Invalid parameters are recorded too, naming the rule, never the values.
+	fails(t, cs, "query", map[string]any{"operation": "organizations.list",
+		"params": map[string]any{"limit": 987654, "order": "hunter2-not-an-order"}}, "invalid parameters")
 
-	line := ""
-	for _, l := range strings.Split(logs.String(), "\n") {
-		if strings.Contains(l, `"operation":"organizations.list"`) {
-			line = l
-		}
-	}
-	var rec map[string]any
-	if err := json.Unmarshal([]byte(line), &rec); err != nil {
-		t.Fatalf("no log line for organizations.list: %v\n%s", err, logs.String())
-	}
+	rec := logLine(t, logs.String(), `"operation":"organizations.list","class":"read","outcome":"ok"`)
 	for k, want := range map[string]any{"user": adminID, "team": emulator.DemoTeamOrganizationID, "environment": "sandbox", "outcome": "ok"} {
 		if rec[k] != want {
 			t.Errorf("log %s = %v, want %v", k, rec[k], want)
 		}
 	}
 	if id, _ := rec["workos_request_id"].(string); id == "" {
-		t.Errorf("log line has no WorkOS request ID: %s", line)
+		t.Errorf("log line has no WorkOS request ID: %v", rec)
 	}
 	if strings.Contains(logs.String(), "audit event not written") {
 		t.Errorf("an audit event failed: %s", logs.String())
@@ -851,38 +845,28 @@ func TestE2ERecord(t *testing.T) {
 		}
 	}
 
-	// The events are in the team's audit log.
-	team := workos.New(workos.Options{BaseURL: apiURL, APIKey: emulator.DemoTeamAPIKey})
-	ctx := context.Background()
-	var export struct{ URL string }
-	now := time.Now().UTC()
-	if _, err := team.Do(ctx, "POST", "/audit_logs/exports", nil, map[string]any{
-		"organization_id": emulator.DemoTeamOrganizationID,
-		"range_start":     now.Add(-time.Hour).Format(time.RFC3339), "range_end": now.Add(time.Hour).Format(time.RFC3339),
-	}, &export); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(export.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	csv, _ := io.ReadAll(resp.Body)
-	rows := strings.Split(string(csv), "\n")
-	has := func(parts ...string) bool {
-		for _, r := range rows {
-			all := true
-			for _, p := range parts {
-				all = all && strings.Contains(r, p)
-			}
-			if all {
-				return true
-			}
+	invalid := logLine(t, logs.String(), `"outcome":"invalid"`)
+	for k, want := range map[string]any{"user": adminID, "team": emulator.DemoTeamOrganizationID, "environment": "sandbox",
+		"tool": "query", "operation": "organizations.list", "reason": "invalid parameters"} {
+		if invalid[k] != want {
+			t.Errorf("invalid-parameters log %s = %v, want %v", k, invalid[k], want)
 		}
-		return false
+	}
+	if e, _ := invalid["error"].(string); !strings.Contains(e, "/limit") || !strings.Contains(e, "/order") {
+		t.Errorf("invalid-parameters log does not name the parameters: %v", invalid)
+	}
+
+	// The events are in the team's audit log.
+	csv := teamAuditCSV(t, apiURL)
+	has := func(parts ...string) bool { return csvHas(csv, parts...) }
+	for _, v := range []string{"987654", "987,654", "hunter2"} {
+		if strings.Contains(logs.String(), v) || strings.Contains(csv, v) {
+			t.Errorf("parameter value %q recorded", v)
+		}
 	}
 	outcome := func(o string) string { return `""outcome"":""` + o + `""` }
 	for _, want := range [][]string{
+		{"workos_mcp.organizations.list", adminID, "environment:sandbox", outcome("invalid"), `""reason"":""invalid parameters""`},
 		{"workos_mcp.organizations.list", adminID, "environment:sandbox", outcome("ok"), `""workos_request_id"":""req_`},
 		{"workos_mcp.webhook_endpoints.list", adminID, "environment:production", outcome("ok")},
 		{"workos_mcp.organizations.create", viewerID, outcome("denied")},
@@ -894,11 +878,96 @@ func TestE2ERecord(t *testing.T) {
 			t.Errorf("team audit log has no event with %q:\n%s", want, csv)
 		}
 	}
-	for _, o := range []string{"denied", "confirmation_required", "refused"} {
+	for _, o := range []string{"denied", "confirmation_required", "refused", "invalid"} {
 		if !strings.Contains(logs.String(), `"outcome":"`+o+`"`) {
 			t.Errorf("no log line with outcome %s", o)
 		}
 	}
+
+	// A team whose admin turned MCP access off: the refusal comes before any operation is
+	// chosen, and is recorded all the same.
+	t.Run("disabled team", func(t *testing.T) {
+		var logs syncBuffer
+		var apiURL string
+		off := false
+		stack := newLocalStack(t, func(c *workspace.Config) {
+			c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+			c.Teams[0].Settings.Enabled = &off
+			apiURL = c.Teams[0].AuditLog.BaseURL
+		})
+		cs := stack.as(t, "admin")
+		adminID := ok(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)
+		fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "MCP access is disabled")
+		rec := logLine(t, logs.String(), `"outcome":"denied"`)
+		for k, want := range map[string]any{"user": adminID, "team": emulator.DemoTeamOrganizationID, "tool": "query",
+			"role": "admin", "reason": workspace.ErrDisabled.Error()} {
+			if rec[k] != want {
+				t.Errorf("disabled-team log %s = %v, want %v", k, rec[k], want)
+			}
+		}
+		if _, ok := rec["operation"]; ok {
+			t.Errorf("disabled-team log names an operation, but none was chosen: %v", rec)
+		}
+		csv := teamAuditCSV(t, apiURL)
+		if !csvHas(csv, "workos_mcp.query", adminID, "team:"+emulator.DemoTeamOrganizationID, `""outcome"":""denied""`,
+			`""reason"":""`+workspace.ErrDisabled.Error()+`""`) {
+			t.Errorf("team audit log has no event for the disabled-team refusal:\n%s", csv)
+		}
+	})
+}
+
+// logLine returns the last JSON log line that contains substr.
+func logLine(t *testing.T, logs, substr string) map[string]any {
+	t.Helper()
+	line := ""
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, substr) {
+			line = l
+		}
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		t.Fatalf("no log line with %s: %v\n%s", substr, err, logs)
+	}
+	return rec
+}
+
+// teamAuditCSV exports the demo team's own audit log (the last hour and the next) as CSV.
+func teamAuditCSV(t *testing.T, apiURL string) string {
+	t.Helper()
+	team := workos.New(workos.Options{BaseURL: apiURL, APIKey: emulator.DemoTeamAPIKey})
+	var export struct{ URL string }
+	now := time.Now().UTC()
+	if _, err := team.Do(context.Background(), "POST", "/audit_logs/exports", nil, map[string]any{
+		"organization_id": emulator.DemoTeamOrganizationID,
+		"range_start":     now.Add(-time.Hour).Format(time.RFC3339), "range_end": now.Add(time.Hour).Format(time.RFC3339),
+	}, &export); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(export.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	csv, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(csv)
+}
+
+// csvHas reports whether one row of the export contains every part.
+func csvHas(csv string, parts ...string) bool {
+	for _, r := range strings.Split(csv, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(r, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // TestE2EConfirmationOtherTargets: irreversible operations on other kinds of targets, including

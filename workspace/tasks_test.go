@@ -2,7 +2,9 @@ package workspace
 
 import (
 	"encoding/json"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -56,24 +58,65 @@ func TestOnboardingChecksThePlanFirst(t *testing.T) {
 	}
 }
 
+// lockedLog is a log sink safe for concurrent writers.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestRecordAuditEvents(t *testing.T) {
-	h := newHarness(t, nil)
+	var logs lockedLog
+	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	mustOK(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.list"})
 	mustFail(t, h.connect("support-viewer", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
-	if h.api.auditCount() != 2 {
-		t.Fatalf("%d audit events, want 2", h.api.auditCount())
+	// Refused before any operation is chosen: an unknown role, an unknown operation, no team.
+	mustFail(t, h.connect("intern", nil), "query", map[string]any{"operation": "organizations.list"}, "not mapped")
+	mustFail(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.nope"}, "unknown operation")
+	mustFail(t, h.connect("stranger", nil), "query", map[string]any{"operation": "organizations.list"}, "no team")
+	if h.api.auditCount() != 4 {
+		t.Fatalf("%d audit events, want 4", h.api.auditCount())
 	}
 	h.api.mu.Lock()
 	defer h.api.mu.Unlock()
-	for i, want := range []struct{ action, actor, outcome string }{
-		{"workos_mcp.organizations.list", "user_admin", "ok"},
-		{"workos_mcp.organizations.create", "user_support-viewer", "denied"},
+	for i, want := range []struct{ action, actor, outcome, target, reason string }{
+		{"workos_mcp.organizations.list", "user_admin", "ok", "environment", ""},
+		{"workos_mcp.organizations.create", "user_support-viewer", "denied", "environment", ErrRole.Error()},
+		{"workos_mcp.query", "user_intern", "denied", "team", ErrRole.Error()},
+		{"workos_mcp.query", "user_admin", "invalid", "team", ErrInvalidInput.Error()},
 	} {
 		a := h.api.audits[i]
 		ev := a["event"].(map[string]any)
 		meta := ev["metadata"].(map[string]any)
-		if a["organization_id"] != teamOrg || ev["action"] != want.action || ev["actor"].(map[string]any)["id"] != want.actor || meta["outcome"] != want.outcome || meta["environment"] != "sandbox" {
+		targets := ev["targets"].([]any)
+		if a["organization_id"] != teamOrg || ev["action"] != want.action || ev["actor"].(map[string]any)["id"] != want.actor ||
+			meta["outcome"] != want.outcome || len(targets) != 1 || targets[0].(map[string]any)["type"] != want.target {
 			t.Errorf("audit event %d = %v", i, a)
 		}
+		if r, _ := meta["reason"].(string); r != want.reason {
+			t.Errorf("audit event %d reason = %q, want %q", i, r, want.reason)
+		}
+	}
+	// The person without a team leaves a log line (there is no team audit log to write to).
+	var found bool
+	for _, l := range strings.Split(logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(l), &rec) == nil && rec["user"] == "user_x" {
+			found = rec["team"] == "org_other" && rec["tool"] == "query" && rec["outcome"] == "denied" && rec["reason"] == ErrNoTeam.Error()
+		}
+	}
+	if !found {
+		t.Errorf("no log line for the person without a team:\n%s", logs.String())
 	}
 }
