@@ -214,17 +214,9 @@ func (m *registration) validate() (string, string) {
 
 // handleRegister is RFC 7591 dynamic client registration.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodOptions {
-		cors(w)
-		w.WriteHeader(http.StatusNoContent)
+	if !browserEndpoint(w, r, http.MethodPost) {
 		return
 	}
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
-		return
-	}
-	cors(w)
-	w.Header().Set("Cache-Control", "no-store")
 	body, err := readBody(w, r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_client_metadata", err.Error()})

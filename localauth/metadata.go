@@ -3,6 +3,7 @@ package localauth
 import (
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // supportedScopes are AuthKit's scopes.
@@ -56,6 +57,23 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 // cors lets browser-based MCP clients read the public endpoints.
+// browserEndpoint starts an endpoint that browser-based clients call across origins: CORS on
+// every answer, preflights answered, no caching, and 405 for other methods. It reports whether
+// the handler should go on.
+func browserEndpoint(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	cors(w)
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return false
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if !slices.Contains(methods, r.Method) {
+		methodNotAllowed(w, strings.Join(methods, ", "))
+		return false
+	}
+	return true
+}
+
 func cors(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")

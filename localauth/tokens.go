@@ -64,16 +64,8 @@ func repeatedParamError(name string) string {
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodOptions {
-		cors(w)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	cors(w)
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
+	if !browserEndpoint(w, r, http.MethodPost) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
@@ -489,15 +481,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodOptions {
-		cors(w)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	cors(w)
-	w.Header().Set("Cache-Control", "no-store")
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		methodNotAllowed(w, "GET, POST")
+	if !browserEndpoint(w, r, http.MethodGet, http.MethodPost) {
 		return
 	}
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -546,15 +530,7 @@ func claimString(c jwt.MapClaims, k string) string {
 }
 
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodOptions {
-		cors(w)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	cors(w)
-	w.Header().Set("Cache-Control", "no-store")
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
+	if !browserEndpoint(w, r, http.MethodPost) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
