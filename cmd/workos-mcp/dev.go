@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -23,6 +24,20 @@ func logFlags(fs interface {
 }, e *env) (*string, *string) {
 	return fs.String("log-format", envOr(e, "WORKOS_MCP_LOG_FORMAT", "json"), "log format: json or text (env WORKOS_MCP_LOG_FORMAT)"),
 		fs.String("log-level", envOr(e, "WORKOS_MCP_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env WORKOS_MCP_LOG_LEVEL)")
+}
+
+// parseLogFlags turns the values of --log-format and --log-level into settings; a bad value is
+// a usage error that names its flag.
+func parseLogFlags(format, level string) (telemetry.LogFormat, slog.Level, error) {
+	f, err := telemetry.ParseLogFormat(format)
+	if err != nil {
+		return f, 0, usagef("--log-format: %s", err)
+	}
+	l, err := telemetry.ParseLogLevel(level)
+	if err != nil {
+		return f, 0, usagef("--log-level: %s", err)
+	}
+	return f, l, nil
 }
 
 func envOr(e *env, name, def string) string {
@@ -59,13 +74,9 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	if err := noArgs(pos); err != nil {
 		return err
 	}
-	format, err := telemetry.ParseLogFormat(*logFormat)
+	format, level, err := parseLogFlags(*logFormat, *logLevel)
 	if err != nil {
-		return usagef("--log-format: %s", err)
-	}
-	level, err := telemetry.ParseLogLevel(*logLevel)
-	if err != nil {
-		return usagef("--log-level: %s", err)
+		return err
 	}
 	if *auto != "" && !strings.Contains(*auto, "@") {
 		return usagef("--auto-approve %q: give the email of a person of the demo team", *auto)

@@ -34,13 +34,9 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	if err := noArgs(pos); err != nil {
 		return err
 	}
-	format, err := telemetry.ParseLogFormat(*logFormat)
+	format, level, err := parseLogFlags(*logFormat, *logLevel)
 	if err != nil {
-		return usagef("--log-format: %s", err)
-	}
-	level, err := telemetry.ParseLogLevel(*logLevel)
-	if err != nil {
-		return usagef("--log-level: %s", err)
+		return err
 	}
 	if *rate < 0 {
 		return usagef("--rate-limit must not be negative")
