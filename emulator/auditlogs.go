@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -112,44 +113,58 @@ func (t *tx) createAuditEvent(orgID string, ev auditEventInput) error {
 	if _, err := t.organization(orgID); err != nil {
 		return err
 	}
-	var errs []fieldError
+	// Schema errors are the spec's 400 invalid_audit_log_event, each naming a JSON pointer into
+	// the event (errors[].instancePath), not the 422 field errors of other endpoints.
+	var errs []instanceError
+	bad := func(path, msg string) { errs = append(errs, instanceError{InstancePath: path, Message: msg}) }
 	if ev.Action == "" {
-		errs = append(errs, fieldError{Field: "event.action", Code: "required", Message: "event.action is required."})
+		bad("/action", "action is required.")
 	}
 	if _, err := time.Parse(time.RFC3339, ev.OccurredAt); err != nil {
-		errs = append(errs, fieldError{Field: "event.occurred_at", Code: "invalid_date", Message: "event.occurred_at must be an RFC 3339 timestamp."})
+		bad("/occurred_at", "occurred_at must be an RFC 3339 timestamp.")
 	}
-	if ev.Actor == nil || ev.Actor.ID == "" || ev.Actor.Type == "" {
-		errs = append(errs, fieldError{Field: "event.actor", Code: "required", Message: "event.actor needs an id and a type."})
+	switch {
+	case ev.Actor == nil:
+		bad("/actor", "actor is required.")
+	case ev.Actor.ID == "":
+		bad("/actor/id", "actor needs an id.")
+	case ev.Actor.Type == "":
+		bad("/actor/type", "actor needs a type.")
 	}
 	if ev.Targets == nil {
-		errs = append(errs, fieldError{Field: "event.targets", Code: "required", Message: "event.targets is required."})
+		bad("/targets", "targets is required.")
 	}
-	for _, tg := range ev.Targets {
-		if tg.ID == "" || tg.Type == "" {
-			errs = append(errs, fieldError{Field: "event.targets", Code: "required", Message: "every target needs an id and a type."})
-			break
+	for i, tg := range ev.Targets {
+		if tg.ID == "" {
+			bad(fmt.Sprintf("/targets/%d/id", i), "every target needs an id.")
+		}
+		if tg.Type == "" {
+			bad(fmt.Sprintf("/targets/%d/type", i), "every target needs a type.")
 		}
 	}
-	if ev.Context == nil || ev.Context.Location == "" {
-		errs = append(errs, fieldError{Field: "event.context.location", Code: "required", Message: "event.context.location is required."})
+	if ev.Context == nil {
+		bad("/context", "context is required.")
+	} else if ev.Context.Location == "" {
+		bad("/context/location", "context.location is required.")
+	}
+	if len(errs) == 0 {
+		// When the action has a schema, the targets' types must be the ones it declares.
+		if a, err := t.auditAction(ev.Action); err == nil {
+			s := a.Versions[len(a.Versions)-1]
+			if ev.Version > 0 && ev.Version <= len(a.Versions) {
+				s = a.Versions[ev.Version-1]
+			}
+			for i, tg := range ev.Targets {
+				if !slices.ContainsFunc(s.Targets, func(x auditTarget) bool { return x.Type == tg.Type }) {
+					bad(fmt.Sprintf("/targets/%d/type", i), "target type '"+tg.Type+"' is not in the schema of "+ev.Action+".")
+				}
+			}
+		} else if !errors.Is(err, errNotFound) {
+			return err
+		}
 	}
 	if len(errs) > 0 {
-		return invalidParams(errs...)
-	}
-	// When the action has a schema, the targets' types must be the ones it declares.
-	if a, err := t.auditAction(ev.Action); err == nil {
-		s := a.Versions[len(a.Versions)-1]
-		if ev.Version > 0 && ev.Version <= len(a.Versions) {
-			s = a.Versions[ev.Version-1]
-		}
-		for _, tg := range ev.Targets {
-			if !slices.ContainsFunc(s.Targets, func(x auditTarget) bool { return x.Type == tg.Type }) {
-				return invalidField("event.targets", "invalid_target_type", "target type '"+tg.Type+"' is not in the schema of "+ev.Action+".")
-			}
-		}
-	} else if !errors.Is(err, errNotFound) {
-		return err
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_audit_log_event", Message: "Invalid Audit Log event.", Instance: errs}
 	}
 	se := &storedAuditEvent{ID: t.newID("audit_log_event_"), OrganizationID: orgID, Event: ev, CreatedAt: formatTime(t.now)}
 	return t.save("audit_log_event", se.ID, orgID, se)

@@ -565,6 +565,16 @@ func (c *contractClient) errorsAndEnvironments() {
 	if status, body := c.do("POST", "/organizations", obj{"name": "Dup", "external_id": "acme"}); status != http.StatusBadRequest || str(body, "code") != "external_id_already_used" {
 		c.t.Errorf("POST /organizations with a used external_id: %d %v, want 400 external_id_already_used", status, body)
 	}
+	// An audit event that fails its schema is the spec's 400 invalid_audit_log_event.
+	if status, body := c.do("POST", "/audit_logs/events", obj{"organization_id": c.acme, "event": obj{"action": "contract.signed"}}); status != http.StatusBadRequest || str(body, "code") != "invalid_audit_log_event" {
+		c.t.Errorf("POST /audit_logs/events with an invalid event: %d %v, want 400 invalid_audit_log_event", status, body)
+	}
+	// Verifying a verified domain is the spec's 400 domain_already_verified.
+	dom := c.must("POST", "/organization_domains", obj{"domain": "contract-verified.test", "organization_id": c.acme})
+	c.must("POST", "/organization_domains/"+str(dom, "id")+"/verify", nil)
+	if status, body := c.do("POST", "/organization_domains/"+str(dom, "id")+"/verify", nil); status != http.StatusBadRequest || str(body, "code") != "domain_already_verified" {
+		c.t.Errorf("verify a verified domain: %d %v, want 400 domain_already_verified", status, body)
+	}
 
 	c.invalid = false
 	// The production environment answers with its own data, in the same shapes.

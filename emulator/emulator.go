@@ -46,7 +46,16 @@ type Options struct {
 	BaseURL   string       // public base URL of the API (portal links, export downloads); "" = http(s)://<Host> of each request, which misses a mount prefix such as /workos
 	RateLimit RateLimit    // zero = off
 	Logger    *slog.Logger // nil = discard
+	// StrictIdempotency honours Idempotency-Key only on the operations whose spec documents it
+	// (IdempotentOperations), as WorkOS does; elsewhere the header is ignored and a repeated
+	// request is applied again. The default (false) honours it on every POST, which is more
+	// forgiving than WorkOS.
+	StrictIdempotency bool
 }
+
+// IdempotentOperations are the operations ("METHOD /pattern") whose spec documents the
+// Idempotency-Key header: WorkOS replays their response for a repeated key.
+var IdempotentOperations = []string{"POST /audit_logs/events"}
 
 // RateLimit is a token bucket per API key: RequestsPerSecond sustained, Burst at once. Requests
 // over it get 429 with Retry-After, as WorkOS answers them.

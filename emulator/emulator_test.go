@@ -181,6 +181,19 @@ func TestPagination(t *testing.T) {
 	if len(p.Data) != 5 || p.Meta.After != nil {
 		t.Fatalf("last page: %+v", p)
 	}
+	// normal: newest first like desc, but before= pages to older objects and after= to newer.
+	p = get("order=normal&limit=5")
+	if len(p.Data) != 5 || p.Data[0].ID != ids[24] || p.Data[4].ID != ids[20] || p.Meta.After != nil || p.Meta.Before == nil || *p.Meta.Before != ids[20] {
+		t.Fatalf("normal first page: %+v", p)
+	}
+	p = get("order=normal&limit=5&before=" + *p.Meta.Before)
+	if len(p.Data) != 5 || p.Data[0].ID != ids[19] || p.Data[4].ID != ids[15] || p.Meta.After == nil || *p.Meta.After != ids[19] {
+		t.Fatalf("normal older page: %+v", p)
+	}
+	p = get("order=normal&limit=3&after=" + ids[15])
+	if len(p.Data) != 3 || p.Data[0].ID != ids[18] || p.Data[2].ID != ids[16] {
+		t.Fatalf("normal newer page: %+v", p)
+	}
 	// Bad values: 422 with the field named.
 	for _, q := range []string{"limit=0", "limit=101", "limit=ten", "order=sideways"} {
 		r := te.must(http.StatusUnprocessableEntity, sk, "GET", "/organizations?"+q, nil)
@@ -499,4 +512,29 @@ func TestIDsTimestampsAndObjects(t *testing.T) {
 	if seen < 20 {
 		t.Fatalf("only %d seeded objects checked", seen)
 	}
+}
+
+func TestStrictIdempotency(t *testing.T) {
+	te := newTestEmulator(t, Options{Seed: smallSeed(), StrictIdempotency: true})
+	// Creating an organization does not document the key: a repeated request is applied again.
+	body := map[string]any{"name": "Twice"}
+	a := te.must(http.StatusCreated, sk, "POST", "/organizations", body, "Idempotency-Key", "k1")
+	b := te.must(http.StatusCreated, sk, "POST", "/organizations", body, "Idempotency-Key", "k1")
+	if str(a.json(t), "id") == str(b.json(t), "id") || b.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("strict mode replayed an undocumented key: %s vs %s", a.body, b.body)
+	}
+	if got := te.count("/organizations"); got != 2 {
+		t.Fatalf("%d organizations, want 2", got)
+	}
+	// Audit log events document it: replayed, and a different body under the same key is refused.
+	orgID := str(a.json(t), "id")
+	ev := map[string]any{"organization_id": orgID, "event": map[string]any{"action": "user.signed_in", "occurred_at": "2026-02-01T10:00:00.000Z",
+		"actor": map[string]any{"id": "user_1", "type": "user"}, "targets": []map[string]any{{"id": "user_1", "type": "user"}},
+		"context": map[string]any{"location": "192.0.2.1"}}}
+	te.must(http.StatusOK, sk, "POST", "/audit_logs/events", ev, "Idempotency-Key", "e1")
+	if r := te.must(http.StatusOK, sk, "POST", "/audit_logs/events", ev, "Idempotency-Key", "e1"); r.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatal("strict mode did not replay a documented key")
+	}
+	ev["organization_id"] = "org_other"
+	te.must(http.StatusConflict, sk, "POST", "/audit_logs/events", ev, "Idempotency-Key", "e1")
 }

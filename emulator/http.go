@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,6 +113,27 @@ type apiError struct {
 	Errors   []fieldError `json:"errors,omitempty"`
 	EntityID string       `json:"entity_id,omitempty"`
 	Text     string       `json:"error,omitempty"` // Vault's error shape: {"error": "…"}
+	// Instance replaces Errors for the audit log's schema errors, which name a JSON pointer
+	// into the event (the spec's errors[].instancePath) instead of a field.
+	Instance []instanceError `json:"-"`
+}
+
+type instanceError struct {
+	InstancePath string `json:"instancePath"`
+	Message      string `json:"message,omitempty"`
+}
+
+// MarshalJSON writes the error in WorkOS's shape, with Instance as "errors" when it is set.
+func (e *apiError) MarshalJSON() ([]byte, error) {
+	type plain apiError
+	if len(e.Instance) == 0 {
+		return json.Marshal((*plain)(e))
+	}
+	return json.Marshal(struct {
+		Code    string          `json:"code"`
+		Message string          `json:"message"`
+		Errors  []instanceError `json:"errors"`
+	}{e.Code, e.Message, e.Instance})
 }
 
 type fieldError struct {
@@ -213,7 +235,7 @@ func (c *call) baseURL() string {
 type page struct {
 	limit         int
 	before, after string
-	order         string // "asc" | "desc"
+	order         string // "asc" | "desc" | "normal"
 }
 
 func (c *call) page() (page, error) {
@@ -228,9 +250,9 @@ func (c *call) page() (page, error) {
 		}
 	}
 	switch v := c.query.Get("order"); v {
-	case "", "desc", "normal":
-	case "asc":
-		p.order = "asc"
+	case "", "desc":
+	case "asc", "normal":
+		p.order = v
 	default:
 		errs = append(errs, fieldError{Field: "order", Code: "invalid_order", Message: "order must be one of asc, desc, normal."})
 	}
@@ -256,8 +278,22 @@ type listBody struct {
 }
 
 // paginate orders items (oldest first, by ID) by the page's order and cuts the page; IDs are
-// time-ordered ULIDs, so a cursor works even after its object was deleted.
+// time-ordered ULIDs, so a cursor works even after its object was deleted. The spec's "normal"
+// order lists newest first like "desc" but keeps ascending cursors: before= pages to older
+// objects and after= to newer ones (list_metadata points the same way).
 func paginate[T any](items []*T, id func(*T) string, p page) listBody {
+	if p.order == "normal" {
+		asc := p
+		asc.order = "asc"
+		if p.before == "" && p.after == "" {
+			// The first page is the newest objects: the last page of the ascending listing.
+			asc.before = "\uffff"
+		}
+		l := paginate(items, id, asc)
+		data := l.Data.([]*T)
+		slices.Reverse(data)
+		return l
+	}
 	ordered := make([]*T, len(items))
 	copy(ordered, items)
 	sort.SliceStable(ordered, func(i, j int) bool {
@@ -501,7 +537,7 @@ func hostOnly(addr string) string {
 // run executes a route in one transaction and returns the encoded response.
 func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Environment, params map[string]string, body []byte) (status int, ctype string, out []byte, hdr http.Header, aerr *apiError) {
 	idemKey := ""
-	if r.Method == http.MethodPost {
+	if r.Method == http.MethodPost && (!e.opts.StrictIdempotency || slices.Contains(IdempotentOperations, r.Method+" "+rt.pattern)) {
 		idemKey = r.Header.Get("Idempotency-Key")
 	}
 	if len(idemKey) > 255 {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -84,9 +85,12 @@ type orgInput struct {
 	ID                               string             `json:"id"` // seeds only
 }
 
+// maxMetadataKeys is the spec's maxProperties for organization and user metadata.
+const maxMetadataKeys = 50
+
 func validateMetadata(m map[string]string) error {
-	if len(m) > 10 {
-		return badRequest("invalid_metadata", "metadata can hold at most 10 keys.")
+	if len(m) > maxMetadataKeys {
+		return badRequest("invalid_metadata", fmt.Sprintf("metadata can hold at most %d keys.", maxMetadataKeys))
 	}
 	for k, v := range m {
 		if len(k) > 40 || len(v) > 600 {
@@ -500,7 +504,7 @@ func verifyDomain(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	if d.State == "verified" || d.State == "legacy_verified" {
-		return http.StatusCreated, d, nil
+		return 0, nil, badRequest("domain_already_verified", "Domain '"+d.Domain+"' is already verified.")
 	}
 	if strings.HasSuffix(d.Domain, ".invalid") {
 		d.State = "failed"

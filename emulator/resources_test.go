@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -89,6 +90,10 @@ func TestOrganizationDomains(t *testing.T) {
 	v := te.must(http.StatusCreated, sk, "POST", "/organization_domains/"+str(d, "id")+"/verify", nil).json(t)
 	if str(v, "state") != "verified" {
 		t.Fatalf("verify: %v", v)
+	}
+	// Verifying it again is the spec's 400 domain_already_verified, not a second 201.
+	if r := te.must(http.StatusBadRequest, sk, "POST", "/organization_domains/"+str(d, "id")+"/verify", nil); str(r.json(t), "code") != "domain_already_verified" {
+		t.Fatalf("verify again: %s", r.body)
 	}
 	// Another organization cannot verify a domain already verified elsewhere.
 	other := te.createOrg("Other", nil)
@@ -427,8 +432,19 @@ func TestAuditLogs(t *testing.T) {
 	te.must(200, sk, "POST", "/audit_logs/events", body, "Idempotency-Key", "audit-1")
 	bad := map[string]any{"organization_id": org, "event": map[string]any{"action": "user.signed_in", "occurred_at": "2026-02-01T10:00:00Z",
 		"actor": map[string]any{"id": "u", "type": "user"}, "targets": []map[string]any{{"id": "d", "type": "document"}}, "context": map[string]any{"location": "x"}}}
-	te.must(http.StatusUnprocessableEntity, sk, "POST", "/audit_logs/events", bad)
-	te.must(http.StatusUnprocessableEntity, sk, "POST", "/audit_logs/events", map[string]any{"organization_id": org, "event": map[string]any{}})
+	// Schema failures are the spec's 400 invalid_audit_log_event with JSON pointers into the event.
+	r := te.must(http.StatusBadRequest, sk, "POST", "/audit_logs/events", bad).json(t)
+	if r["code"] != "invalid_audit_log_event" || fmt.Sprint(r["errors"]) != "[map[instancePath:/targets/0/type message:target type 'document' is not in the schema of user.signed_in.]]" {
+		t.Fatalf("bad target type: %v", r)
+	}
+	r = te.must(http.StatusBadRequest, sk, "POST", "/audit_logs/events", map[string]any{"organization_id": org, "event": map[string]any{}}).json(t)
+	var paths []string
+	for _, e := range r["errors"].([]any) {
+		paths = append(paths, e.(map[string]any)["instancePath"].(string))
+	}
+	if strings.Join(paths, " ") != "/action /occurred_at /actor /targets /context" {
+		t.Fatalf("empty event: %v", r)
+	}
 	acts := te.must(200, sk, "GET", "/audit_logs/actions", nil).list(t)
 	if len(acts) != 3 {
 		t.Fatalf("%d actions", len(acts))

@@ -63,6 +63,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	reset := fs.Bool("reset", false, "wipe the data directory and seed the demo data again")
 	auto := fs.String("auto-approve", "", "approve every sign-in as this person (an email of the demo team), for scripts and CI")
 	base := fs.String("base-url", "", "public origin when clients reach the server through a tunnel or proxy (default http://ADDR)")
+	strict := fs.Bool("strict-idempotency", false, "the emulator honours Idempotency-Key only where WorkOS documents it (audit log events), not on every POST")
 	var origins, hosts stringList
 	fs.Var(&origins, "allow-origin", "a browser origin allowed to call /mcp besides the server's own (repeatable)")
 	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones and --base-url's, e.g. a proxy's (repeatable)")
@@ -100,6 +101,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	stack, err := devstack.New(ctx, devstack.Options{
 		Addr: ln.Addr().String(), BaseURL: baseURL, DataDir: *data, Reset: *reset,
 		AutoApprove: *auto, AllowedOrigins: origins, AllowedHosts: hosts, Logger: logger,
+		StrictIdempotency: *strict,
 	})
 	if err != nil {
 		return err

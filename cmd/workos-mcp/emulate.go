@@ -24,6 +24,7 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	seed := fs.String("seed", "", "a seed file (JSON) replacing the demo data; applied on a new or reset database")
 	base := fs.String("base-url", "", "public base URL of the API, for links in responses (default http://ADDR)")
 	rate := fs.Float64("rate-limit", 0, "requests per second per API key before 429 answers (0: no limit)")
+	strict := fs.Bool("strict-idempotency", false, "honour Idempotency-Key only where WorkOS documents it (audit log events), not on every POST")
 	var hosts stringList
 	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones and --base-url's (repeatable)")
 	logFormat, logLevel := logFlags(fs, e)
@@ -64,7 +65,7 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	}
 	emu, err := emulator.New(ctx, emulator.Options{
 		DataDir: *data, Seed: sd, Reset: *reset, BaseURL: baseURL,
-		RateLimit: emulator.RateLimit{RequestsPerSecond: *rate}, Logger: logger,
+		RateLimit: emulator.RateLimit{RequestsPerSecond: *rate}, Logger: logger, StrictIdempotency: *strict,
 	})
 	if err != nil {
 		return err

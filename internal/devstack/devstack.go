@@ -69,6 +69,9 @@ type Options struct {
 	// CIMDHTTPClient fetches Client ID Metadata Documents (its Transport's TLS settings are
 	// kept); nil uses the system's roots. Tests serving documents over httptest TLS set it.
 	CIMDHTTPClient *http.Client
+	// StrictIdempotency makes the emulator honour Idempotency-Key only where WorkOS documents
+	// it (emulator.Options.StrictIdempotency).
+	StrictIdempotency bool
 	// Logger receives every component's logs; nil discards them.
 	Logger *slog.Logger
 	// Metrics receives the stack's metrics; nil creates a registry for this stack.
@@ -142,6 +145,7 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	s.emu, err = emulator.New(ctx, emulator.Options{
 		DataDir: opts.DataDir, Seed: opts.Seed, Reset: opts.Reset,
 		BaseURL: base + EmulatorPath, Logger: log.With("component", "emulator"),
+		StrictIdempotency: opts.StrictIdempotency,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
