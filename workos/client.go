@@ -1,7 +1,8 @@
 // Package workos is a small client for the WorkOS REST API: it sends requests
-// with the environment's API key, retries what is safe to retry (idempotent
-// methods, and POSTs, which always carry an Idempotency-Key), decodes WorkOS
-// error bodies into *Error, and walks cursor pagination.
+// with the environment's API key, retries what is safe to retry against the
+// real API (see Client.Do), decodes WorkOS error bodies into *Error, says when
+// a write's outcome is unknown (*OutcomeUnknownError), and walks cursor
+// pagination.
 //
 // A generic Do serves the catalog-driven workspace server; typed helpers exist
 // only for what this module's own code calls.
@@ -20,9 +21,11 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -167,7 +170,8 @@ type idempotencyKeyCtx struct{}
 
 // WithIdempotencyKey returns a context whose POST requests carry key as their
 // Idempotency-Key instead of a random one. Use it to make a retry by the
-// caller (not just by the client) land on the same key.
+// caller (not just by the client) land on the same key. WorkOS documents the
+// key for IdempotentOperations only: elsewhere a repeat may be applied twice.
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 	return context.WithValue(ctx, idempotencyKeyCtx{}, key)
 }
@@ -195,11 +199,23 @@ func NewIdempotencyKey() string {
 // to JSON. out is nil, *json.RawMessage, or a pointer to decode into.
 //
 // Every POST carries an Idempotency-Key (random, or the one set with
-// WithIdempotencyKey), the same on every retry. GET, HEAD, PUT, DELETE,
-// OPTIONS and POST are retried on 429, on 5xx (but 501) and on transport
-// errors; PATCH is not. A non-2xx answer is returned as *Error together with
-// the Response. A DELETE retried after a 5xx or transport error that then
-// answers 404 succeeds (with that Response): the lost first attempt deleted it.
+// WithIdempotencyKey), the same on every retry. What is retried, and when,
+// depends on whether repeating the request could apply it twice:
+//
+//   - GET, HEAD, OPTIONS, PUT and DELETE are idempotent (RFC 9110, section
+//     9.2.2): retried on 429, on 5xx (but 501) and on transport errors.
+//   - A POST the spec documents as idempotent with its key
+//     (IdempotentOperations) is retried the same way: WorkOS replays it.
+//   - Any other POST, and PATCH, is retried only when it provably was not
+//     applied: a 429, or a transport error before any byte of the request
+//     was written (refused connection, DNS or TLS failure). After a 5xx or a
+//     transport error once the request may have reached WorkOS, Do returns
+//     an *OutcomeUnknownError instead of risking a duplicate: check with a
+//     read before trying again.
+//
+// A non-2xx answer is returned as *Error together with the Response. A DELETE
+// retried after a 5xx or transport error that then answers 404 succeeds (with
+// that Response): the lost first attempt deleted it.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*Response, error) {
 	if c.base == nil {
 		return nil, c.baseErr
@@ -229,12 +245,12 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			return nil, errors.New("workos: invalid idempotency key")
 		}
 	}
-	retryable := isRetryableMethod(method)
+	retryable := isIdempotentMethod(method) || (method == http.MethodPost && documentedIdempotent(method, u.Path, c.base.Path))
 	pattern := PathPattern(path)
 
 	ambiguous := false // an earlier attempt may have been applied
 	for attempt := 0; ; attempt++ {
-		resp, err := c.once(ctx, method, u, pattern, payload, idemKey)
+		resp, err := c.once(ctx, method, u, pattern, payload, idemKey, retryable)
 		if err == nil && ambiguous && method == http.MethodDelete && resp.StatusCode == http.StatusNotFound {
 			// The first attempt deleted it; its answer was lost. What was asked is true.
 			return resp, nil
@@ -250,14 +266,30 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			apiErr = c.decodeError(resp)
 			err = apiErr
 		}
+		var te *transportError
+		isTE := errors.As(err, &te)
 		if ctx.Err() != nil {
+			if !retryable && isTE && te.sent {
+				return resp, &OutcomeUnknownError{Method: method, Path: u.Path, Err: c.ctxError(ctx, method, path)}
+			}
 			return resp, c.ctxError(ctx, method, path)
 		}
-		if !retryable || attempt >= c.maxRetries {
+		if !retryable {
+			// A write that is not safe to repeat: retry only what provably was not applied.
+			switch {
+			case isTE && !te.sent && !te.permanent, apiErr != nil && apiErr.StatusCode == http.StatusTooManyRequests:
+			case isTE && te.permanent && !te.sent:
+				return resp, err
+			case isTE || (apiErr != nil && apiErr.StatusCode >= 500 && apiErr.StatusCode != http.StatusNotImplemented):
+				return resp, &OutcomeUnknownError{Method: method, Path: u.Path, Err: err}
+			default:
+				return resp, err
+			}
+		}
+		if attempt >= c.maxRetries {
 			return resp, err
 		}
-		var te *transportError
-		if errors.As(err, &te) && te.permanent {
+		if isTE && te.permanent {
 			return resp, err
 		}
 		var wait time.Duration
@@ -273,7 +305,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		if wait <= 0 {
 			wait = c.backoff(attempt)
 		}
-		ambiguous = ambiguous || apiErr == nil || apiErr.StatusCode >= 500
+		ambiguous = ambiguous || (isTE && te.sent) || (apiErr != nil && apiErr.StatusCode >= 500)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			// The retry could not happen in time: the server's answer says more
 			// than a deadline error would.
@@ -295,16 +327,30 @@ func (c *Client) ctxError(ctx context.Context, method, path string) error {
 
 // once performs one attempt. It returns either a response (any status) or a
 // transport error that is safe to show.
-func (c *Client) once(ctx context.Context, method string, u *url.URL, pattern string, payload []byte, idemKey string) (*Response, error) {
+//
+// replayable says whether the request may be sent twice; when it is false,
+// net/http's own transparent retry on a dead kept-alive connection (which it
+// allows for any request carrying an Idempotency-Key) is turned off too. The
+// transport error says whether any byte of the request was written.
+func (c *Client) once(ctx context.Context, method string, u *url.URL, pattern string, payload []byte, idemKey string, replayable bool) (*Response, error) {
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
 	}
+	var sent atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaderField: func(string, []string) { sent.Store(true) },
+		WroteHeaders:     func() { sent.Store(true) },
+		WroteRequest:     func(httptrace.WroteRequestInfo) { sent.Store(true) },
+	})
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		te := c.wrapTransport(method, u.Path, err)
 		te.permanent = true
 		return nil, te
+	}
+	if !replayable && payload != nil {
+		req.GetBody = nil // net/http replays a request only when it can rewind its body
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -319,16 +365,20 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, pattern st
 	hr, err := c.hc.Do(req)
 	if err != nil {
 		c.report(method, pattern, 0, time.Since(start))
-		return nil, c.wrapTransport(method, u.Path, err)
+		te := c.wrapTransport(method, u.Path, err)
+		te.sent = sent.Load()
+		return nil, te
 	}
 	defer hr.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(hr.Body, MaxResponseBytes+1))
 	c.report(method, pattern, hr.StatusCode, time.Since(start))
 	if err != nil {
-		return nil, c.wrapTransport(method, u.Path, fmt.Errorf("read response: %w", err))
+		te := c.wrapTransport(method, u.Path, fmt.Errorf("read response: %w", err))
+		te.sent = true
+		return nil, te
 	}
 	if len(data) > MaxResponseBytes {
-		return nil, &transportError{op: method + " " + u.Path, msg: "response body too large", permanent: true}
+		return nil, &transportError{op: method + " " + u.Path, msg: "response body too large", permanent: true, sent: true}
 	}
 	return &Response{
 		StatusCode: hr.StatusCode,
@@ -417,10 +467,11 @@ func decodeOut(resp *Response, out any) error {
 	return nil
 }
 
-func isRetryableMethod(method string) bool {
+// isIdempotentMethod reports the methods RFC 9110 defines as idempotent: sending
+// one twice has the effect of sending it once.
+func isIdempotentMethod(method string) bool {
 	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodPost:
-		// POST is safe because it always carries an Idempotency-Key.
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
 		return true
 	}
 	return false
@@ -470,6 +521,7 @@ type transportError struct {
 	msg       string
 	err       error
 	permanent bool
+	sent      bool // some of the request was written: the server may have applied it
 }
 
 func (e *transportError) Error() string { return "workos: " + e.op + ": " + e.msg }

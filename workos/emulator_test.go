@@ -72,67 +72,97 @@ func countOrgsNamed(t *testing.T, c *workos.Client, name string) int {
 	return n
 }
 
-// A POST whose response is lost (the emulator applies it, then answers 503)
-// is retried with the same Idempotency-Key and lands exactly once.
-func TestEmulatorPostRetriedAfterLost503AppliedOnce(t *testing.T) {
-	em, base := startEmulator(t, emulator.Options{})
-	var log statusLog
-	c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, OnResponse: log.hook,
-		BackoffBase: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
-	remove := em.InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: http.StatusServiceUnavailable, Times: 1, AfterApply: true})
-	defer remove()
-
-	const name = "Retried Exactly Once Inc"
-	var org workos.Organization
-	resp, err := c.Do(context.Background(), "POST", "/organizations", nil, map[string]any{"name": name}, &org)
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	if got := log.get(); len(got) != 2 || got[0] != 503 || got[1] != 201 {
-		t.Fatalf("attempt statuses %v, want [503 201]", got)
-	}
-	if resp.Header.Get("Idempotent-Replayed") != "true" {
-		t.Errorf("the retry was not answered from the idempotency store (headers %v)", resp.Header)
-	}
-	if org.ID == "" || org.Name != name {
-		t.Fatalf("decoded %+v", org)
-	}
-	if n := countOrgsNamed(t, c, name); n != 1 {
-		t.Fatalf("%d organizations named %q, want exactly 1", n, name)
-	}
-
-	// Without retries the same lost response surfaces as an error, yet the
-	// organization exists: the fault really applied the request.
-	noRetry := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, MaxRetries: -1})
-	remove2 := em.InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: http.StatusServiceUnavailable, Times: 1, AfterApply: true})
-	defer remove2()
-	const name2 = "Lost Response Ltd"
-	_, err = noRetry.Do(context.Background(), "POST", "/organizations", nil, map[string]any{"name": name2}, nil)
-	var e *workos.Error
-	if !errors.As(err, &e) || e.StatusCode != 503 || e.RequestID == "" {
-		t.Fatalf("err %v, want a 503 *Error with a request ID", err)
-	}
-	if n := countOrgsNamed(t, c, name2); n != 1 {
-		t.Fatalf("%d organizations named %q, want 1", n, name2)
+// bothIdempotencyModes runs a test against the emulator's default mode (every POST honours
+// Idempotency-Key) and its strict mode (only where the spec documents it, as WorkOS): the client's
+// retries must be safe in both.
+func bothIdempotencyModes(t *testing.T, test func(t *testing.T, opts emulator.Options)) {
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "strict"}[strict], func(t *testing.T) {
+			test(t, emulator.Options{StrictIdempotency: strict})
+		})
 	}
 }
 
-// A caller-level retry with the same key (WithIdempotencyKey) is deduplicated too.
+// A POST whose response is lost (the emulator applies it, then answers 503) is not retried: it
+// lands exactly once and the error says the outcome is unknown. An audit log event, which the
+// spec documents as idempotent with its key, is retried and replayed instead.
+func TestEmulatorPostLost503AppliedOnce(t *testing.T) {
+	bothIdempotencyModes(t, func(t *testing.T, opts emulator.Options) {
+		em, base := startEmulator(t, opts)
+		var log statusLog
+		c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, OnResponse: log.hook,
+			BackoffBase: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
+		remove := em.InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: http.StatusServiceUnavailable, Times: 1, AfterApply: true})
+		defer remove()
+
+		const name = "Applied Exactly Once Inc"
+		_, err := c.Do(context.Background(), "POST", "/organizations", nil, map[string]any{"name": name}, nil)
+		var e *workos.Error
+		if !errors.Is(err, workos.ErrOutcomeUnknown) || !errors.As(err, &e) || e.StatusCode != 503 || e.RequestID == "" {
+			t.Fatalf("err %v, want an outcome-unknown error wrapping the 503", err)
+		}
+		if got := log.get(); len(got) != 1 || got[0] != 503 {
+			t.Fatalf("attempt statuses %v, want [503]", got)
+		}
+		if n := countOrgsNamed(t, c, name); n != 1 {
+			t.Fatalf("%d organizations named %q, want exactly 1", n, name)
+		}
+
+		remove2 := em.InjectFault(emulator.Fault{Method: "POST", Path: "/audit_logs/events", Status: http.StatusServiceUnavailable, Times: 1, AfterApply: true})
+		defer remove2()
+		ev := workos.AuditLogEvent{Action: "workspace.retry", OccurredAt: time.Now().UTC().Format(time.RFC3339),
+			Actor: workos.AuditLogActor{ID: "user_1", Type: "user"}, Targets: []workos.AuditLogTarget{{ID: "t", Type: "team"}},
+			Context: workos.AuditLogContext{Location: "127.0.0.1"}}
+		resp, err := c.Do(context.Background(), "POST", "/audit_logs/events", nil,
+			map[string]any{"organization_id": orgNamed(t, c, name), "event": ev}, nil)
+		if err != nil {
+			t.Fatalf("audit event after a lost 503: %v", err)
+		}
+		if resp.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("the retry was not answered from the idempotency store (headers %v)", resp.Header)
+		}
+	})
+}
+
+func orgNamed(t *testing.T, c *workos.Client, name string) string {
+	t.Helper()
+	orgs, err := workos.ListAll[workos.Organization](context.Background(), c, "/organizations", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orgs {
+		if o.Name == name {
+			return o.ID
+		}
+	}
+	t.Fatalf("no organization named %q", name)
+	return ""
+}
+
+// A caller-level retry with the same key (WithIdempotencyKey) is deduplicated where the key is
+// honoured: on every POST in the emulator's default mode, and in strict mode (as at WorkOS) only
+// where the spec documents it, so there a repeated create is applied twice.
 func TestEmulatorCallerRetryWithSameKey(t *testing.T) {
-	_, base := startEmulator(t, emulator.Options{})
-	c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey})
-	ctx := workos.WithIdempotencyKey(context.Background(), "caller-key-1")
-	const name = "Twice Submitted Co"
-	var a, b workos.Organization
-	if _, err := c.Do(ctx, "POST", "/organizations", nil, map[string]any{"name": name}, &a); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Do(ctx, "POST", "/organizations", nil, map[string]any{"name": name}, &b); err != nil {
-		t.Fatal(err)
-	}
-	if a.ID != b.ID || countOrgsNamed(t, c, name) != 1 {
-		t.Fatalf("ids %q %q, count %d", a.ID, b.ID, countOrgsNamed(t, c, name))
-	}
+	bothIdempotencyModes(t, func(t *testing.T, opts emulator.Options) {
+		_, base := startEmulator(t, opts)
+		c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey})
+		ctx := workos.WithIdempotencyKey(context.Background(), "caller-key-1")
+		const name = "Twice Submitted Co"
+		var a, b workos.Organization
+		if _, err := c.Do(ctx, "POST", "/organizations", nil, map[string]any{"name": name}, &a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Do(ctx, "POST", "/organizations", nil, map[string]any{"name": name}, &b); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if opts.StrictIdempotency {
+			want = 2
+		}
+		if n := countOrgsNamed(t, c, name); n != want || (want == 1) != (a.ID == b.ID) {
+			t.Fatalf("ids %q %q, count %d, want %d", a.ID, b.ID, n, want)
+		}
+	})
 }
 
 // The emulator's rate limiter answers 429 with Retry-After; the client waits and succeeds.
@@ -235,64 +265,75 @@ func TestEmulatorTypedHelpers(t *testing.T) {
 // A DELETE whose response is lost is retried; the retry's 404 means the
 // first attempt deleted it, and the call succeeds.
 func TestEmulatorDeleteRetriedAfterLost503(t *testing.T) {
-	em, base := startEmulator(t, emulator.Options{})
-	c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, BackoffBase: 10 * time.Millisecond})
-	ctx := context.Background()
-	var org workos.Organization
-	if _, err := c.Do(ctx, "POST", "/organizations", nil, map[string]any{"name": "Doomed Corp"}, &org); err != nil {
-		t.Fatal(err)
-	}
-	remove := em.InjectFault(emulator.Fault{Method: "DELETE", Path: "/organizations/{id}", Status: http.StatusServiceUnavailable, Times: 1, AfterApply: true})
-	defer remove()
-	resp, err := c.Do(ctx, "DELETE", "/organizations/"+org.ID, nil, nil, nil)
-	if err != nil {
-		t.Fatalf("delete: %v", err)
-	}
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("final status %d, want the retry's 404", resp.StatusCode)
-	}
-	if _, err := c.GetOrganization(ctx, org.ID); !errors.Is(err, workos.ErrNotFound) {
-		t.Fatalf("organization still there: %v", err)
-	}
-	// A plain 404 on a first DELETE stays an error.
-	if _, err := c.Do(ctx, "DELETE", "/organizations/"+org.ID, nil, nil, nil); !errors.Is(err, workos.ErrNotFound) {
-		t.Fatalf("second delete: %v", err)
-	}
+	bothIdempotencyModes(t, func(t *testing.T, opts emulator.Options) {
+		em, base := startEmulator(t, opts)
+		c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, BackoffBase: 10 * time.Millisecond})
+		ctx := context.Background()
+		var org workos.Organization
+		if _, err := c.Do(ctx, "POST", "/organizations", nil, map[string]any{"name": "Doomed Corp"}, &org); err != nil {
+			t.Fatal(err)
+		}
+		remove := em.InjectFault(emulator.Fault{Method: "DELETE", Path: "/organizations/{id}", Status: http.StatusServiceUnavailable, Times: 1, AfterApply: true})
+		defer remove()
+		resp, err := c.Do(ctx, "DELETE", "/organizations/"+org.ID, nil, nil, nil)
+		if err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("final status %d, want the retry's 404", resp.StatusCode)
+		}
+		if _, err := c.GetOrganization(ctx, org.ID); !errors.Is(err, workos.ErrNotFound) {
+			t.Fatalf("organization still there: %v", err)
+		}
+		// A plain 404 on a first DELETE stays an error.
+		if _, err := c.Do(ctx, "DELETE", "/organizations/"+org.ID, nil, nil, nil); !errors.Is(err, workos.ErrNotFound) {
+			t.Fatalf("second delete: %v", err)
+		}
+	})
 }
 
-// Concurrent POSTs through one client, several of whose answers are lost:
-// every one lands exactly once.
+// Concurrent POSTs through one client, several of whose answers are lost: every one lands
+// exactly once, and each lost one says its outcome is unknown.
 func TestEmulatorConcurrentPostsWithLostAnswers(t *testing.T) {
-	em, base := startEmulator(t, emulator.Options{})
-	c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, MaxRetries: 5,
-		BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
-	remove := em.InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: http.StatusBadGateway, Times: 6, AfterApply: true})
-	defer remove()
-	const n = 8
-	names := make([]string, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		names[i] = "Concurrent Org " + string(rune('A'+i))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.Do(context.Background(), "POST", "/organizations", nil, map[string]any{"name": names[i]}, nil)
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("create: %v", err)
+	bothIdempotencyModes(t, func(t *testing.T, opts emulator.Options) {
+		em, base := startEmulator(t, opts)
+		c := workos.New(workos.Options{BaseURL: base, APIKey: emulator.DemoSandboxAPIKey, MaxRetries: 5,
+			BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
+		remove := em.InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: http.StatusBadGateway, Times: 6, AfterApply: true})
+		defer remove()
+		const n = 8
+		names := make([]string, n)
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			names[i] = "Concurrent Org " + string(rune('A'+i))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.Do(context.Background(), "POST", "/organizations", nil, map[string]any{"name": names[i]}, nil)
+				errs <- err
+			}()
 		}
-	}
-	for _, name := range names {
-		if got := countOrgsNamed(t, c, name); got != 1 {
-			t.Errorf("%d organizations named %q, want 1", got, name)
+		wg.Wait()
+		close(errs)
+		unknown := 0
+		for err := range errs {
+			switch {
+			case errors.Is(err, workos.ErrOutcomeUnknown):
+				unknown++
+			case err != nil:
+				t.Errorf("create: %v", err)
+			}
 		}
-	}
+		if unknown != 6 {
+			t.Errorf("%d outcome-unknown errors, want 6 (one per lost answer)", unknown)
+		}
+		for _, name := range names {
+			if got := countOrgsNamed(t, c, name); got != 1 {
+				t.Errorf("%d organizations named %q, want 1", got, name)
+			}
+		}
+	})
 }
 
 // The typed membership helper sends statuses in the spec's form (comma-separated) and the

@@ -1033,6 +1033,12 @@ func TestE2EUpstreamFailures(t *testing.T) {
 	fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}}, "503")
 	remove()
 	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+
+	// A create applied upstream whose answer is lost: not retried, and the agent is told to check.
+	remove = st.Emulator().InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: 503, AfterApply: true, Times: 1})
+	fails(t, admin, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Lost Answer Co"}}, "check the current state with a read before retrying")
+	remove()
+	orgByName(t, admin, "sandbox", "Lost Answer Co") // created exactly where the agent is told to look
 }
 
 // secretFixture creates, directly in one emulated environment (test setup, not the code under

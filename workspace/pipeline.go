@@ -216,6 +216,9 @@ func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 
 // apiError turns a WorkOS error into a message the agent can act on, without secrets.
 func (s *Server) apiError(oc *opCall, err error) error {
+	if errors.Is(err, workos.ErrOutcomeUnknown) {
+		return fmt.Errorf("%s: outcome unknown: WorkOS may or may not have applied this change (%s); check the current state with a read before retrying, or it may be applied twice", oc.op.Name, s.redactor.Text(err.Error()))
+	}
 	var we *workos.Error
 	if errors.As(err, &we) {
 		var b strings.Builder
