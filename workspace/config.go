@@ -26,6 +26,10 @@ type Config struct {
 	UsedTokens UsedTokens
 	// RoleCacheTTL is how long a role looked up through the WorkOS API is kept; default 1 minute.
 	RoleCacheTTL time.Duration
+	// ProtectionRetry is how often the server tries again to establish an environment's
+	// identity (is it the team's sign-in environment?) while writes there are refused; default
+	// DefaultProtectionRetry.
+	ProtectionRetry time.Duration
 	// HTTPClient sends every WorkOS API call; nil means the workos package's default client.
 	HTTPClient *http.Client
 	// Hooks observe calls (metrics); every hook is optional.
@@ -58,9 +62,12 @@ type Team struct {
 	// Environments are the WorkOS environments the team manages; the first sandbox-kind one is
 	// the default.
 	Environments []Environment
-	// AuditLog is where actions are recorded and where roles are looked up when the token
-	// carries none (the team's sign-in environment). Nil: no audit events, no role look-up.
-	AuditLog *AuditLogTarget
+	// SignIn is the team's sign-in environment (its AuthKit environment), required: where the
+	// team's organization and people's roles live, where actions are recorded as audit-log
+	// events, and where roles and profiles are read. Nothing in it is ever writable through the
+	// server, whatever key or name reaches it: the server establishes by observation which
+	// managed environment is the sign-in one (see [Server.EstablishProtection]).
+	SignIn *SignInEnvironment
 }
 
 // Settings are a team's admin settings. The MCP server reads them and can never change them.
@@ -92,10 +99,27 @@ const (
 	KindProduction = "production"
 )
 
-// AuditLogTarget is the team's sign-in environment: where actions are recorded as audit-log
-// events, and where a person's role is read when the token carries none.
-type AuditLogTarget struct {
-	APIKey, BaseURL, OrganizationID string
+// SignInEnvironment is the team's sign-in environment (its AuthKit environment): where actions
+// are recorded as audit-log events, and where a person's role and profile are read when the
+// token carries none.
+type SignInEnvironment struct {
+	// APIKey is the sign-in environment's secret key (required); it never leaves the server.
+	APIKey string
+	// BaseURL is the WorkOS API base URL; empty means the WorkOS API.
+	BaseURL string
+	// OrganizationID is the organization audit events are written to; empty means the team's
+	// organization. It is protected like the team's organization.
+	OrganizationID string
+	// ClientID is the sign-in environment's client ID (client_...), informational.
+	ClientID string
+}
+
+// auditOrganization is the organization the team's audit events go to.
+func (t *Team) auditOrganization() string {
+	if t.SignIn != nil && t.SignIn.OrganizationID != "" {
+		return t.SignIn.OrganizationID
+	}
+	return t.OrganizationID
 }
 
 // Access is what a person may do in one environment.
@@ -204,6 +228,14 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("team %q: configured twice", t.OrganizationID))
 		}
 		seen[t.OrganizationID] = true
+		if t.SignIn == nil || t.SignIn.APIKey == "" {
+			errs = append(errs, fmt.Errorf("team %q: no sign-in environment API key: the server needs the team's sign-in (AuthKit) environment to tell it apart from the managed ones and keep it read-only", t.OrganizationID))
+		}
+		for _, id := range []string{t.OrganizationID, t.auditOrganization()} {
+			if id != "" && !validObjectID(id) {
+				errs = append(errs, fmt.Errorf("team %q: organization ID %q is not a WorkOS object ID (letters, digits and _)", t.OrganizationID, id))
+			}
+		}
 		names := map[string]bool{}
 		for _, e := range t.Environments {
 			if e.Name == "" {

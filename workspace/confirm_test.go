@@ -65,7 +65,9 @@ func TestConfirmationRefusals(t *testing.T) {
 	h := newHarness(t, func(c *Config) {
 		// A second team managing the same environments: a token never crosses teams.
 		second := c.Teams[0]
-		second.OrganizationID, second.AuditLog = "org_team2", nil
+		signIn := *second.SignIn
+		signIn.OrganizationID = ""
+		second.OrganizationID, second.SignIn = "org_team2", &signIn
 		c.Teams = append(c.Teams, second)
 	})
 	h.sessions["admin-team2"] = &authkit.Session{UserID: "user_admin", OrganizationID: "org_team2", Role: "admin"}

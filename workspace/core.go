@@ -84,8 +84,8 @@ func (s *Server) person(ctx context.Context, c *caller) *workos.User {
 			return u
 		}
 	}
-	if al := c.team; al != nil && al.AuditLog != nil && al.AuditLog.APIKey != "" {
-		if u, err := s.client(al.AuditLog.BaseURL, al.AuditLog.APIKey).GetUser(ctx, c.session.UserID); err == nil {
+	if t := c.team; t != nil && t.SignIn != nil && t.SignIn.APIKey != "" {
+		if u, err := s.client(t.SignIn.BaseURL, t.SignIn.APIKey).GetUser(ctx, c.session.UserID); err == nil {
 			return u
 		}
 	}

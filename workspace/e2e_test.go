@@ -806,7 +806,7 @@ func TestE2ERecord(t *testing.T) {
 	var apiURL string
 	stack := newLocalStack(t, func(c *workspace.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
-		apiURL = c.Teams[0].AuditLog.BaseURL
+		apiURL = c.Teams[0].SignIn.BaseURL
 	})
 	cs := stack.as(t, "admin")
 	adminID := ok(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)
@@ -893,7 +893,7 @@ func TestE2ERecord(t *testing.T) {
 		stack := newLocalStack(t, func(c *workspace.Config) {
 			c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 			c.Teams[0].Settings.Enabled = &off
-			apiURL = c.Teams[0].AuditLog.BaseURL
+			apiURL = c.Teams[0].SignIn.BaseURL
 		})
 		cs := stack.as(t, "admin")
 		adminID := ok(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)

@@ -24,6 +24,8 @@ func Example() {
 			OrganizationID: "org_01EXAMPLETEAM",
 			Name:           "Platform team",
 			Settings:       workspace.Settings{AllowWrite: &readOnly}, // reads only, for now
+			// The AuthKit environment people sign in to: never writable through the server.
+			SignIn: &workspace.SignInEnvironment{APIKey: os.Getenv("WORKOS_API_KEY"), ClientID: "client_01EXAMPLE"},
 			Environments: []workspace.Environment{
 				{Name: "sandbox", Kind: workspace.KindSandbox, APIKey: os.Getenv("WORKOS_SANDBOX_API_KEY")},
 				{Name: "production", Kind: workspace.KindProduction, APIKey: os.Getenv("WORKOS_PRODUCTION_API_KEY")},

@@ -43,12 +43,19 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 				{Name: "sandbox", Kind: KindSandbox, APIKey: sandboxKey, BaseURL: api.srv.URL},
 				{Name: "production", Kind: KindProduction, APIKey: prodKey, BaseURL: api.srv.URL},
 			},
-			AuditLog: &AuditLogTarget{APIKey: teamAuditKy, BaseURL: api.srv.URL, OrganizationID: teamOrg},
+			SignIn: &SignInEnvironment{APIKey: teamAuditKy, BaseURL: api.srv.URL, OrganizationID: teamOrg},
 		}},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if mod != nil {
 		mod(&cfg)
+	}
+	// Each team's organization lives in its sign-in environment, as in WorkOS: that is how the
+	// server tells the sign-in environment apart from the managed ones.
+	for _, t := range cfg.Teams {
+		if t.SignIn != nil && api.envs[t.SignIn.APIKey] != nil {
+			api.envs[t.SignIn.APIKey].orgs[t.OrganizationID] = map[string]any{"object": "organization", "id": t.OrganizationID, "name": t.Name, "domains": []any{}}
+		}
 	}
 	srv, err := New(cfg, nil)
 	if err != nil {

@@ -99,8 +99,9 @@ func findByPath(method, path string) (*catalog.Operation, bool) {
 	return nil, false
 }
 
-// prepare runs the policy for one operation (enabled, environment, role, write switch) and
-// validates its parameters. Nothing is sent to WorkOS.
+// prepare runs the policy for one operation (enabled, environment, role, write switch),
+// validates its parameters and protects the team. Only the team's protection may read from
+// WorkOS (protect.go); nothing is changed.
 func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, op *catalog.Operation, params map[string]any) (*opCall, error) {
 	if err := c.gate(); err != nil {
 		return nil, err
@@ -116,12 +117,14 @@ func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, o
 		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
 		return nil, err
 	}
-	if err := c.protectTeam(env, op, params); err != nil {
-		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
-		return nil, err
-	}
 	if err := validateParams(op, params); err != nil {
 		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "invalid", nil, err)
+		return nil, err
+	}
+	// After validation, so that an invalid call sends nothing at all: protecting the team may
+	// read from WorkOS.
+	if err := s.protectTeam(ctx, c, env, op, params); err != nil {
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
 		return nil, err
 	}
 	return &opCall{c: c, env: env, op: op, params: params, tool: tool}, nil
@@ -290,7 +293,7 @@ type entry struct {
 // reasonOf names the policy step that refused, from the error's sentinel: never the call's
 // values, which may be secrets the person sets.
 func reasonOf(err error) string {
-	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrWrongClass, ErrInvalidInput} {
+	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrWrongClass, ErrInvalidInput} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}
@@ -357,8 +360,8 @@ func (s *Server) write(ctx context.Context, e entry) {
 	if e.c.team == nil {
 		return
 	}
-	al := e.c.team.AuditLog
-	if al == nil || al.APIKey == "" || al.OrganizationID == "" {
+	al := e.c.team.SignIn
+	if al == nil || al.APIKey == "" {
 		return
 	}
 	// The event is written even if the person's request was cancelled: it describes what was
@@ -390,14 +393,14 @@ func (s *Server) write(ctx context.Context, e entry) {
 		Metadata:   meta,
 	}
 	cl := s.auditClient(al)
-	if err := cl.CreateAuditLogEvent(actx, al.OrganizationID, ev, newTokenID()); err != nil {
+	if err := cl.CreateAuditLogEvent(actx, e.c.team.auditOrganization(), ev, newTokenID()); err != nil {
 		s.log.Warn("workspace audit event not written", "action", action, "outcome", e.outcome,
 			"error", s.redactor.Text(err.Error()))
 	}
 }
 
 // auditClient does not retry: an audit event is best effort and must not hold the answer.
-func (s *Server) auditClient(al *AuditLogTarget) *workos.Client {
+func (s *Server) auditClient(al *SignInEnvironment) *workos.Client {
 	key := "audit\x00" + al.BaseURL + "\x00" + al.APIKey
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,8 +1,10 @@
 package workspace
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -139,20 +141,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	return k
 }
 
-// protectTeam refuses changes to the team itself: its organization, and anything at all in
-// its sign-in environment, where people's roles (and so their MCP access) live. The MCP server
-// must not be able to widen its own access or delete the team.
-func (c *caller) protectTeam(env *Environment, op *catalog.Operation, params map[string]any) error {
-	if op.Class == classRead {
+// protectTeam is the one place that keeps the team safe from its own people's agents, for
+// every tool (task tools too): it refuses any change in the team's sign-in environment (where
+// people's roles, and so their MCP access, live) or in an environment whose identity is not
+// established; any change whose parameters mention the team's organization anywhere; and, in
+// every environment, changes to memberships, users, invitations, roles and sign-in settings
+// that belong to the team's organization (read before the write). The MCP server must not be
+// able to widen its own access or delete the team.
+func (s *Server) protectTeam(ctx context.Context, c *caller, env *Environment, op *catalog.Operation, params map[string]any) error {
+	if op.Class == classRead && op.Method == http.MethodGet {
 		return nil
 	}
-	if al := c.team.AuditLog; al != nil && al.APIKey != "" && al.APIKey == env.APIKey {
-		return fmt.Errorf("%w: environment %q is the team's own sign-in environment, where MCP access is decided; change it in the WorkOS dashboard", ErrRole, env.Name)
+	if err := s.writable(ctx, c.team, env); err != nil {
+		return err
 	}
-	for _, v := range params {
-		if s, ok := v.(string); ok && s == c.team.OrganizationID {
-			return fmt.Errorf("%w: %s would change the team's own organization, which this server never does; use the WorkOS dashboard", ErrRole, op.Name)
-		}
+	if at, ok := referencesTeam(c.team, params); ok {
+		return fmt.Errorf("%w: %s would change the team's own organization (parameter %s names it), which this server never does; use the WorkOS dashboard", ErrProtection, op.Name, at)
 	}
-	return nil
+	return s.ownedByTeam(ctx, c, env, op, params)
 }

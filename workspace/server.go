@@ -44,6 +44,9 @@ type Server struct {
 	mu        sync.Mutex
 	clients   map[string]*workos.Client
 	roleCache map[string]cachedRole
+	// identities caches which managed environment is a team's sign-in environment (protect.go).
+	identities   map[string]*envIdentity
+	protectRetry time.Duration
 }
 
 type cachedRole struct {
@@ -62,20 +65,22 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		return nil, fmt.Errorf("workspace config: %w", err)
 	}
 	s := &Server{
-		cfg:        cfg,
-		auth:       auth,
-		teams:      map[string]*Team{},
-		roles:      cfg.Roles,
-		sealer:     sl,
-		used:       cfg.UsedTokens,
-		ttl:        cfg.ConfirmationTTL,
-		roleTTL:    cfg.RoleCacheTTL,
-		log:        cfg.Logger,
-		now:        time.Now,
-		clients:    map[string]*workos.Client{},
-		roleCache:  map[string]cachedRole{},
-		sessionOf:  defaultSessionOf,
-		httpClient: cfg.HTTPClient,
+		cfg:          cfg,
+		auth:         auth,
+		teams:        map[string]*Team{},
+		roles:        cfg.Roles,
+		sealer:       sl,
+		used:         cfg.UsedTokens,
+		ttl:          cfg.ConfirmationTTL,
+		roleTTL:      cfg.RoleCacheTTL,
+		log:          cfg.Logger,
+		now:          time.Now,
+		clients:      map[string]*workos.Client{},
+		roleCache:    map[string]cachedRole{},
+		identities:   map[string]*envIdentity{},
+		protectRetry: cfg.ProtectionRetry,
+		sessionOf:    defaultSessionOf,
+		httpClient:   cfg.HTTPClient,
 	}
 	if s.roles == nil {
 		s.roles = DefaultRoles()
@@ -85,6 +90,9 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	}
 	if s.ttl <= 0 {
 		s.ttl = 5 * time.Minute
+	}
+	if s.protectRetry <= 0 {
+		s.protectRetry = DefaultProtectionRetry
 	}
 	if s.roleTTL <= 0 {
 		s.roleTTL = time.Minute
@@ -99,8 +107,8 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		for _, e := range t.Environments {
 			secrets = append(secrets, e.APIKey)
 		}
-		if t.AuditLog != nil && t.AuditLog.APIKey != "" {
-			secrets = append(secrets, t.AuditLog.APIKey)
+		if t.SignIn != nil && t.SignIn.APIKey != "" {
+			secrets = append(secrets, t.SignIn.APIKey)
 		}
 	}
 	s.redactor = redact.New(secrets...)
@@ -186,7 +194,7 @@ func (s *Server) roleOf(ctx context.Context, sess *authkit.Session, team *Team) 
 	if sess.Role != "" {
 		return sess.Role, "token", nil
 	}
-	if team.AuditLog == nil || team.AuditLog.APIKey == "" {
+	if team.SignIn == nil || team.SignIn.APIKey == "" {
 		return "", "", nil
 	}
 	key := team.OrganizationID + "\x00" + sess.UserID
@@ -197,7 +205,7 @@ func (s *Server) roleOf(ctx context.Context, sess *authkit.Session, team *Team) 
 	if ok && now.Before(cr.expires) {
 		return cr.slug, "membership", nil
 	}
-	cl := s.client(team.AuditLog.BaseURL, team.AuditLog.APIKey)
+	cl := s.client(team.SignIn.BaseURL, team.SignIn.APIKey)
 	list, err := cl.ListOrganizationMemberships(ctx, workos.ListOrganizationMembershipsParams{
 		UserID: sess.UserID, OrganizationID: team.OrganizationID,
 	})

@@ -84,7 +84,7 @@ func (l *upstreamLog) count() int {
 func demoTeam(emu *emulator.Emulator, apiURL string) workspace.Team {
 	team := workspace.Team{
 		OrganizationID: emulator.DemoTeamOrganizationID, Name: emulator.DemoTeamOrganizationName,
-		AuditLog: &workspace.AuditLogTarget{APIKey: emulator.DemoTeamAPIKey, BaseURL: apiURL, OrganizationID: emulator.DemoTeamOrganizationID},
+		SignIn: &workspace.SignInEnvironment{APIKey: emulator.DemoTeamAPIKey, BaseURL: apiURL, ClientID: emulator.DemoTeamClientID},
 	}
 	for _, e := range emu.Environments() {
 		if e.Name != emulator.DemoTeamEnvironment {
@@ -147,6 +147,11 @@ func newLocalStack(t *testing.T, mod func(*workspace.Config)) *customStack {
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
+	// As serve does at start: which environment is the team's sign-in one is established before
+	// any call, so that the calls under test send only their own requests.
+	if _, err := ws.EstablishProtection(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return &customStack{mcpURL: base + "/mcp", apiURL: apiURL, emu: emu, upstream: upstream, base: base}
 }
 

@@ -186,7 +186,7 @@ func TestConfirmationAcrossReplicas(t *testing.T) {
 		for i := range c.Teams[0].Environments {
 			c.Teams[0].Environments[i].BaseURL = a.api.srv.URL
 		}
-		c.Teams[0].AuditLog.BaseURL = a.api.srv.URL
+		c.Teams[0].SignIn.BaseURL = a.api.srv.URL
 	})
 	onA, onB := a.connect("admin", nil), b.connect("admin", nil)
 	tok, _ := confirmationToken(t, onA, deleteAcme(nil))

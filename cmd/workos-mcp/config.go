@@ -176,12 +176,14 @@ type teamConfig struct {
 	OrganizationID, Name                 string
 	Enabled, AllowProduction, AllowWrite *bool
 	Environments                         []envConfig
-	AuditLog                             *auditLogConfig
+	// SignIn is the team's sign-in environment: the authkit block's, with teams[].audit_log's
+	// overrides.
+	SignIn signInConfig
 }
 
 type envConfig struct{ Name, Kind, APIKey, BaseURL string }
 
-type auditLogConfig struct{ OrganizationID, APIKey, BaseURL string }
+type signInConfig struct{ OrganizationID, APIKey, BaseURL, ClientID string }
 
 type roleConfig struct {
 	Description, Sandbox, Production string
@@ -504,19 +506,29 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 		if len(t.Environments) > 0 && !sandbox {
 			ce.add(key+".environments", "no sandbox environment: calls default to sandbox, so one is required")
 		}
+		// The team's sign-in environment is the AuthKit environment; teams[].audit_log may
+		// override its organization, base URL and key (older configurations name it there).
+		tc.SignIn = signInConfig{APIKey: cfg.APIKey, BaseURL: cfg.APIBaseURL, ClientID: cfg.ClientID}
 		if a := t.AuditLog; a != nil {
 			ak := key + ".audit_log"
-			al := &auditLogConfig{OrganizationID: strings.TrimSpace(a.OrganizationID), BaseURL: strings.TrimSpace(a.BaseURL)}
-			if al.OrganizationID == "" {
-				al.OrganizationID = tc.OrganizationID
+			if id := strings.TrimSpace(a.OrganizationID); id != "" {
+				if !strings.HasPrefix(id, "org_") {
+					ce.add(ak+".organization_id", "%q does not look like a WorkOS organization ID (org_...)", id)
+				}
+				tc.SignIn.OrganizationID = id
 			}
-			if al.BaseURL != "" {
-				if _, err := checkURL(al.BaseURL, true); err != nil {
+			if u := strings.TrimSpace(a.BaseURL); u != "" {
+				if _, err := checkURL(u, true); err != nil {
 					ce.add(ak+".base_url", "%s", err)
 				}
+				tc.SignIn.BaseURL = u
 			}
-			al.APIKey = resolveSecret(a.secretFile, ak, envAPIKey, true, dir, getenv, &ce)
-			tc.AuditLog = al
+			if k := resolveSecret(a.secretFile, ak, "", false, dir, getenv, &ce); k != "" {
+				tc.SignIn.APIKey = k
+			}
+		}
+		if tc.SignIn.APIKey == "" {
+			ce.add(key, "no sign-in API key: set %s (or authkit.api_key_env / authkit.api_key_file) to the API key of the AuthKit environment people sign in to; the server needs it to tell that environment apart from the managed ones and keep it read-only, to record audit events and to read roles", envAPIKey)
 		}
 		cfg.Teams = append(cfg.Teams, tc)
 	}

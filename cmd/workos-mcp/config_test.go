@@ -65,7 +65,7 @@ func TestServeConfigGood(t *testing.T) {
 		t.Errorf("urls: %+v", cfg)
 	}
 	team := cfg.Teams[0]
-	if team.Environments[0].APIKey != "sk_test_sandbox" || team.Environments[1].APIKey != "sk_live_prod" || team.AuditLog.APIKey != "sk_test_team" || team.AuditLog.OrganizationID != "org_team" {
+	if team.Environments[0].APIKey != "sk_test_sandbox" || team.Environments[1].APIKey != "sk_live_prod" || team.SignIn.APIKey != "sk_test_team" || team.SignIn.OrganizationID != "" || team.SignIn.ClientID != "client_123" {
 		t.Errorf("secrets not resolved: %+v", team)
 	}
 	if *team.AllowProduction || team.AllowWrite != nil {
@@ -78,7 +78,7 @@ func TestServeConfigGood(t *testing.T) {
 	// The same configuration as JSON, with the environment overriding the file.
 	json := `{"public_url": "https://mcp.example.com", "authkit": {"domain": "acme.authkit.app"},
 	  "teams": [{"organization_id": "org_team", "environments": [{"name": "sandbox", "kind": "sandbox", "api_key_env": "ACME_SANDBOX_KEY"}]}]}`
-	env := map[string]string{"ACME_SANDBOX_KEY": "sk_test_x", "AUTHKIT_DOMAIN": "https://other.authkit.app", "WORKOS_MCP_LISTEN": ":7000"}
+	env := map[string]string{"ACME_SANDBOX_KEY": "sk_test_x", "AUTHKIT_DOMAIN": "https://other.authkit.app", "WORKOS_MCP_LISTEN": ":7000", "WORKOS_API_KEY": "sk_test_team"}
 	cfg, err = loadServeConfig(writeConfig(t, "c.json", json), lookup(env))
 	if err != nil {
 		t.Fatal(err)

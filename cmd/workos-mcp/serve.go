@@ -69,13 +69,28 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if *check {
-		fmt.Fprintf(e.stdout, "configuration OK: %d team(s), MCP at %s, AuthKit %s\n", len(cfg.Teams), cfg.ResourceURL, cfg.Issuer)
-		return nil
-	}
 	level, _ := telemetry.ParseLogLevel(cfg.LogLevel)
 	logger := telemetry.NewLogger(e.stderr, cfg.LogFormat, level)
 	m := telemetry.NewMetrics()
+	if *check {
+		// The team's protection is part of the configuration: --check establishes it exactly
+		// as serve does, with the same WorkOS calls.
+		ws, err := workspace.New(workspaceConfig(cfg, m, logger), nil)
+		if err != nil {
+			return err
+		}
+		found, err := establishProtection(ctx, ws)
+		if err != nil {
+			return err
+		}
+		for _, p := range found {
+			if p.SignIn {
+				fmt.Fprintf(e.stdout, "team %s: environment %q is the team's sign-in environment (%s): read-only through this server\n", p.Team, p.Environment, p.Reason)
+			}
+		}
+		fmt.Fprintf(e.stdout, "configuration OK: %d team(s), MCP at %s, AuthKit %s\n", len(cfg.Teams), cfg.ResourceURL, cfg.Issuer)
+		return nil
+	}
 
 	ak, err := authkit.New(authkit.Config{
 		Issuer: cfg.Issuer, ResourceURL: cfg.ResourceURL, Audiences: cfg.Audiences,
@@ -105,6 +120,16 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	ws, err := workspace.New(wc, ak)
 	if err != nil {
 		return err
+	}
+	found, err := establishProtection(ctx, ws)
+	if err != nil {
+		return err
+	}
+	for _, p := range found {
+		if p.SignIn {
+			logger.Warn("a managed environment is the team's sign-in environment: read-only through this server",
+				"team", p.Team, "environment", p.Environment, "reason", p.Reason)
+		}
 	}
 	if len(cfg.ConfirmationKey) == 0 {
 		logger.Warn("no confirmation key configured: a random one is used, so confirmations only work with a single replica (set WORKOS_MCP_CONFIRMATION_KEY)")
@@ -140,6 +165,22 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	err = telemetry.Serve(ctx, srv, ln, cfg.ShutdownGrace)
 	logger.Info("workos-mcp serve stopped")
 	return err
+}
+
+// protectionStartTimeout bounds establishing the teams' protection at start.
+const protectionStartTimeout = time.Minute
+
+// establishProtection establishes, before anything is served, which managed environment is
+// each team's sign-in environment; serve and --check refuse to go on when it cannot be
+// established, naming the team, the environment and the reason.
+func establishProtection(ctx context.Context, ws *workspace.Server) ([]workspace.Protection, error) {
+	ctx, cancel := context.WithTimeout(ctx, protectionStartTimeout)
+	defer cancel()
+	found, err := ws.EstablishProtection(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the team's sign-in environment cannot be protected:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	return found, nil
 }
 
 // redisStartTimeout bounds the ping at start, so that an unreachable Redis fails the start
@@ -186,9 +227,8 @@ func workspaceConfig(cfg *serveConfig, m *telemetry.Metrics, logger *slog.Logger
 		for _, en := range t.Environments {
 			team.Environments = append(team.Environments, workspace.Environment{Name: en.Name, Kind: en.Kind, APIKey: en.APIKey, BaseURL: en.BaseURL})
 		}
-		if a := t.AuditLog; a != nil {
-			team.AuditLog = &workspace.AuditLogTarget{APIKey: a.APIKey, BaseURL: a.BaseURL, OrganizationID: a.OrganizationID}
-		}
+		team.SignIn = &workspace.SignInEnvironment{APIKey: t.SignIn.APIKey, BaseURL: t.SignIn.BaseURL,
+			OrganizationID: t.SignIn.OrganizationID, ClientID: t.SignIn.ClientID}
 		wc.Teams = append(wc.Teams, team)
 	}
 	if cfg.Roles != nil {

@@ -206,6 +206,12 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	}
 
 	s.routes()
+	// Establish now, through the in-process emulator, which environment is the team's sign-in
+	// one (the emulator's team environment, never managed): the first write then has nothing to
+	// wait for, and a broken stack fails here rather than at a person's call.
+	if _, err := s.ws.EstablishProtection(ctx); err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
 	ok = true
 	return s, nil
 }
@@ -215,9 +221,11 @@ func (s *Stack) demoTeam() workspace.Team {
 	t := workspace.Team{
 		OrganizationID: emulator.DemoTeamOrganizationID,
 		Name:           emulator.DemoTeamOrganizationName,
-		AuditLog: &workspace.AuditLogTarget{
+		// The emulator's team environment is where people sign in: never managed, never
+		// writable (the server also establishes that by observation).
+		SignIn: &workspace.SignInEnvironment{
 			APIKey: emulator.DemoTeamAPIKey, BaseURL: s.base + EmulatorPath,
-			OrganizationID: emulator.DemoTeamOrganizationID,
+			ClientID: emulator.DemoTeamClientID,
 		},
 	}
 	for _, e := range s.emu.Environments() {
