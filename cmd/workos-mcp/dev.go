@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/datadir"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 )
@@ -97,6 +98,14 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	baseURL := *base
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
+	}
+	if *data != "" {
+		// One server per data directory: a second one fails here, naming the first.
+		lock, err := datadir.Acquire(*data, baseURL)
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
 	}
 	stack, err := devstack.New(ctx, devstack.Options{
 		Addr: ln.Addr().String(), BaseURL: baseURL, DataDir: *data, Reset: *reset,

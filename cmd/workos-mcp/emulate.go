@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/datadir"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 )
@@ -62,6 +63,14 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	baseURL := *base
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
+	}
+	if *data != "" {
+		// One server per data directory: a second one fails here, naming the first.
+		lock, err := datadir.Acquire(*data, baseURL)
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
 	}
 	emu, err := emulator.New(ctx, emulator.Options{
 		DataDir: *data, Seed: sd, Reset: *reset, BaseURL: baseURL,

@@ -167,6 +167,33 @@ func TestDevCommandUsage(t *testing.T) {
 	}
 }
 
+// A second dev or emulate on a data directory in use fails at start, naming the first's address,
+// and leaves the first one's data alone (even with --reset).
+func TestDataDirectoryLock(t *testing.T) {
+	dir := t.TempDir()
+	base, _, _, wait := startCommand(t, nil, "emulate", "--addr", "127.0.0.1:0", "--data", dir)
+	for _, args := range [][]string{
+		{"emulate", "--addr", "127.0.0.1:0", "--data", dir, "--reset"},
+		{"dev", "--addr", "127.0.0.1:0", "--data", dir},
+	} {
+		code, stdout, stderr := runCLI(t, nil, args...)
+		if code != exitRuntime || !strings.Contains(stderr, "is in use by another workos-mcp serving at "+base) || strings.Contains(stdout, "running") {
+			t.Errorf("%v: exit %d\nstdout: %s\nstderr: %s", args, code, stdout, stderr)
+		}
+	}
+	if code, body := getBody(t, base+"/organizations", "Authorization", "Bearer "+emulator.DemoSandboxAPIKey); code != 200 {
+		t.Fatalf("the first server after the refused second: %d %s", code, body)
+	}
+	if code := wait(); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	// Released on exit: the directory can be served again.
+	_, _, _, wait = startCommand(t, nil, "dev", "--addr", "127.0.0.1:0", "--data", dir)
+	if code := wait(); code != exitOK {
+		t.Fatalf("dev after the first stopped: exit %d", code)
+	}
+}
+
 func TestEmulateCommand(t *testing.T) {
 	base, stdout, _, wait := startCommand(t, nil, "emulate", "--addr", "127.0.0.1:0", "--data", "", "--log-format", "text")
 	if !strings.Contains(stdout.String(), emulator.DemoSandboxAPIKey) {
