@@ -1,8 +1,10 @@
 // Package catalog is the list of WorkOS API operations that the workspace server can run: every
 // public operation of the WorkOS OpenAPI spec under a stable, readable name
 // (`<resource>.<action>`, e.g. "organizations.delete"), with its method, path, parameters as one
-// JSON Schema object, and a class that decides the guardrails: read, write, or destructive
-// (irreversible; confirmed before it runs).
+// JSON Schema object, a class (read, write, or destructive: irreversible, confirmed before it
+// runs), the area of the environment it acts on, and the effect of each body field (plain,
+// secret, credential, replaces). The workspace policy decides from areas and effects, never from
+// operation names.
 //
 // The data is generated (`go generate ./workspace/catalog`) into catalog_gen.go from the spec and
 // from the editorial table in internal/gen/table.go, which names every operation, classes it,
@@ -63,6 +65,7 @@ type Operation struct {
 	Path string // "/organizations/{id}"
 
 	Class      Class
+	Area       Area // what part of the environment it acts on; roles are limited to areas
 	SendsEmail bool // running it emails someone
 	Idempotent bool // running it twice has the effect of running it once
 
@@ -77,6 +80,11 @@ type Operation struct {
 	// Joined lists the array query parameters sent as one comma-separated value; other arrays
 	// repeat the parameter.
 	Joined []string
+	// Effects gives the effect of every body field of a write or destructive operation (read
+	// operations have none). The generator refuses a body field that table.go does not classify.
+	Effects map[string]Effect
+	// Replacements says how to compare each Replaces field with what exists.
+	Replacements []Replacement
 }
 
 // compiledSchema caches an operation's compiled parameter schema (outside the struct, so that Operation

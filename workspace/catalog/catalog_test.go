@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -28,11 +29,32 @@ func TestGolden(t *testing.T) {
 		if op.Idempotent {
 			flags += " idempotent"
 		}
-		fmt.Fprintf(&b, "%-58s %-11s %-6s %s%s\n", op.Name, op.Class, op.Method, op.Path, flags)
+		fmt.Fprintf(&b, "%-58s %-11s %-17s %-6s %s%s\n", op.Name, op.Class, op.Area, op.Method, op.Path, flags)
 	}
 	b.WriteString("\n# excluded\n")
 	for _, x := range catalog.Excluded() {
 		fmt.Fprintf(&b, "%-58s %-6s %s\n", x.Name, x.Method, x.Path)
+	}
+	// Every body field of every write operation with its effect, and how a replacing field is
+	// compared with what exists: a new field in the spec, or a changed effect, is a reviewed diff.
+	b.WriteString("\n# body field effects of write operations\n")
+	for _, op := range catalog.All() {
+		fields := make([]string, 0, len(op.Effects))
+		for f := range op.Effects {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		for _, f := range fields {
+			line := fmt.Sprintf("%-58s %-36s %s", op.Name, f, op.Effects[f])
+			if r, ok := op.Replacement(f); ok {
+				if r.Read == "" {
+					line += " (current value not readable: always confirmed)"
+				} else {
+					line += fmt.Sprintf(" (compared with GET %s .%s)", r.Read, r.Current)
+				}
+			}
+			b.WriteString(line + "\n")
+		}
 	}
 	golden := filepath.Join("testdata", "catalog.golden")
 	if *update {
@@ -155,11 +177,12 @@ func TestClasses(t *testing.T) {
 		"invitations.send":                     catalog.Write,
 		"portal_links.create":                  catalog.Write,
 		"audit_log_retention.update":           catalog.Destructive,
-		"membership_role_assignments.delete":   catalog.Write,
+		"membership_role_assignments.delete":   catalog.Destructive,
+		"group_members.remove":                 catalog.Destructive,
 		"organization_domains.delete":          catalog.Destructive,
 		"application_client_secrets.delete":    catalog.Destructive,
 		"user_authorized_applications.delete":  catalog.Destructive,
-		"organization_roles.remove_permission": catalog.Write,
+		"organization_roles.remove_permission": catalog.Destructive,
 	}
 	for name, class := range want {
 		op, ok := catalog.Lookup(name)

@@ -63,6 +63,9 @@ type genOp struct {
 	params                               []byte
 	in                                   map[string]string
 	required, joined                     []string
+	area                                 string
+	effects                              map[string]string
+	compare                              []replacement
 }
 
 type genExcl struct{ name, method, path, reason string }
@@ -112,6 +115,15 @@ func Generate(spec *openapi.Spec) ([]byte, error) {
 	for _, e := range table {
 		if !seen[e.key] {
 			errs = append(errs, fmt.Errorf("table: %s is not in the spec (remove it, or rename with care: names are stable)", e.key))
+		}
+	}
+	built := map[string]bool{}
+	for _, o := range ops {
+		built[o.name] = true
+	}
+	for name := range fieldEffects {
+		if !built[name] {
+			errs = append(errs, fmt.Errorf("effects.go: %s is not a write operation of the catalog", name))
 		}
 	}
 	if len(errs) > 0 {
@@ -213,6 +225,9 @@ func buildOp(spec *openapi.Spec, sop *openapi.Operation, e entry) (genOp, error)
 	required = dedupe(required)
 	sort.Strings(g.joined)
 	g.required = required
+	if err := classify(&g); err != nil {
+		return genOp{}, err
+	}
 	schema := map[string]any{
 		"type":                 "object",
 		"properties":           props,
@@ -581,7 +596,7 @@ func render(ops []genOp, excls []genExcl, specOps int) ([]byte, error) {
 		b.WriteString("{\n")
 		fmt.Fprintf(&b, "Name: %q, Resource: %q, Action: %q,\n", o.name, o.resource, o.action)
 		fmt.Fprintf(&b, "Method: %q, Path: %q,\n", o.method, o.path)
-		fmt.Fprintf(&b, "Class: %s, SendsEmail: %t, Idempotent: %t,\n", classIdent(o.class), o.sendsEmail, o.idempotent)
+		fmt.Fprintf(&b, "Class: %s, Area: %q, SendsEmail: %t, Idempotent: %t,\n", classIdent(o.class), o.area, o.sendsEmail, o.idempotent)
 		fmt.Fprintf(&b, "Description: %q,\n", o.desc)
 		fmt.Fprintf(&b, "Params: json.RawMessage(%s),\n", goString(string(o.params)))
 		b.WriteString("In: map[string]ParamIn{")
@@ -597,6 +612,23 @@ func render(ops []genOp, excls []genExcl, specOps int) ([]byte, error) {
 		}
 		if len(o.joined) > 0 {
 			fmt.Fprintf(&b, "Joined: %s,\n", stringSlice(o.joined))
+		}
+		if len(o.effects) > 0 {
+			b.WriteString("Effects: map[string]Effect{")
+			for i, k := range sortedStringKeys(o.effects) {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%q: %q", k, o.effects[k])
+			}
+			b.WriteString("},\n")
+		}
+		if len(o.compare) > 0 {
+			b.WriteString("Replacements: []Replacement{\n")
+			for _, r := range o.compare {
+				fmt.Fprintf(&b, "{Field: %q, Read: %q, Current: %q, CurrentKey: %q, NewKey: %q},\n", r.field, r.read, r.current, r.currentKey, r.newKey)
+			}
+			b.WriteString("},\n")
 		}
 		b.WriteString("},\n")
 	}

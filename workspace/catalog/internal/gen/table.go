@@ -7,13 +7,16 @@ package main
 //
 // Class rules:
 //   - read: GET, and POSTs that only look something up or check it (validate, check, export).
-//   - destructive: what the call's own parameters cannot undo. Deleting an object with an ID and
-//     state of its own (organization, connection, directory, user, membership, role, ...),
-//     revoking what cannot be restored (sessions, API keys, client secrets, an application's
-//     grant, an invitation's link), and shortening audit-log retention (old events are purged).
-//   - write: everything else, including removing a link that the inverse call restores exactly
-//     (a role assignment, a permission on a role, a group member, a flag target, a redirect URI,
-//     a Radar list entry) and deactivation, which reactivation undoes.
+//   - destructive: what the call's own parameters cannot undo, and whatever takes access away.
+//     Deleting an object with an ID and state of its own (organization, connection, directory,
+//     user, membership, role, ...), revoking what cannot be restored (sessions, API keys, client
+//     secrets, an application's grant, an invitation's link), shortening audit-log retention (old
+//     events are purged), and removing a permission, a role assignment or a group membership
+//     (people lose what it granted; the same effect through a replacing update is confirmed too,
+//     see effects.go).
+//   - write: everything else, including removing a configuration link that the inverse call
+//     restores exactly (a flag target, a redirect URI, a Radar list entry) and deactivation,
+//     which reactivation undoes.
 //
 // Exclusions: minting or rotating credentials (the value would reach the agent, and a new
 // credential is a new way in), acting as an end user inside a sign-in flow (authorize URLs, code
@@ -166,9 +169,9 @@ var table = []entry{
 	op("GET /authorization/groups/{group_id}/role_assignments", "group_role_assignments.list", R, "List the roles assigned to a group."),
 	op("POST /authorization/groups/{group_id}/role_assignments", "group_role_assignments.create", W, "Assign a role to a group, optionally on a resource."),
 	op("PUT /authorization/groups/{group_id}/role_assignments", "group_role_assignments.replace", W, "Replace all of a group's role assignments with the given set."),
-	op("DELETE /authorization/groups/{group_id}/role_assignments", "group_role_assignments.delete_matching", W, "Remove a group's role assignments that match the given role and resource; assigning again restores them."),
+	op("DELETE /authorization/groups/{group_id}/role_assignments", "group_role_assignments.delete_matching", D, "Remove a group's role assignments that match the given role and resource. Its members lose what the roles granted."),
 	op("GET /authorization/groups/{group_id}/role_assignments/{role_assignment_id}", "group_role_assignments.get", R, ""),
-	op("DELETE /authorization/groups/{group_id}/role_assignments/{role_assignment_id}", "group_role_assignments.delete", W, "Remove one role assignment from a group; assigning again restores it."),
+	op("DELETE /authorization/groups/{group_id}/role_assignments/{role_assignment_id}", "group_role_assignments.delete", D, "Remove one role assignment from a group. Its members lose what the role granted."),
 
 	// Fine-grained authorization: memberships
 	op("POST /authorization/organization_memberships/{organization_membership_id}/check", "authorization.check", R, "Check whether an organization membership holds a permission, optionally on a resource.").idempotent(true),
@@ -177,8 +180,8 @@ var table = []entry{
 	op("GET /authorization/organization_memberships/{organization_membership_id}/resources/{resource_type_slug}/{external_id}/permissions", "membership_permissions.list_by_external_id", R, "List the permissions an organization membership holds on a resource named by type and external ID."),
 	op("GET /authorization/organization_memberships/{organization_membership_id}/role_assignments", "membership_role_assignments.list", R, "List the roles assigned to an organization membership."),
 	op("POST /authorization/organization_memberships/{organization_membership_id}/role_assignments", "membership_role_assignments.create", W, "Assign a role to an organization membership, optionally on a resource."),
-	op("DELETE /authorization/organization_memberships/{organization_membership_id}/role_assignments", "membership_role_assignments.delete_matching", W, "Remove a membership's role assignments that match the given role and resource; assigning again restores them."),
-	op("DELETE /authorization/organization_memberships/{organization_membership_id}/role_assignments/{role_assignment_id}", "membership_role_assignments.delete", W, "Remove one role assignment from an organization membership; assigning again restores it."),
+	op("DELETE /authorization/organization_memberships/{organization_membership_id}/role_assignments", "membership_role_assignments.delete_matching", D, "Remove a membership's role assignments that match the given role and resource. The person loses what the roles granted."),
+	op("DELETE /authorization/organization_memberships/{organization_membership_id}/role_assignments/{role_assignment_id}", "membership_role_assignments.delete", D, "Remove one role assignment from an organization membership. The person loses what the role granted."),
 
 	// Organization roles
 	op("POST /authorization/organizations/{organizationId}/roles", "organization_roles.create", W, "Create a role that exists only in one organization."),
@@ -188,7 +191,7 @@ var table = []entry{
 	op("DELETE /authorization/organizations/{organizationId}/roles/{slug}", "organization_roles.delete", D, "Delete an organization role. Members holding it lose it; the role and its permission set are gone."),
 	op("PUT /authorization/organizations/{organizationId}/roles/{slug}/permissions", "organization_roles.set_permissions", W, "Replace the permissions of an organization role with the given set."),
 	op("POST /authorization/organizations/{organizationId}/roles/{slug}/permissions", "organization_roles.add_permission", W, "Add one permission to an organization role.").renamePath("slug", "role_slug"),
-	op("DELETE /authorization/organizations/{organizationId}/roles/{slug}/permissions/{permissionSlug}", "organization_roles.remove_permission", W, "Remove one permission from an organization role; adding it again restores it."),
+	op("DELETE /authorization/organizations/{organizationId}/roles/{slug}/permissions/{permissionSlug}", "organization_roles.remove_permission", D, "Remove one permission from an organization role. Every member holding the role loses it."),
 
 	// Authorization resources, addressed by external ID
 	op("GET /authorization/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}", "authorization_resources.get_by_external_id", R, "Get an authorization resource by its type and your external ID."),
@@ -297,7 +300,7 @@ var table = []entry{
 	op("DELETE /organizations/{organizationId}/groups/{groupId}", "groups.delete", D, "Delete a group. Its members lose the roles granted through it."),
 	op("POST /organizations/{organizationId}/groups/{groupId}/organization-memberships", "group_members.add", W, "Put an organization membership into a group."),
 	op("GET /organizations/{organizationId}/groups/{groupId}/organization-memberships", "group_members.list", R, "List the members of a group."),
-	op("DELETE /organizations/{organizationId}/groups/{groupId}/organization-memberships/{omId}", "group_members.remove", W, "Remove a member from a group; adding them again restores it."),
+	op("DELETE /organizations/{organizationId}/groups/{groupId}/organization-memberships/{omId}", "group_members.remove", D, "Remove a member from a group. They lose the roles granted through it."),
 	op("GET /organizations/{organization_id}/authorized_applications", "organization_authorized_apps.list", R, "List the applications an organization has authorized."),
 
 	op("POST /portal/generate_link", "portal_links.create", W, "Create a short-lived Admin Portal link for an organization's IT admin (SSO, Directory Sync, domain verification, audit logs, log streams)."),
