@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
 // Config configures the workspace server.
@@ -142,22 +144,17 @@ func (a Access) rank() int {
 	return 0
 }
 
-func minAccess(a, b Access) Access {
-	if a.rank() < b.rank() {
-		return a
-	}
-	return b
-}
-
 // Role is what one role slug allows.
 type Role struct {
 	// Description is shown to people (whoami).
 	Description string
 	// Sandbox and Production are the role's access in environments of each kind.
 	Sandbox, Production Access
-	// Areas limits the role to operations whose API path starts with one of these prefixes
-	// (whole path segments: "/organizations" covers "/organizations/{id}" but not
-	// "/organizations_x"). Empty means every operation.
+	// Areas limits the role to operations in these areas of an environment (catalog.Areas():
+	// "users", "organizations", "domains", "sso", ...), and the events it reads to events about
+	// them. Each operation has one area, recorded in the catalog, so that a path under
+	// /organizations that acts on API keys or audit-log retention is not "organizations". Empty
+	// means every area.
 	Areas []string
 }
 
@@ -169,34 +166,39 @@ func (r Role) AccessIn(kind string) Access {
 	return r.Sandbox
 }
 
-// Covers reports whether an API path is inside the role's areas.
-func (r Role) Covers(path string) bool {
+// CoversArea reports whether an area is inside the role's areas.
+func (r Role) CoversArea(a catalog.Area) bool {
 	if len(r.Areas) == 0 {
 		return true
 	}
-	for _, a := range r.Areas {
-		a = strings.TrimRight(a, "/")
-		if path == a || strings.HasPrefix(path, a+"/") {
+	for _, x := range r.Areas {
+		if catalog.Area(x) == a {
 			return true
 		}
 	}
 	return false
 }
 
-// usersAndOrganizations are the API areas of the support roles: organizations and the people in
-// them.
+// Covers reports whether an operation is inside the role's areas.
+func (r Role) Covers(op *catalog.Operation) bool { return r.CoversArea(op.Area) }
+
+// CoversEvent reports whether an event type is about an area inside the role's areas. An event
+// type of no known area is covered only by a role without area limits.
+func (r Role) CoversEvent(eventType string) bool {
+	if len(r.Areas) == 0 {
+		return true
+	}
+	a, ok := catalog.EventArea(eventType)
+	return ok && r.CoversArea(a)
+}
+
+// usersAndOrganizations are the areas of the support roles: organizations, their domains, the
+// people in them, and the events about those.
 var usersAndOrganizations = []string{
-	"/organizations",
-	"/organization_domains",
-	"/user_management/users",
-	"/user_management/organization_memberships",
-	"/user_management/invitations",
-	"/user_management/sessions",
-	"/user_management/email_verification",
-	"/user_management/password_reset",
-	"/user_management/magic_auth",
-	"/auth/factors",
-	"/events",
+	string(catalog.AreaUsers),
+	string(catalog.AreaOrganizations),
+	string(catalog.AreaDomains),
+	string(catalog.AreaEvents),
 }
 
 // DefaultRoles mirrors the WorkOS dashboard roles.
@@ -254,6 +256,11 @@ func (c *Config) validate() error {
 		}
 	}
 	for name, r := range c.Roles {
+		for _, a := range r.Areas {
+			if err := CheckArea(a); err != nil {
+				errs = append(errs, fmt.Errorf("role %q: %w", name, err))
+			}
+		}
 		for _, a := range []Access{r.Sandbox, r.Production} {
 			if a != "" && a.rank() == 0 && a != AccessNone {
 				errs = append(errs, fmt.Errorf("role %q: access %q is not none, read or write", name, a))
@@ -264,4 +271,20 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("confirmation key: %d bytes, want 32", n))
 	}
 	return errors.Join(errs...)
+}
+
+// CheckArea reports whether a is a role area (one of catalog.Areas()), with a message that lists
+// them when it is not.
+func CheckArea(a string) error {
+	if catalog.Area(a).Valid() {
+		return nil
+	}
+	names := make([]string, 0, len(catalog.Areas()))
+	for _, x := range catalog.Areas() {
+		names = append(names, string(x))
+	}
+	if strings.HasPrefix(a, "/") {
+		return fmt.Errorf("area %q is an API path; areas are names now (one of %s): a path prefix such as /organizations also covered API keys, groups and audit-log retention", a, strings.Join(names, ", "))
+	}
+	return fmt.Errorf("area %q is not one of %s", a, strings.Join(names, ", "))
 }

@@ -49,7 +49,11 @@ func (s *Server) whoami(ctx context.Context, c *caller, _ *mcp.CallToolRequest, 
 	if c.roleKnown {
 		role["description"] = c.role.Description
 		if len(c.role.Areas) > 0 {
-			role["areas"] = c.role.Areas
+			areas := map[string]string{}
+			for _, a := range c.role.Areas {
+				areas[a] = catalog.Area(a).Describe()
+			}
+			role["areas"] = areas
 		}
 	}
 	if c.roleErr != nil {
@@ -124,12 +128,29 @@ func (s *Server) listOperations(ctx context.Context, c *caller, _ *mcp.CallToolR
 		if !c.mayRun(op) {
 			return nil, fmt.Errorf("%w: you may not run %s in any of the team's environments (whoami shows your access)", ErrRole, op.Name)
 		}
-		return jsonResult(map[string]any{
-			"name": op.Name, "class": op.Class, "method": op.Method, "path": op.Path,
+		out := map[string]any{
+			"name": op.Name, "class": op.Class, "area": op.Area, "method": op.Method, "path": op.Path,
 			"description": op.Description, "sends_email": op.SendsEmail, "idempotent": op.Idempotent,
 			"params": json.RawMessage(op.Params), "required": nonNil(op.Required),
 			"environments": c.runnableIn(op), "tool": toolFor(op),
-		})
+		}
+		var refused, replaces []string
+		for _, f := range sortedKeys(op.Effects) {
+			switch op.Effects[f] {
+			case catalog.Credential:
+				refused = append(refused, f)
+			case catalog.Replaces:
+				replaces = append(replaces, f)
+			}
+		}
+		if len(refused) > 0 {
+			out["refused_fields"] = map[string]any{"fields": refused, "why": catalog.CredentialReason}
+		}
+		if len(replaces) > 0 {
+			out["replacing_fields"] = map[string]any{"fields": replaces,
+				"why": "these replace what exists: a call that would remove anything (or whose current value cannot be read) needs the person's confirmation first"}
+		}
+		return jsonResult(out)
 	}
 	var classes []catalog.Class
 	if in.Class != "" {
@@ -145,7 +166,7 @@ func (s *Server) listOperations(ctx context.Context, c *caller, _ *mcp.CallToolR
 			continue
 		}
 		rows = append(rows, map[string]any{
-			"name": op.Name, "class": op.Class, "description": op.Description,
+			"name": op.Name, "class": op.Class, "area": op.Area, "description": op.Description,
 			"sends_email": op.SendsEmail, "environments": c.runnableIn(op), "tool": toolFor(op),
 		})
 	}
@@ -220,6 +241,10 @@ func operationResult(oc *opCall, res *opResult) (*mcp.CallToolResult, error) {
 	if res.Redactions > 0 {
 		out["redacted_fields"] = res.Redactions
 	}
+	if res.Hidden > 0 {
+		out["hidden_outside_your_areas"] = res.Hidden
+		out["note"] = "Some events were left out: they are about areas your role does not cover (whoami lists your areas)."
+	}
 	return jsonResult(out)
 }
 
@@ -245,7 +270,17 @@ func (s *Server) mutate(ctx context.Context, c *caller, req *mcp.CallToolRequest
 	if err != nil {
 		return nil, err
 	}
-	if op.Class != classDestructive {
+	destructive := op.Class == classDestructive
+	if !destructive {
+		// An update that would remove what exists is confirmed like a deletion.
+		rms, err := s.removals(ctx, oc)
+		if err != nil {
+			s.record(context.WithoutCancel(ctx), oc, "error", nil, err)
+			return nil, err
+		}
+		destructive = removes(rms)
+	}
+	if !destructive {
 		if in.ConfirmationToken != "" {
 			return nil, fmt.Errorf("%w: %s is not irreversible and takes no confirmation_token; call again without it", ErrInvalidInput, op.Name)
 		}

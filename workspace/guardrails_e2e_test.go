@@ -490,7 +490,7 @@ func TestE2EListOperations(t *testing.T) {
 	}
 	for _, row := range m["operations"].([]any) {
 		op, _ := catalog.Lookup(row.(map[string]any)["name"].(string))
-		if op == nil || op.Class != catalog.Read || !support.Covers(op.Path) {
+		if op == nil || op.Class != catalog.Read || !support.Covers(op) {
 			t.Errorf("support-viewer lists %v", row)
 		}
 	}

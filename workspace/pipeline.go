@@ -35,6 +35,8 @@ type opResult struct {
 	RequestID  string
 	Data       json.RawMessage
 	Redactions int
+	// Hidden counts the items dropped because they are outside the person's areas.
+	Hidden int
 	// raw is the unredacted answer, for the server's own use (an export's pre-signed download
 	// link); it never reaches a tool result.
 	raw json.RawMessage
@@ -117,8 +119,16 @@ func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, o
 		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
 		return nil, err
 	}
+	if err := refuseCredentials(op, params); err != nil {
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
+		return nil, err
+	}
 	if err := validateParams(op, params); err != nil {
 		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "invalid", nil, err)
+		return nil, err
+	}
+	if err := c.checkEventTypes(op, params); err != nil {
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
 		return nil, err
 	}
 	// After validation, so that an invalid call sends nothing at all: protecting the team may
@@ -213,6 +223,16 @@ func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 	}
 	res.raw = raw
 	res.Data, res.Redactions = s.redactor.JSON(raw)
+	// Events about areas outside the person's role are dropped, whatever asked for them.
+	data, dropped, ferr := oc.c.filterEvents(oc.op, res.Data)
+	if ferr != nil {
+		s.record(ctx, oc, "error", res, ferr)
+		return nil, ferr
+	}
+	res.Data, res.Hidden = data, dropped
+	if dropped > 0 {
+		res.raw = nil // the unfiltered answer must not be used by anyone
+	}
 	s.record(ctx, oc, "ok", res, nil)
 	return res, nil
 }
@@ -293,7 +313,7 @@ type entry struct {
 // reasonOf names the policy step that refused, from the error's sentinel: never the call's
 // values, which may be secrets the person sets.
 func reasonOf(err error) string {
-	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrWrongClass, ErrInvalidInput} {
+	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrRefusedField, ErrWrongClass, ErrInvalidInput} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}

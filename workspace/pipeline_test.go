@@ -34,20 +34,39 @@ func TestRequestBuilding(t *testing.T) {
 	}
 }
 
+// TestRoleCovers: areas are names recorded per operation, not path prefixes: /organizations/...
+// paths that act on API keys, groups or retention are outside "organizations".
 func TestRoleCovers(t *testing.T) {
-	r := Role{Areas: []string{"/organizations", "/user_management/users/"}}
-	for path, want := range map[string]bool{
-		"/organizations":                     true,
-		"/organizations/{id}":                true,
-		"/organizations_x":                   false,
-		"/user_management/users/{id}":        true,
-		"/user_management/users":             true,
-		"/connections":                       false,
-		"/user_management/organization_memb": false,
+	r := Role{Areas: []string{"organizations", "users"}}
+	for name, want := range map[string]bool{
+		"organizations.list":                  true,
+		"organizations.update":                true,
+		"organization_memberships.update":     true,
+		"users.update":                        true,
+		"organization_api_keys.list":          false,
+		"audit_log_retention.update":          false,
+		"groups.create":                       false,
+		"group_members.remove":                false,
+		"organization_domains.delete":         false,
+		"connections.list":                    false,
+		"organization_feature_flags.list":     false,
+		"organization_data_integrations.list": false,
 	} {
-		if got := r.Covers(path); got != want {
-			t.Errorf("Covers(%q) = %v, want %v", path, got, want)
+		op, ok := catalog.Lookup(name)
+		if !ok {
+			t.Fatalf("%s missing", name)
 		}
+		if got := r.Covers(op); got != want {
+			t.Errorf("Covers(%s) = %v, want %v", name, got, want)
+		}
+	}
+	for typ, want := range map[string]bool{"user.created": true, "organization.updated": true, "dsync.user.created": false, "api_key.created": false, "connection.activated": false, "mystery.event": false} {
+		if got := r.CoversEvent(typ); got != want {
+			t.Errorf("CoversEvent(%q) = %v, want %v", typ, got, want)
+		}
+	}
+	if !(Role{}).CoversEvent("mystery.event") {
+		t.Error("a role without areas must see every event")
 	}
 }
 
@@ -59,6 +78,8 @@ func TestConfigValidation(t *testing.T) {
 		{Teams: []Team{{OrganizationID: "org_1"}, {OrganizationID: "org_1"}}},
 		{ConfirmationKey: make([]byte, 16)},
 		{Roles: map[string]Role{"x": {Sandbox: "everything"}}},
+		{Roles: map[string]Role{"x": {Sandbox: AccessRead, Areas: []string{"/organizations"}}}},
+		{Roles: map[string]Role{"x": {Sandbox: AccessRead, Areas: []string{"orgs"}}}},
 	}
 	for i, c := range bad {
 		if _, err := New(c, nil); err == nil {

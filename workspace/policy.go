@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +22,9 @@ var (
 	ErrWriteOff     = errors.New("writes are disabled for this team")
 	ErrWrongClass   = errors.New("wrong tool for this operation")
 	ErrInvalidInput = errors.New("invalid parameters")
+	// ErrRefusedField refuses a field that no agent may set, whoever the person is (a password,
+	// a user's email...): the catalog classifies it as a credential.
+	ErrRefusedField = errors.New("refused to agents")
 )
 
 // gate is the first step of every tool but whoami: the team exists and is enabled.
@@ -101,8 +105,8 @@ func (c *caller) authorize(env *Environment, op *catalog.Operation) error {
 	if env.Kind == KindProduction && !on(c.team.Settings.AllowProduction) {
 		return fmt.Errorf("%w: environment %q is production and a team admin does not allow production access; use the sandbox", ErrEnvironment, env.Name)
 	}
-	if !c.role.Covers(op.Path) {
-		return fmt.Errorf("%w: role %s covers only %s; %s is outside it", ErrRole, c.roleSlug, strings.Join(c.role.Areas, ", "), op.Name)
+	if !c.role.Covers(op) {
+		return fmt.Errorf("%w: role %s covers only the areas %s; %s acts on %s (%s)", ErrRole, c.roleSlug, strings.Join(c.role.Areas, ", "), op.Name, op.Area, op.Area.Describe())
 	}
 	roleAccess := c.role.AccessIn(env.Kind)
 	need := AccessRead
@@ -159,4 +163,98 @@ func (s *Server) protectTeam(ctx context.Context, c *caller, env *Environment, o
 		return fmt.Errorf("%w: %s would change the team's own organization (parameter %s names it), which this server never does; use the WorkOS dashboard", ErrProtection, op.Name, at)
 	}
 	return s.ownedByTeam(ctx, c, env, op, params)
+}
+
+// refuseCredentials refuses a call that sets a field the catalog classifies as a credential, under
+// whatever operation carries it. A null or empty value is refused too: clearing a password hash or
+// an email is as much a change of how someone signs in.
+func refuseCredentials(op *catalog.Operation, params map[string]any) error {
+	var fields []string
+	for name := range params {
+		if op.Effect(name) == catalog.Credential {
+			fields = append(fields, name)
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	sort.Strings(fields)
+	return fmt.Errorf("%w: %s: setting %s %s; send the call without it (list_operations shows the refused fields)",
+		ErrRefusedField, op.Name, strings.Join(fields, ", "), catalog.CredentialReason)
+}
+
+// checkEventTypes refuses an events query that names an event type outside the caller's areas.
+// Events the query does not name are filtered from the answer instead (filterEvents).
+func (c *caller) checkEventTypes(op *catalog.Operation, params map[string]any) error {
+	if op.Area != catalog.AreaEvents || len(c.role.Areas) == 0 {
+		return nil
+	}
+	var outside []string
+	add := func(v any) {
+		for _, t := range strings.Split(fmt.Sprint(v), ",") {
+			if t = strings.TrimSpace(t); t != "" && !c.role.CoversEvent(t) {
+				outside = append(outside, t)
+			}
+		}
+	}
+	switch v := params["events"].(type) {
+	case nil:
+	case []any:
+		for _, x := range v {
+			add(x)
+		}
+	default:
+		add(v)
+	}
+	if len(outside) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: role %s reads only events about %s; %s %s outside them",
+		ErrRole, c.roleSlug, strings.Join(c.role.Areas, ", "), strings.Join(outside, ", "), plural(len(outside), "is", "are"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// filterEvents drops, from an events answer, the events about areas outside the caller's; it
+// returns the answer and how many it dropped. An answer it cannot read is dropped whole: an
+// unfiltered list would show what the role may not read.
+func (c *caller) filterEvents(op *catalog.Operation, data json.RawMessage) (json.RawMessage, int, error) {
+	if op.Area != catalog.AreaEvents || len(c.role.Areas) == 0 {
+		return data, 0, nil
+	}
+	var page map[string]json.RawMessage
+	if err := json.Unmarshal(data, &page); err != nil {
+		return nil, 0, fmt.Errorf("%s: the answer could not be filtered to your role's areas, so it is not shown", op.Name)
+	}
+	var items []json.RawMessage
+	if raw, ok := page["data"]; ok {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, 0, fmt.Errorf("%s: the answer could not be filtered to your role's areas, so it is not shown", op.Name)
+		}
+	}
+	kept := make([]json.RawMessage, 0, len(items))
+	for _, it := range items {
+		var ev struct {
+			Event string `json:"event"`
+		}
+		if json.Unmarshal(it, &ev) == nil && c.role.CoversEvent(ev.Event) {
+			kept = append(kept, it)
+		}
+	}
+	dropped := len(items) - len(kept)
+	b, err := json.Marshal(kept)
+	if err != nil {
+		return nil, 0, err
+	}
+	page["data"] = b
+	out, err := json.Marshal(page)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, dropped, nil
 }

@@ -48,6 +48,9 @@ const maxDependentPages = 10
 // the environment's key directly: the call already passed the policy for a write, which covers
 // reading its own target.
 func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error) {
+	if oc.op.Class != classDestructive {
+		return s.describeReplacement(ctx, oc)
+	}
 	path, _, _, err := oc.request()
 	if err != nil {
 		return nil, err
@@ -86,7 +89,8 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 	}
 	id, _ := obj["id"].(string)
 	for _, d := range dependents[getPath] {
-		if _, ok := findByPath("GET", d.path); !ok || id == "" {
+		lop, ok := findByPath("GET", d.path)
+		if !ok || id == "" {
 			continue
 		}
 		// Page through what hangs off the target (bounded): the counts are what the person
@@ -128,6 +132,15 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 			q.Set("after", *after)
 		}
 		sort.Strings(ids)
+		if !oc.c.role.Covers(lop) {
+			// The plan shows only what the person may read; and what they may not read, they
+			// may not destroy either.
+			if len(items) > 0 {
+				return nil, fmt.Errorf("%w: %s would also delete the target's %s, which are in the %s area, outside your role's areas (%s); ask someone whose role covers it",
+					ErrRole, oc.op.Name, strings.ReplaceAll(d.key, "_", " "), lop.Area, strings.Join(oc.c.role.Areas, ", "))
+			}
+			continue
+		}
 		fp[d.key] = ids
 		t.WouldDelete[d.key] = countAndNames(items)
 		if more {

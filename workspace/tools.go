@@ -71,7 +71,7 @@ func handler[In any](s *Server, name string, body func(ctx context.Context, c *c
 }
 
 func isDenial(err error) bool {
-	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection} {
+	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrRefusedField} {
 		if errors.Is(err, e) {
 			return true
 		}

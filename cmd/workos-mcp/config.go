@@ -552,8 +552,8 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 				}
 			}
 			for k, area := range r.Areas {
-				if !strings.HasPrefix(area, "/") {
-					ce.add(fmt.Sprintf("%s.areas[%d]", rk, k), "%q must be an API path prefix starting with /", area)
+				if err := workspace.CheckArea(area); err != nil {
+					ce.add(fmt.Sprintf("%s.areas[%d]", rk, k), "%s", err)
 				}
 			}
 			cfg.Roles[n] = roleConfig{Description: r.Description, Sandbox: r.Sandbox, Production: r.Production, Areas: r.Areas}
