@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -207,14 +208,7 @@ func (s *Server) findOrganization(ctx context.Context, c *caller, tool, env, id,
 	case externalID != "":
 		raw, err = s.run(ctx, c, tool, env, "GET", "/organizations/external_id/{external_id}", map[string]any{"external_id": externalID})
 	default:
-		orgs, _, lerr := s.list(ctx, c, tool, env, "/organizations", map[string]any{"domains": []any{strings.ToLower(domain)}}, 1)
-		if lerr != nil {
-			return nil, lerr
-		}
-		if len(orgs) == 0 {
-			return nil, fmt.Errorf("no organization has the domain %q in this environment", domain)
-		}
-		return orgs[0], nil
+		return s.organizationByDomain(ctx, c, tool, env, domain)
 	}
 	if err != nil {
 		return nil, err
@@ -226,15 +220,63 @@ func (s *Server) findOrganization(ctx context.Context, c *caller, tool, env, id,
 	return org, nil
 }
 
+// organizationByDomain finds the one organization that has the domain. When several have it
+// (a domain pending on more than one organization, or verified on one and pending on others), it
+// names them all, says which one verified it, and asks for an organization_id instead of
+// picking one: an answer about the wrong customer is worse than a question.
+func (s *Server) organizationByDomain(ctx context.Context, c *caller, tool, env, domain string) (map[string]any, error) {
+	d, err := normalizeDomain(domain)
+	if err != nil {
+		return nil, fmt.Errorf("%w: domain %q %s", ErrInvalidInput, domain, err)
+	}
+	found, more, err := s.list(ctx, c, tool, env, "/organizations", map[string]any{"domains": []any{d}}, 3)
+	if err != nil {
+		return nil, err
+	}
+	var orgs []map[string]any
+	for _, o := range found {
+		if _, ok := orgDomains(o)[d]; ok {
+			orgs = append(orgs, o)
+		}
+	}
+	switch {
+	case len(orgs) == 1 && !more:
+		return orgs[0], nil
+	case len(orgs) == 0 && !more:
+		return nil, fmt.Errorf("no organization has the domain %q in this environment", d)
+	}
+	sort.SliceStable(orgs, func(i, j int) bool { return isVerified(orgDomains(orgs[i])[d]) && !isVerified(orgDomains(orgs[j])[d]) })
+	var refs []string
+	owner := ""
+	for _, o := range orgs {
+		state := orgDomains(o)[d]
+		ref := fmt.Sprintf("%s (domain %s)", orgRef(o), firstNonEmpty(state, "state unknown"))
+		if isVerified(state) {
+			owner = orgRef(o)
+		}
+		refs = append(refs, ref)
+	}
+	msg := fmt.Sprintf("the domain %s matches %d organizations: %s", d, len(orgs), strings.Join(refs, "; "))
+	if more {
+		msg = fmt.Sprintf("the domain %s matches more than %d organizations, among them: %s", d, len(found), strings.Join(refs, "; "))
+	}
+	if owner != "" {
+		msg += "; " + owner + " verified it and owns it"
+	} else {
+		msg += "; none has verified it"
+	}
+	return nil, fmt.Errorf("%w: %s. Call describe_organization again with the organization_id of the one you mean", ErrInvalidInput, msg)
+}
+
 // ---- onboard_customer
 
 type onboardCustomerIn struct {
-	Name         string   `json:"name" jsonschema:"the customer's organization name"`
-	Domains      []string `json:"domains,omitempty" jsonschema:"the customer's email domains, e.g. example.com"`
-	AdminEmail   string   `json:"admin_email" jsonschema:"email of the customer's first admin: they get an invitation"`
-	AdminRole    string   `json:"admin_role,omitempty" jsonschema:"role slug for the invitation; default: the environment's default role"`
+	Name         string   `json:"name" jsonschema:"the customer's organization name (at most 200 characters)"`
+	Domains      []string `json:"domains,omitempty" jsonschema:"the customer's email domains, e.g. example.com (no scheme, path, port or wildcard; not a public email provider); a domain another organization holds is refused"`
+	AdminEmail   string   `json:"admin_email" jsonschema:"email address of the customer's first admin (a bare address): they get an invitation, sent last"`
+	AdminRole    string   `json:"admin_role,omitempty" jsonschema:"role slug for the invitation, one of the environment's roles; default: the environment's default role"`
 	ExternalID   string   `json:"external_id,omitempty" jsonschema:"your application's ID for this customer"`
-	PortalIntent string   `json:"portal_intent,omitempty" jsonschema:"what the Admin Portal link sets up: sso (default), dsync, domain_verification, audit_logs, log_streams"`
+	PortalIntent string   `json:"portal_intent,omitempty" jsonschema:"what the Admin Portal link sets up, one of the intents of portal_links.create: sso (default), dsync, domain_verification, audit_logs, log_streams, ..."`
 	Environment  string   `json:"environment,omitempty" jsonschema:"environment name; default: the team's sandbox"`
 }
 
@@ -242,74 +284,122 @@ func (s *Server) onboardCustomer(ctx context.Context, c *caller, _ *mcp.CallTool
 	if err := c.gate(); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(in.Name) == "" || !strings.Contains(in.AdminEmail, "@") {
-		return nil, fmt.Errorf("%w: name and a valid admin_email are required", ErrInvalidInput)
-	}
-	intent := in.PortalIntent
-	if intent == "" {
-		intent = "sso"
-	}
-	// Check the whole plan against the policy before changing anything, so that a person who
-	// may create organizations but not send invitations does not leave half an onboarding.
-	for _, step := range [][2]string{{"POST", "/organizations"}, {"POST", "/user_management/invitations"}, {"POST", "/portal/generate_link"}} {
-		op, ok := findByPath(step[0], step[1])
-		if !ok {
-			return nil, fmt.Errorf("this server's catalog has no operation %s %s", step[0], step[1])
-		}
-		if _, err := s.prepareCheck(c, in.Environment, op); err != nil {
-			return nil, err
-		}
-	}
-	orgParams := map[string]any{"name": in.Name}
-	if len(in.Domains) > 0 {
-		var dd []any
-		for _, d := range in.Domains {
-			dd = append(dd, map[string]any{"domain": strings.ToLower(strings.TrimSpace(d)), "state": "pending"})
-		}
-		orgParams["domain_data"] = dd
-	}
-	if in.ExternalID != "" {
-		orgParams["external_id"] = in.ExternalID
-	}
-	raw, err := s.run(ctx, c, "onboard_customer", in.Environment, "POST", "/organizations", orgParams)
+	const tool = "onboard_customer"
+	intents, err := portalIntents()
 	if err != nil {
-		return nil, fmt.Errorf("create the organization: %w (nothing was created)", err)
+		return nil, err
 	}
-	var org map[string]any
-	_ = json.Unmarshal(raw, &org)
+	p, err := checkOnboardInput(in, intents)
+	if err != nil {
+		return nil, err
+	}
+	// The whole plan passes the policy and the schemas before anything is read or changed, so
+	// that a person who may create organizations but not send invitations, or a parameter the
+	// API would refuse at the last step, leaves no half onboarding behind.
+	if err := s.checkOnboardSteps(c, in.Environment, p); err != nil {
+		return nil, err
+	}
+	env, err := c.environment(in.Environment)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockOnboarding(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := s.checkAdminRole(ctx, c, in.Environment, p); err != nil {
+		return nil, err
+	}
+	org, err := s.findExisting(ctx, c, in.Environment, p)
+	if err != nil {
+		return nil, err
+	}
+	reused := org != nil
+	out := map[string]any{"reused": reused}
+	var done []string
+	var pending map[string]any // the admin's invitation already waiting, on a re-run
+	if reused {
+		done = append(done, "found organization "+orgRef(org)+", created by an earlier onboarding with the same name and domains: nothing new was created")
+		invs, _, err := s.list(ctx, c, tool, in.Environment, "/user_management/invitations", map[string]any{"organization_id": str(org, "id"), "email": p.adminEmail}, 5)
+		if err != nil {
+			return nil, fmt.Errorf("onboard_customer found organization %s (an earlier onboarding) but could not read its invitations: %w; nothing was changed, run it again later", orgRef(org), err)
+		}
+		for _, inv := range invs {
+			if strings.EqualFold(str(inv, "email"), p.adminEmail) && (str(inv, "state") == "pending" || str(inv, "state") == "accepted") {
+				pending = inv
+				break
+			}
+		}
+	} else {
+		raw, err := s.run(ctx, c, tool, in.Environment, "POST", "/organizations", p.writes("")[0].params)
+		if err != nil {
+			return nil, fmt.Errorf("create the organization: %w. Nothing else was done; if the error leaves in doubt whether the organization was created, run onboard_customer again with the same arguments: it finds and reuses it", err)
+		}
+		if err := json.Unmarshal(raw, &org); err != nil || str(org, "id") == "" {
+			return nil, fmt.Errorf("create the organization: WorkOS answered without an organization ID. Nothing else was done; run onboard_customer again with the same arguments: it finds and reuses the organization if it exists")
+		}
+		done = append(done, fmt.Sprintf("created organization %s with domains [%s] (pending verification)", orgRef(org), strings.Join(p.domains, ", ")))
+	}
 	orgID := str(org, "id")
-	sec := newSections()
-	sec.out["organization"] = pick(org, "id", "name", "external_id", "domains")
-	done := []string{"created organization " + orgID}
+	summary := pick(org, "id", "name", "external_id")
+	var domains []map[string]any
+	for _, d := range sortedKeys(orgDomains(org)) {
+		domains = append(domains, map[string]any{"domain": d, "state": orgDomains(org)[d]})
+	}
+	summary["domains"] = domains
+	out["organization"] = summary
+	steps := p.writes(orgID)
 
-	inv := map[string]any{"email": in.AdminEmail, "organization_id": orgID}
-	if in.AdminRole != "" {
-		inv["role_slug"] = in.AdminRole
+	// The link first: it proves the organization and the intent work before anyone is emailed.
+	raw, err := s.run(ctx, c, tool, in.Environment, steps[1].method, steps[1].path, steps[1].params)
+	if err != nil {
+		return nil, onboardingIncomplete(p, orgID, done, "the Admin Portal link", err,
+			"the invitation to "+p.adminEmail+" was not sent, so that nobody is emailed about an onboarding that is not ready")
 	}
-	if raw, err := s.run(ctx, c, "onboard_customer", in.Environment, "POST", "/user_management/invitations", inv); err != nil {
-		sec.fail("invitation", err)
+	var link map[string]any
+	_ = json.Unmarshal(raw, &link)
+	out["admin_portal_link"] = link["link"]
+	out["admin_portal_intent"] = p.intent
+	done = append(done, "generated an Admin Portal link ("+p.intent+")")
+
+	if pending != nil {
+		out["invitation"] = pick(pending, "id", "email", "state", "expires_at", "organization_id")
+		out["invitation_reused"] = true
+		done = append(done, "found the invitation to "+p.adminEmail+" ("+str(pending, "state")+"): no new email was sent")
 	} else {
+		raw, err := s.run(ctx, c, tool, in.Environment, steps[2].method, steps[2].path, steps[2].params)
+		if err != nil {
+			return nil, onboardingIncomplete(p, orgID, done, "the invitation", err, "")
+		}
 		var m map[string]any
 		_ = json.Unmarshal(raw, &m)
-		sec.out["invitation"] = pick(m, "id", "email", "state", "expires_at", "organization_id")
-		done = append(done, "invited "+in.AdminEmail)
+		out["invitation"] = pick(m, "id", "email", "state", "expires_at", "organization_id")
+		done = append(done, "invited "+p.adminEmail)
 	}
-	if raw, err := s.run(ctx, c, "onboard_customer", in.Environment, "POST", "/portal/generate_link", map[string]any{"organization": orgID, "intent": intent}); err != nil {
-		sec.fail("admin_portal_link", err)
-	} else {
-		var m map[string]any
-		_ = json.Unmarshal(raw, &m)
-		sec.out["admin_portal_link"] = m["link"]
-		sec.out["admin_portal_intent"] = intent
-		done = append(done, "generated an Admin Portal link ("+intent+")")
+	out["done"] = done
+	out["next"] = "Send the Admin Portal link to the customer's IT admin (it expires in minutes; run onboard_customer again for a fresh one); the invitation went to " + p.adminEmail + "."
+	return jsonResult(out)
+}
+
+// onboardingIncomplete says what an onboarding did before a step failed and how to finish it. A
+// half onboarding is not rolled back: the organization stays, and a re-run with the same
+// arguments reuses it and does only what is missing.
+func onboardingIncomplete(p *onboardPlan, orgID string, done []string, step string, err error, skipped string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "onboard_customer stopped at %s: %v. Done so far (not rolled back): %s.", step, err, strings.Join(done, "; "))
+	if step == "the invitation" {
+		b.WriteString(" The Admin Portal link is not shown: the re-run makes a fresh one.")
 	}
-	sec.out["done"] = done
-	if len(sec.unavailable) > 0 {
-		sec.out["next"] = "Some steps failed (see unavailable); the organization exists, so retry only the failed steps with mutate."
-	} else {
-		sec.out["next"] = "Send the Admin Portal link to the customer's IT admin; the invitation email went to " + in.AdminEmail + "."
+	if skipped != "" {
+		fmt.Fprintf(&b, " Not done: %s.", skipped)
 	}
-	return sec.result()
+	fmt.Fprintf(&b, " To finish: run onboard_customer again with the same arguments (it reuses %s and does only what is missing)", orgID)
+	if step == "the invitation" {
+		fmt.Fprintf(&b, ", or mutate invitations.send with email %s and organization_id %s", p.adminEmail, orgID)
+	}
+	b.WriteString(".")
+	return errors.New(b.String())
 }
 
 // prepareCheck runs the policy for an operation without parameters or a call.

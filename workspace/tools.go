@@ -133,14 +133,17 @@ func (s *Server) tools() []toolDef {
 			name: "describe_organization", title: "Describe an organization",
 			description: "One answer about an organization, found by organization_id, external_id or domain: its " +
 				"domains and their verification state, SSO connections and their state, directories, member count " +
-				"and pending invitations.",
+				"and pending invitations. A domain held by several organizations is answered with their list: then " +
+				"ask again by organization_id.",
 			readOnly: ptr(true), destructive: ptr(false), idempotent: ptr(true), openWorld: ptr(true),
 			add: func(srv *mcp.Server, t *mcp.Tool) { mcp.AddTool(srv, t, handler(s, t.Name, s.describeOrganization)) },
 		},
 		{
 			name: "onboard_customer", title: "Onboard a customer",
-			description: "Create an organization with its domains, invite its first admin by email, and return an " +
-				"Admin Portal link for setting up SSO or Directory Sync. Needs write access.",
+			description: "Create an organization with its domains, return an Admin Portal link for setting up SSO or " +
+				"Directory Sync, and invite its first admin by email. Every input, the domains' current holders and the " +
+				"whole plan are checked before anything changes; running it again with the same name and domains " +
+				"reuses what exists (reused=true) instead of creating a second organization. Needs write access.",
 			readOnly: ptr(false), destructive: ptr(false), idempotent: ptr(false), openWorld: ptr(true),
 			add: func(srv *mcp.Server, t *mcp.Tool) { mcp.AddTool(srv, t, handler(s, t.Name, s.onboardCustomer)) },
 		},
