@@ -57,6 +57,11 @@ type Options struct {
 // Idempotency-Key header: WorkOS replays their response for a repeated key.
 var IdempotentOperations = []string{"POST /audit_logs/events"}
 
+// WorkOSRateLimit is WorkOS's documented general limit, 6,000 requests per 60 seconds per API
+// key, as a token bucket: 100 a second sustained, up to 1,000 at once. `workos-mcp dev` applies it
+// by default, so that clients meet 429 answers before they meet them in production.
+var WorkOSRateLimit = RateLimit{RequestsPerSecond: 100, Burst: 1000}
+
 // RateLimit is a token bucket per API key: RequestsPerSecond sustained, Burst at once. Requests
 // over it get 429 with Retry-After, as WorkOS answers them.
 type RateLimit struct {

@@ -64,6 +64,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	reset := fs.Bool("reset", false, "wipe the data directory and seed the demo data again")
 	auto := fs.String("auto-approve", "", "approve every sign-in as this person (an email of the demo team), for scripts and CI")
 	base := fs.String("base-url", "", "public origin when clients reach the server through a tunnel or proxy (default http://ADDR)")
+	rate := fs.Float64("rate-limit", emulator.WorkOSRateLimit.RequestsPerSecond, "the emulator's requests per second per API key before 429 answers, with bursts of 10 times as many (default: WorkOS's 6,000 a minute; 0: no limit)")
 	strict := fs.Bool("strict-idempotency", false, "the emulator honours Idempotency-Key only where WorkOS documents it (audit log events), not on every POST")
 	var origins, hosts stringList
 	fs.Var(&origins, "allow-origin", "a browser origin allowed to call /mcp besides the server's own (repeatable)")
@@ -79,6 +80,9 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	format, level, err := parseLogFlags(*logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *rate < 0 {
+		return usagef("--rate-limit must not be negative")
 	}
 	if *auto != "" && !strings.Contains(*auto, "@") {
 		return usagef("--auto-approve %q: give the email of a person of the demo team", *auto)
@@ -110,7 +114,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	stack, err := devstack.New(ctx, devstack.Options{
 		Addr: ln.Addr().String(), BaseURL: baseURL, DataDir: *data, Reset: *reset,
 		AutoApprove: *auto, AllowedOrigins: origins, AllowedHosts: hosts, Logger: logger,
-		StrictIdempotency: *strict,
+		StrictIdempotency: *strict, RateLimit: emulator.RateLimit{RequestsPerSecond: *rate, Burst: int(*rate * 10)},
 	})
 	if err != nil {
 		return err
@@ -121,7 +125,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 	}
-	printDevBanner(ctx, e, stack, *auto, *data)
+	printDevBanner(ctx, e, stack, *auto, *data, *rate)
 	logger.Info("workos-mcp dev listening", "url", stack.URL(), "mcp", stack.MCPURL(), "data", *data)
 	if e.ready != nil {
 		e.ready(stack.URL())
@@ -132,7 +136,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	return err
 }
 
-func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data string) {
+func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data string, rate float64) {
 	w := e.stdout
 	fmt.Fprintf(w, "workos-mcp dev is running.\n\n")
 	fmt.Fprintf(w, "  MCP server      %s\n", s.MCPURL())
@@ -145,7 +149,12 @@ func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data s
 	if where == "" {
 		where = "memory (nothing is kept)"
 	}
-	fmt.Fprintf(w, "  Data            %s\n\n", where)
+	fmt.Fprintf(w, "  Data            %s\n", where)
+	if rate > 0 {
+		fmt.Fprintf(w, "  Rate limit      %g requests/s per API key, then 429 (--rate-limit 0 turns it off)\n\n", rate)
+	} else {
+		fmt.Fprintf(w, "  Rate limit      off\n\n")
+	}
 	people, err := s.People(ctx)
 	if err != nil {
 		fmt.Fprintf(w, "(the demo team could not be listed: %v)\n\n", err)

@@ -101,6 +101,7 @@ func TestDevCommand(t *testing.T) {
 		emulator.DemoPassword,
 		"AUTO-APPROVE is on",
 		"Data            " + dir + "\n",
+		"Rate limit      100 requests/s per API key", // WorkOS's 6,000 a minute, on by default
 	} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, stdout)
@@ -138,6 +139,19 @@ func TestDevCommand(t *testing.T) {
 	}
 }
 
+// The emulator inside dev answers 429 with Retry-After past --rate-limit, as WorkOS does.
+func TestDevRateLimit(t *testing.T) {
+	base, _, _, _ := startCommand(t, nil, "dev", "--addr", "127.0.0.1:0", "--data", "", "--rate-limit", "0.1")
+	statuses := map[int]int{}
+	for range 3 { // a burst of 1 (10 times the rate, at least 1): the second request is over
+		code, _ := getBody(t, base+"/workos/organizations", "Authorization", "Bearer "+emulator.DemoSandboxAPIKey)
+		statuses[code]++
+	}
+	if statuses[200] != 1 || statuses[429] != 2 {
+		t.Fatalf("statuses %v, want one 200 then 429s", statuses)
+	}
+}
+
 func TestDevCommandUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"dev", "--log-format", "xml"},
@@ -145,6 +159,7 @@ func TestDevCommandUsage(t *testing.T) {
 		{"dev", "extra"},
 		{"dev", "--base-url", "not a url"},
 		{"emulate", "--rate-limit", "-1"},
+		{"dev", "--rate-limit", "-1"},
 		{"serve", "--auto-approve", "admin@example.com"},
 		{"serve", "--reset"},
 	} {

@@ -69,6 +69,9 @@ type Options struct {
 	// CIMDHTTPClient fetches Client ID Metadata Documents (its Transport's TLS settings are
 	// kept); nil uses the system's roots. Tests serving documents over httptest TLS set it.
 	CIMDHTTPClient *http.Client
+	// RateLimit is the emulator's rate limit per API key; zero means none. `workos-mcp dev`
+	// sets emulator.WorkOSRateLimit unless told otherwise.
+	RateLimit emulator.RateLimit
 	// StrictIdempotency makes the emulator honour Idempotency-Key only where WorkOS documents
 	// it (emulator.Options.StrictIdempotency).
 	StrictIdempotency bool
@@ -145,7 +148,7 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	s.emu, err = emulator.New(ctx, emulator.Options{
 		DataDir: opts.DataDir, Seed: opts.Seed, Reset: opts.Reset,
 		BaseURL: base + EmulatorPath, Logger: log.With("component", "emulator"),
-		StrictIdempotency: opts.StrictIdempotency,
+		StrictIdempotency: opts.StrictIdempotency, RateLimit: opts.RateLimit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)

@@ -18,4 +18,10 @@ const behaviour = "## Behaviour before going live\n\n" +
 	"  `Idempotent-Replayed: true`; another body under the same key is 409 `idempotency_key_reused`),\n" +
 	"  which is more forgiving than WorkOS. `--strict-idempotency` (on `emulate` and `dev`) honours it\n" +
 	"  only where the spec documents it, so a retried create is applied twice, as it would be against\n" +
-	"  WorkOS: test your retries in this mode. Keys are remembered for 24 hours, as the spec says.\n\n"
+	"  WorkOS: test your retries in this mode. Keys are remembered for 24 hours, as the spec says.\n" +
+	"- **Rate limits** (WorkOS's documentation; the spec only lists 429 answers): `workos-mcp dev`\n" +
+	"  limits each API key to WorkOS's general 6,000 requests a minute (100 a second, bursts of\n" +
+	"  1,000) by default and answers 429 `rate_limit_exceeded` with `Retry-After` past it;\n" +
+	"  `--rate-limit N` changes it, `0` turns it off. `workos-mcp emulate` is unlimited unless given\n" +
+	"  `--rate-limit`. The per-endpoint limits WorkOS documents (sign-in attempts per email, Directory\n" +
+	"  Sync user reads) are not emulated.\n\n"
