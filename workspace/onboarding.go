@@ -237,10 +237,9 @@ type onboardStep struct {
 const placeholderOrg = "org_to_be_created"
 
 // checkOnboardSteps runs the policy for every operation onboard_customer may run (reads and
-// writes) and checks the writes' parameters against the catalog's schemas, before anything is
-// sent.
-func (s *Server) checkOnboardSteps(c *caller, env string, p *onboardPlan) error {
-	reads := []string{"/organizations", "/user_management/invitations"}
+// writes), before anything is sent, and then checkWrites.
+func (s *Server) checkOnboardSteps(ctx context.Context, c *caller, env string, p *onboardPlan) error {
+	reads := []string{"/organizations", "/user_management/invitations", "/user_management/organization_memberships"}
 	if p.externalID != "" {
 		reads = append(reads, "/organizations/external_id/{external_id}")
 	}
@@ -262,16 +261,20 @@ func (s *Server) checkOnboardSteps(c *caller, env string, p *onboardPlan) error 
 			return fmt.Errorf("admin_role cannot be checked (%w); leave admin_role out to use the environment's default role", err)
 		}
 	}
-	for _, st := range p.writes(placeholderOrg) {
+	return s.checkWrites(ctx, c, env, p, placeholderOrg, 0)
+}
+
+// checkWrites runs the pipeline's whole preparation (policy, refused fields, the catalog schema,
+// team protection) of the writes from the from-th on, for the organization orgID (placeholderOrg
+// before it exists), without running them.
+func (s *Server) checkWrites(ctx context.Context, c *caller, env string, p *onboardPlan, orgID string, from int) error {
+	for _, st := range p.writes(orgID)[from:] {
 		op, ok := findByPath(st.method, st.path)
 		if !ok {
 			return fmt.Errorf("this server's catalog has no operation %s %s", st.method, st.path)
 		}
-		if _, err := s.prepareCheck(c, env, op); err != nil {
-			return err
-		}
-		if err := validateParams(op, st.params); err != nil {
-			return fmt.Errorf("%w; nothing was created", err)
+		if _, err := s.prepare(ctx, c, "onboard_customer", env, op, st.params); err != nil {
+			return fmt.Errorf("%w; nothing was changed", err)
 		}
 	}
 	return nil
@@ -501,6 +504,46 @@ func (s *Server) findExisting(ctx context.Context, c *caller, env string, p *onb
 			ErrInvalidInput, strings.Join(conflicts, "; "))
 	}
 	return reuse, nil
+}
+
+// reusedInvitation is the admin's invitation (pending or accepted) in an organization a re-run
+// reuses, or nil when the re-run is to send it (the earlier run stopped before). An organization
+// that already has other people and no invitation for this admin is an existing customer whose
+// name and domains were given again, not an unfinished onboarding: the tool refuses rather than
+// invite a new person into it, which mutate does in the open.
+func (s *Server) reusedInvitation(ctx context.Context, c *caller, env string, p *onboardPlan, org map[string]any) (map[string]any, error) {
+	const tool = "onboard_customer"
+	byOrg := map[string]any{"organization_id": str(org, "id")}
+	invs, _, err := s.list(ctx, c, tool, env, "/user_management/invitations", byOrg, 5)
+	if err != nil {
+		return nil, fmt.Errorf("onboard_customer found organization %s (an earlier onboarding) but could not read its invitations: %w; nothing was changed", orgRef(org), err)
+	}
+	others := 0
+	for _, inv := range invs {
+		st := str(inv, "state")
+		if st != "pending" && st != "accepted" {
+			continue
+		}
+		if strings.EqualFold(str(inv, "email"), p.adminEmail) {
+			return inv, nil
+		}
+		others++
+	}
+	members, more, err := s.list(ctx, c, tool, env, "/user_management/organization_memberships", byOrg, 1)
+	if err != nil {
+		return nil, fmt.Errorf("onboard_customer found organization %s (an earlier onboarding) but could not read its members: %w; nothing was changed", orgRef(org), err)
+	}
+	if others > 0 || len(members) > 0 {
+		count := fmt.Sprint(len(members))
+		if more {
+			count = "more than " + count
+		}
+		return nil, fmt.Errorf("%w for onboard_customer: %s has this name and these domains but already has people (%s members, %d invitations to others) "+
+			"and none for %s, so it is an existing customer, not an unfinished onboarding; nothing was changed. "+
+			"To add %s to it, check it with describe_organization and use mutate invitations.send with organization_id %s",
+			ErrInvalidInput, orgRef(org), count, others, p.adminEmail, p.adminEmail, str(org, "id"))
+	}
+	return nil, nil
 }
 
 // onboardLocks serializes onboardings per WorkOS environment in this process, so that an agent

@@ -180,6 +180,10 @@ func TestOnboardRefusesADomainAnotherOrganizationHolds(t *testing.T) {
 			[]string{acmeID, `its external_id is "acme"`}},
 		{"external ID of another organization", map[string]any{"name": "Fresh", "domains": []any{"fresh.test"}, "external_id": "acme", "admin_email": "it@fresh.test"},
 			[]string{`"Acme Corp" (` + acmeID + `) has external_id "acme"`}},
+		// An existing customer's exact name and domains are not an unfinished onboarding: the tool
+		// does not invite a new person into it (nor make a portal link for it).
+		{"an existing customer's name and domains with another admin", map[string]any{"name": "ACME CORP", "domains": []any{"acme.test", "acme-corp.test"}, "external_id": "acme", "admin_email": "mallory@evil.test", "admin_role": "admin"},
+			[]string{`"Acme Corp" (` + acmeID + `) has this name and these domains but already has people`, "none for mallory@evil.test", "mutate invitations.send"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,7 +207,7 @@ func TestOnboardRefusesADomainAnotherOrganizationHolds(t *testing.T) {
 			t.Errorf("%s is held by %v", d, o)
 		}
 	}
-	for _, e := range []string{"it@acme.test", "it@acme-corp.test", "it@eu.acme.test", "it@new.test", "it@fresh.test"} {
+	for _, e := range []string{"it@acme.test", "it@acme-corp.test", "it@eu.acme.test", "it@new.test", "it@fresh.test", "mallory@evil.test"} {
 		if inv := api.invitationsFor(e); len(inv) != 0 {
 			t.Errorf("invitation sent to %s: %v", e, inv)
 		}
@@ -256,6 +260,13 @@ func TestOnboardRerunReuses(t *testing.T) {
 	}
 	if i := api.invitationsFor("it@umbrella.test"); len(i) != 1 {
 		t.Errorf("invitations: %v", i)
+	}
+	// The same organization with another admin is not a re-run: refused, nobody invited.
+	n := st.upstream.count()
+	other := map[string]any{"name": "Umbrella", "domains": []any{"umbrella.test", "umbrella-corp.test"}, "admin_email": "someone@umbrella.test", "external_id": "umbrella"}
+	fails(t, admin, "onboard_customer", other, "none for someone@umbrella.test")
+	if w := writesSince(st, n); len(w) != 0 {
+		t.Errorf("writes: %v", w)
 	}
 	// Without domains, a re-run is recognized by name (and external ID when given).
 	m1 := ok(t, admin, "onboard_customer", map[string]any{"name": "Hooli", "admin_email": "it@hooli.test"})

@@ -296,7 +296,7 @@ func (s *Server) onboardCustomer(ctx context.Context, c *caller, _ *mcp.CallTool
 	// The whole plan passes the policy and the schemas before anything is read or changed, so
 	// that a person who may create organizations but not send invitations, or a parameter the
 	// API would refuse at the last step, leaves no half onboarding behind.
-	if err := s.checkOnboardSteps(c, in.Environment, p); err != nil {
+	if err := s.checkOnboardSteps(ctx, c, in.Environment, p); err != nil {
 		return nil, err
 	}
 	env, err := c.environment(in.Environment)
@@ -321,15 +321,12 @@ func (s *Server) onboardCustomer(ctx context.Context, c *caller, _ *mcp.CallTool
 	var pending map[string]any // the admin's invitation already waiting, on a re-run
 	if reused {
 		done = append(done, "found organization "+orgRef(org)+", created by an earlier onboarding with the same name and domains: nothing new was created")
-		invs, _, err := s.list(ctx, c, tool, in.Environment, "/user_management/invitations", map[string]any{"organization_id": str(org, "id"), "email": p.adminEmail}, 5)
-		if err != nil {
-			return nil, fmt.Errorf("onboard_customer found organization %s (an earlier onboarding) but could not read its invitations: %w; nothing was changed, run it again later", orgRef(org), err)
+		if pending, err = s.reusedInvitation(ctx, c, in.Environment, p, org); err != nil {
+			return nil, err
 		}
-		for _, inv := range invs {
-			if strings.EqualFold(str(inv, "email"), p.adminEmail) && (str(inv, "state") == "pending" || str(inv, "state") == "accepted") {
-				pending = inv
-				break
-			}
+		// The later steps, checked again with the organization they would change.
+		if err := s.checkWrites(ctx, c, in.Environment, p, str(org, "id"), 1); err != nil {
+			return nil, err
 		}
 	} else {
 		raw, err := s.run(ctx, c, tool, in.Environment, "POST", "/organizations", p.writes("")[0].params)
