@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/workos"
@@ -388,4 +391,54 @@ func TestDescribeOrganizationAmbiguousDomain(t *testing.T) {
 		t.Errorf("onboard_customer: %s", text)
 	}
 	fails(t, admin, "describe_organization", map[string]any{"domain": "https://acme.test"}, "is a URL")
+}
+
+// TestOnboardConcurrentRetries: an agent that retries a slow onboarding while the first call
+// still runs gets the same organization, not a second one.
+func TestOnboardConcurrentRetries(t *testing.T) {
+	st := newLocalStack(t, nil)
+	api := sandboxOf(t, st)
+	const n = 4
+	sessions := make([]*mcp.ClientSession, n)
+	for i := range sessions {
+		sessions[i] = st.as(t, "admin")
+	}
+	args := map[string]any{"name": "Massive Dynamic", "domains": []any{"massive.test"}, "admin_email": "it@massive.test"}
+	type answer struct {
+		text  string
+		m     map[string]any
+		isErr bool
+	}
+	answers := make(chan answer, n)
+	var wg sync.WaitGroup
+	for _, cs := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			text, m, isErr := callTool(t, cs, "onboard_customer", args)
+			answers <- answer{text, m, isErr}
+		}()
+	}
+	wg.Wait()
+	close(answers)
+	created, ids := 0, map[any]bool{}
+	for a := range answers {
+		if a.isErr {
+			t.Errorf("error: %s", a.text)
+			continue
+		}
+		if a.m["reused"] == false {
+			created++
+		}
+		ids[a.m["organization"].(map[string]any)["id"]] = true
+	}
+	if created != 1 || len(ids) != 1 {
+		t.Errorf("%d answers created an organization, %d distinct organizations", created, len(ids))
+	}
+	if o := api.orgsWithDomain("massive.test"); len(o) != 1 {
+		t.Errorf("organizations: %v", o)
+	}
+	if i := api.invitationsFor("it@massive.test"); len(i) != 1 {
+		t.Errorf("invitations: %v", i)
+	}
 }
