@@ -65,6 +65,11 @@ func TestContract(t *testing.T) {
 	c.connectApplications()
 	c.vault()
 	c.sessionsAndAuth()
+	c.groupRoleAssignments()
+	c.mfa()
+	c.authorizedApplications()
+	c.radarAgentsAndVerifications()
+	c.dataIntegrations()
 	c.errorsAndEnvironments()
 	c.deletions()
 

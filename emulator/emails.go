@@ -75,6 +75,9 @@ func sendVerificationEmail(c *call) (int, any, error) {
 	if err := t.save("code", codeKey(pc.Kind, u.ID), "", pc); err != nil {
 		return 0, nil, err
 	}
+	if err := t.recordEmailVerification(u, pc); err != nil {
+		return 0, nil, err
+	}
 	if err := t.sendEmail(sentEmail{To: u.Email, Kind: pc.Kind, UserID: u.ID, Code: pc.Code}); err != nil {
 		return 0, nil, err
 	}

@@ -142,6 +142,9 @@ func deleteGroup(c *call) (int, any, error) {
 	if err := c.t.remove("group", g.ID); err != nil {
 		return 0, nil, err
 	}
+	if err := c.t.removeGroupAssignments(org, func(a *groupRoleAssignment) bool { return a.GroupID == g.ID }); err != nil {
+		return 0, nil, err
+	}
 	return http.StatusNoContent, nil, c.t.emit("group.deleted", org, g.render())
 }
 

@@ -143,6 +143,15 @@ func (t *tx) effectivePermissions(m *membership, r *authzResource) (map[string]b
 	if err != nil {
 		return nil, err
 	}
+	inherited, err := t.inheritedAssignments(m)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range inherited {
+		if slices.ContainsFunc(line, func(x *authzResource) bool { return x.ID == a.Resource.ID }) {
+			as = append(as, a)
+		}
+	}
 	for _, a := range as {
 		if err := grant(a.Role.Slug); err != nil {
 			return nil, err
@@ -328,6 +337,9 @@ func deleteResource(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
+	if err := t.removeGroupAssignments(r.OrganizationID, func(a *groupRoleAssignment) bool { return doomed[a.Resource.ID] }); err != nil {
+		return 0, nil, err
+	}
 	for id := range doomed {
 		if err := t.remove("authz_resource", id); err != nil {
 			return 0, nil, err
@@ -457,6 +469,15 @@ func listMembershipAssignments(c *call) (int, any, error) {
 	})
 	if err != nil {
 		return 0, nil, err
+	}
+	inherited, err := t.inheritedAssignments(m)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, a := range inherited {
+		if rid == "" || a.Resource.ID == rid {
+			as = append(as, a)
+		}
 	}
 	return http.StatusOK, paginate(as, func(a *roleAssignment) string { return a.ID }, p), nil
 }

@@ -188,6 +188,7 @@ func (e *Emulator) buildRoutes() []*route {
 	add(del, "/feature-flags/{slug}/targets/{resourceId}", setFlagTarget(false))
 	add(get, "/organizations/{organizationId}/feature-flags", listFlags)
 	add(get, "/user_management/users/{userId}/feature-flags", listFlags)
+	addMoreRoutes(add)
 	return rs
 }
 

@@ -41,6 +41,7 @@ type SeedEnvironment struct {
 	WebhookEndpoints []SeedWebhook      `json:"webhook_endpoints,omitempty"`
 	APIKeys          []SeedAPIKey       `json:"api_keys,omitempty"`
 	FeatureFlags     []SeedFlag         `json:"feature_flags,omitempty"`
+	SeedExtras
 }
 
 // SeedRole is an environment role, or an organization's role when Organization is set.
@@ -258,7 +259,8 @@ func (s *Seed) validate() error {
 }
 
 // Secrets lists every secret value in the seed (API keys, passwords, webhook secrets,
-// invitation tokens, organization API key values), for redaction tests.
+// invitation tokens, organization API key values, TOTP secrets, agent credentials, connected
+// accounts' access tokens), for redaction tests.
 func (s *Seed) Secrets() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -281,6 +283,9 @@ func (s *Seed) Secrets() []string {
 		}
 		for _, k := range env.APIKeys {
 			add(k.Value)
+		}
+		for _, v := range env.SeedExtras.secrets() {
+			add(v)
 		}
 	}
 	return out
@@ -571,5 +576,5 @@ func seedEnvironment(t *tx, env SeedEnvironment) error {
 			return err
 		}
 	}
-	return nil
+	return seedExtras(t, env.SeedExtras, refs)
 }

@@ -545,34 +545,6 @@ func authenticate(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// Lists the emulator keeps empty: it has no MFA factors, Connect applications or OAuth grants.
-
-func listAuthFactors(c *call) (int, any, error) {
-	p, err := c.page()
-	if err != nil {
-		return 0, nil, err
-	}
-	if _, err := c.t.user(c.param("userlandUserId")); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, paginate([]*struct{ ID string }{}, func(x *struct{ ID string }) string { return x.ID }, p), nil
-}
-
-func listAuthorizedApplications(c *call) (int, any, error) {
-	p, err := c.page()
-	if err != nil {
-		return 0, nil, err
-	}
-	if id := c.param("user_id"); id != "" {
-		if _, err := c.t.user(id); err != nil {
-			return 0, nil, err
-		}
-	} else if _, err := c.t.organization(c.param("organization_id")); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, paginate([]*struct{ ID string }{}, func(x *struct{ ID string }) string { return x.ID }, p), nil
-}
-
 // logout ends a session from the browser (no API key) and sends it to return_to.
 func logout(c *call) (int, any, error) {
 	id := c.query.Get("session_id")

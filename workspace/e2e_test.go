@@ -497,6 +497,13 @@ func (f *idFinder) params(op *catalog.Operation) (map[string]any, bool) {
 		}
 	case "/authorization/organization_memberships/{organization_membership_id}/check":
 		params["resource_id"] = f.fx.lookup("resource_id", "")
+	case "/agents/credentials/validate":
+		params["type"] = "api_key"
+		for _, s := range emulator.DefaultSeed().Secrets() {
+			if strings.HasPrefix(s, "agent_key_"+f.env) {
+				params["credential"] = s
+			}
+		}
 	case "/user_management/organization_memberships", "/user_management/invitations", "/connections", "/directories", "/authorization/resources":
 		params["organization_id"] = f.known("organization_id", "")
 	}
@@ -1116,6 +1123,33 @@ func newSecretFixture(t *testing.T, baseURL, apiKey, env string) *secretFixture 
 	fx.ids["resource"] = do("POST", "/authorization/resources", map[string]any{"external_id": fx.ids["resource_external_id"], "name": "Redaction",
 		"resource_type_slug": fx.ids["resource_type"], "organization_id": fx.ids["org"]})["id"].(string)
 	fx.ids["api_key_value"] = fx.secrets[len(fx.secrets)-2] // the organization API key: api_keys.validate takes it
+	// A role of the group on the resource, an MFA factor, an email verification, a connected account.
+	role := do("GET", "/authorization/roles", nil)["data"].([]any)[0].(map[string]any)["slug"].(string)
+	fx.ids["group_role_assignment"] = do("POST", "/authorization/groups/"+fx.ids["group"]+"/role_assignments",
+		map[string]any{"role_slug": role, "resource_id": fx.ids["resource"]})["id"].(string)
+	factor := do("POST", "/auth/factors/enroll", map[string]any{"type": "totp", "totp_issuer": "Redaction", "totp_user": email, "user_id": fx.ids["user"]})
+	fx.ids["auth_factor"] = factor["id"].(string)
+	keep(factor["totp"].(map[string]any)["secret"])
+	unverified := do("POST", "/user_management/users", map[string]any{"email": "unverified-" + env + "@redaction.test", "email_verified": false})
+	do("POST", "/user_management/users/"+unverified["id"].(string)+"/email_verification/send", nil)
+	newest := func(event, field string) string {
+		evs := do("GET", "/events?limit=1&events="+event, nil)["data"].([]any)
+		if len(evs) == 0 {
+			t.Fatalf("%s: no %s event", env, event)
+		}
+		return evs[0].(map[string]any)["data"].(map[string]any)[field].(string)
+	}
+	fx.ids["email_verification"] = newest("email_verification.created", "id")
+	fx.ids["radar_challenge"] = newest("radar.challenge_created", "radar_challenge_id") // seeded
+	fx.ids["agent_registration"] = newest("agent.registration.created", "id")           // seeded
+	for _, d := range do("GET", "/data-integrations", nil)["data"].([]any) {
+		if d := d.(map[string]any); len(d["auth_methods"].([]any)) == 1 && d["auth_methods"].([]any)[0] == "oauth" {
+			fx.ids["integration_slug"] = d["slug"].(string)
+		}
+	}
+	pipesToken := "pipes-token-" + env + "-" + strings.Repeat("p", 12)
+	do("POST", "/user_management/users/"+fx.ids["user"]+"/connected_accounts/"+fx.ids["integration_slug"], map[string]any{"access_token": pipesToken})
+	fx.secrets = append(fx.secrets, pipesToken)
 	if len(fx.secrets) < 6 {
 		t.Fatalf("%s: the fixture captured %d secrets, want 6", env, len(fx.secrets))
 	}
@@ -1151,8 +1185,20 @@ func (fx *secretFixture) lookup(name, tmpl string) string {
 		return fx.ids["user"]
 	case name == "external_id" && tmpl == "/user_management/users/external_id":
 		return fx.ids["user_external_id"]
-	case name == "groupId":
+	case name == "groupId" || name == "group_id":
 		return fx.ids["group"]
+	case name == "role_assignment_id" && strings.HasPrefix(tmpl, "/authorization/groups/"):
+		return fx.ids["group_role_assignment"]
+	case name == "id" && tmpl == "/auth/factors":
+		return fx.ids["auth_factor"]
+	case name == "id" && tmpl == "/user_management/email_verification":
+		return fx.ids["email_verification"]
+	case name == "id" && tmpl == "/user_management/radar_challenges":
+		return fx.ids["radar_challenge"]
+	case name == "id" && tmpl == "/agents/registrations":
+		return fx.ids["agent_registration"]
+	case name == "slug" && strings.HasSuffix(tmpl, "/connected_accounts"):
+		return fx.ids["integration_slug"]
 	case name == "resource_id":
 		return fx.ids["resource"]
 	case name == "resource_type_slug":
