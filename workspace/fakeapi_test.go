@@ -19,6 +19,7 @@ type fakeAPI struct {
 	mu      sync.Mutex
 	envs    map[string]*fakeEnv // by API key
 	deletes int
+	writes  int // membership changes (PUT/POST on a membership), for protection tests
 	audits  []map[string]any
 	calls   []string
 }
@@ -195,6 +196,17 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		reply(200, list(filter(env.directories, r, "organization_id")))
 	case r.Method == "GET" && p == "/user_management/organization_memberships":
 		reply(200, list(filter(env.memberships, r, "organization_id", "user_id")))
+	case len(seg) >= 3 && seg[0] == "user_management" && seg[1] == "organization_memberships":
+		for _, m := range env.memberships {
+			if m["id"] == seg[2] {
+				if r.Method != "GET" {
+					f.writes++
+				}
+				reply(200, m)
+				return
+			}
+		}
+		reply(404, map[string]any{"code": "entity_not_found", "message": "Organization membership not found"})
 	case r.Method == "GET" && p == "/user_management/invitations":
 		reply(200, list(filter(env.invitations, r, "organization_id")))
 	case r.Method == "POST" && p == "/user_management/invitations":

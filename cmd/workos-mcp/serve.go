@@ -21,8 +21,11 @@ import (
 const serveAbout = `Run the workspace MCP server in production: people sign in with your AuthKit, and act on the
 WorkOS environments of their team. The configuration comes from a YAML or JSON file (--config, or
 WORKOS_MCP_CONFIG) and environment variables, which win over the file. Secrets are read only from
-environment variables or files (api_key_env, api_key_file). Everything is validated at start;
---check validates and exits. docs/configuration.md lists every key.
+environment variables or files (api_key_env, api_key_file). The AuthKit environment's API key
+(WORKOS_API_KEY) is required: it is the team's sign-in environment, which is never writable
+through the server. Everything is validated at start, including which managed environment is
+the sign-in one (established with each environment's key); --check validates and exits.
+docs/configuration.md lists every key.
 
 Minimal configuration:
 
