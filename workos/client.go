@@ -4,8 +4,13 @@
 // a write's outcome is unknown (*OutcomeUnknownError), and walks cursor
 // pagination.
 //
-// A generic Do serves the catalog-driven workspace server; typed helpers exist
-// only for what this module's own code calls.
+// A generic DoTemplate (and Do) serves the catalog-driven workspace server;
+// typed helpers exist only for what this module's own code calls.
+//
+// Paths cannot be bent: path parameters are checked (CheckPathSegment), the URL
+// about to be sent is compared with its template, no path with dot, empty or
+// encoded-slash segments is sent, and redirects are never followed (WorkOS does
+// not redirect API calls), so the API key only ever goes to the base URL.
 package workos
 
 import (
@@ -58,6 +63,7 @@ type Options struct {
 	// APIKey is sent as a bearer token. It never appears in errors or logs.
 	APIKey string
 	// HTTPClient sends the requests; default a client with DefaultTimeout.
+	// The Client uses a copy whose CheckRedirect refuses every redirect.
 	HTTPClient *http.Client
 	// UserAgent, default DefaultUserAgent.
 	UserAgent string
@@ -108,7 +114,12 @@ func New(opts Options) *Client {
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: DefaultTimeout}
+	} else {
+		hc := *c.hc // the caller's client is theirs: change a copy
+		c.hc = &hc
 	}
+	// Never follow a redirect: the API key would go wherever Location points.
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
 	}
@@ -194,7 +205,10 @@ func NewIdempotencyKey() string {
 // Do sends method path?query with body and decodes a 2xx answer into out.
 //
 // path is relative to the base URL and must start with "/"; path segments
-// taken from user input must be escaped by the caller (url.PathEscape).
+// taken from user input must be escaped by the caller (url.PathEscape), and
+// are better passed to DoTemplate, which checks them. Do refuses (*PathError,
+// nothing sent) a path with an empty or dot segment (".", "..", only dots), a
+// backslash, or an encoded slash, backslash, dot or percent sign.
 // body is nil, []byte or json.RawMessage (sent as is), or a value marshalled
 // to JSON. out is nil, *json.RawMessage, or a pointer to decode into.
 //
@@ -213,10 +227,42 @@ func NewIdempotencyKey() string {
 //     an *OutcomeUnknownError instead of risking a duplicate: check with a
 //     read before trying again.
 //
-// A non-2xx answer is returned as *Error together with the Response. A DELETE
-// retried after a 5xx or transport error that then answers 404 succeeds (with
-// that Response): the lost first attempt deleted it.
+// A non-2xx answer is returned as *Error together with the Response; a 3xx is
+// never followed nor retried, and is an *Error with Code "unexpected_redirect"
+// that does not quote the Location. A DELETE retried after a 5xx or transport
+// error that then answers 404 succeeds (with that Response): the lost first
+// attempt deleted it.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*Response, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	return c.do(ctx, method, path, PathPattern(path), nil, query, body, out)
+}
+
+// DoTemplate is Do for a path template such as "/organizations/{id}": each
+// {name} is filled with pathParams[name], checked with CheckPathSegment and
+// escaped as exactly one segment. Just before sending, the request URL's
+// escaped path is compared with the base path plus the template, one escaped
+// segment per parameter; anything else is refused with a *PathError (errors.Is
+// ErrInvalidPath) and nothing is sent. pathParams must hold exactly the
+// template's parameters. Metrics (Options.OnResponse) name the template.
+func (c *Client) DoTemplate(ctx context.Context, method, template string, pathParams map[string]string, query url.Values, body, out any) (*Response, error) {
+	path, err := expandTemplate(template, pathParams)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	verify := func(escapedPath string) error {
+		return matchTemplate(escapedPath, c.base.EscapedPath(), template, pathParams)
+	}
+	return c.do(ctx, method, path, template, verify, query, body, out)
+}
+
+// do sends a request whose path passed checkPath. verify, when set, is given the escaped
+// path of the final request URL before each attempt.
+func (c *Client) do(ctx context.Context, method, path, pattern string, verify func(string) error, query url.Values, body, out any) (*Response, error) {
 	if c.base == nil {
 		return nil, c.baseErr
 	}
@@ -227,6 +273,16 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	u, err := c.resolve(path, query)
 	if err != nil {
 		return nil, err
+	}
+	if verify == nil {
+		// The path as it will be sent obeys the same rule as the path asked for.
+		verify = func(escapedPath string) error {
+			rest, ok := strings.CutPrefix(escapedPath, c.base.EscapedPath())
+			if !ok {
+				return &PathError{Rule: "is not under the base URL"}
+			}
+			return checkPath(rest)
+		}
 	}
 	if !validHeaderValue(c.apiKey) {
 		return nil, errors.New("workos: API key contains characters not allowed in a header")
@@ -246,11 +302,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 	retryable := isIdempotentMethod(method) || (method == http.MethodPost && documentedIdempotent(method, u.Path, c.base.Path))
-	pattern := PathPattern(path)
 
 	ambiguous := false // an earlier attempt may have been applied
 	for attempt := 0; ; attempt++ {
-		resp, err := c.once(ctx, method, u, pattern, payload, idemKey, retryable)
+		resp, err := c.once(ctx, method, u, pattern, verify, payload, idemKey, retryable)
 		if err == nil && ambiguous && method == http.MethodDelete && resp.StatusCode == http.StatusNotFound {
 			// The first attempt deleted it; its answer was lost. What was asked is true.
 			return resp, nil
@@ -260,6 +315,19 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 				return resp, err
 			}
 			return resp, nil
+		}
+		if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			// Not followed, not retried, and not described: the Location (and a body that
+			// may quote it) can carry credentials of another origin.
+			resp.Header = resp.Header.Clone()
+			resp.Header.Del("Location")
+			resp.Body = nil
+			return resp, &Error{StatusCode: resp.StatusCode, Code: "unexpected_redirect",
+				Message: "unexpected redirect (not followed: WorkOS does not redirect API calls)", RequestID: resp.RequestID}
+		}
+		var pe *PathError
+		if errors.As(err, &pe) {
+			return resp, err // refused before sending: nothing to retry
 		}
 		var apiErr *Error
 		if err == nil {
@@ -332,7 +400,7 @@ func (c *Client) ctxError(ctx context.Context, method, path string) error {
 // net/http's own transparent retry on a dead kept-alive connection (which it
 // allows for any request carrying an Idempotency-Key) is turned off too. The
 // transport error says whether any byte of the request was written.
-func (c *Client) once(ctx context.Context, method string, u *url.URL, pattern string, payload []byte, idemKey string, replayable bool) (*Response, error) {
+func (c *Client) once(ctx context.Context, method string, u *url.URL, pattern string, verify func(string) error, payload []byte, idemKey string, replayable bool) (*Response, error) {
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
@@ -351,6 +419,13 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, pattern st
 	}
 	if !replayable && payload != nil {
 		req.GetBody = nil // net/http replays a request only when it can rewind its body
+	}
+	// Checked on the request itself, after every transformation, just before the key is attached.
+	if err := verify(req.URL.EscapedPath()); err != nil {
+		return nil, err
+	}
+	if req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host || req.URL.User != nil {
+		return nil, &PathError{Rule: "is not under the base URL"}
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	req.Header.Set("Accept", "application/json")

@@ -159,11 +159,17 @@ func TestTypedHelpers(t *testing.T) {
 	if rc.count() != before {
 		t.Fatal("bad input reached the server")
 	}
-	// Path escaping: an ID cannot address another path.
-	if _, err := c.GetUser(ctx, "../organizations/org_01"); err != nil {
-		t.Fatal(err)
+	// An ID cannot address another path: it is refused before anything is sent (issue 9;
+	// this test used to accept it as one escaped segment).
+	for _, id := range []string{"../organizations/org_01", "..", "a b"} {
+		if _, err := c.GetUser(ctx, id); !errors.Is(err, ErrInvalidPath) {
+			t.Errorf("GetUser(%q): %v, want ErrInvalidPath", id, err)
+		}
+		if _, err := c.GetOrganization(ctx, id); !errors.Is(err, ErrInvalidPath) {
+			t.Errorf("GetOrganization(%q): %v, want ErrInvalidPath", id, err)
+		}
 	}
-	if p := rc.get(before).Path; p != "/user_management/users/../organizations/org_01" {
-		t.Fatalf("path %q", p)
+	if rc.count() != before {
+		t.Fatal("a hostile ID reached the server")
 	}
 }

@@ -2,7 +2,6 @@ package workos
 
 import (
 	"context"
-	"net/url"
 )
 
 // Organization is a WorkOS organization with its domains.
@@ -34,7 +33,7 @@ func (c *Client) GetOrganization(ctx context.Context, id string) (*Organization,
 		return nil, err
 	}
 	var o Organization
-	if _, err := c.Do(ctx, "GET", "/organizations/"+url.PathEscape(id), nil, nil, &o); err != nil {
+	if _, err := c.DoTemplate(ctx, "GET", "/organizations/{id}", map[string]string{"id": id}, nil, nil, &o); err != nil {
 		return nil, err
 	}
 	return &o, nil

@@ -29,7 +29,7 @@ func (c *Client) GetUser(ctx context.Context, id string) (*User, error) {
 		return nil, err
 	}
 	var u User
-	if _, err := c.Do(ctx, "GET", "/user_management/users/"+url.PathEscape(id), nil, nil, &u); err != nil {
+	if _, err := c.DoTemplate(ctx, "GET", "/user_management/users/{id}", map[string]string{"id": id}, nil, nil, &u); err != nil {
 		return nil, err
 	}
 	return &u, nil
