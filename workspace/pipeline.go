@@ -179,29 +179,40 @@ func validateParams(op *catalog.Operation, params map[string]any) error {
 		msg = strings.TrimPrefix(msg, "invalid parameters: ")
 		return fmt.Errorf("%w for %s: %s (%s)", ErrInvalidInput, op.Name, msg, hint)
 	}
+	// Path parameters are single ID-like segments ("..", "a/b" would address another endpoint).
+	if _, err := op.PathParams(params); err != nil {
+		return fmt.Errorf("%w for %s: %s", ErrInvalidInput, op.Name, strings.TrimPrefix(err.Error(), op.Name+": "))
+	}
 	return nil
 }
 
 // request builds the path, query and body of a prepared call (the catalog knows where each
-// parameter goes and how arrays are encoded).
-func (oc *opCall) request() (path string, query url.Values, body any, err error) {
+// parameter goes and how arrays are encoded), and the checked path parameters for
+// workos.Client.DoTemplate with the operation's path template.
+func (oc *opCall) request() (path string, pathParams map[string]string, query url.Values, body any, err error) {
 	path, query, body, err = oc.op.Request(oc.params)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	if err == nil {
+		pathParams, err = oc.op.PathParams(oc.params)
 	}
-	return path, query, body, nil
+	if err != nil {
+		return "", nil, nil, nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	return path, pathParams, query, body, nil
 }
 
 // perform executes a prepared call with the environment's API key, redacts the answer and
-// records the outcome. The error, if any, is safe to show the person.
+// records the outcome. The error, if any, is safe to show the person. The request goes by
+// the operation's path template: the client refuses to send a URL whose path is not that
+// template with one checked segment per parameter, and never follows a redirect.
 func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
-	path, query, body, err := oc.request()
+	_, pathParams, query, body, err := oc.request()
 	if err != nil {
+		s.record(ctx, oc, "invalid", nil, err)
 		return nil, err
 	}
 	cl := s.client(oc.env.BaseURL, oc.env.APIKey)
 	var raw json.RawMessage
-	resp, err := cl.Do(ctx, oc.op.Method, path, query, body, &raw)
+	resp, err := cl.DoTemplate(ctx, oc.op.Method, oc.op.Path, pathParams, query, body, &raw)
 	res := &opResult{}
 	if resp != nil {
 		res.Status, res.RequestID = resp.StatusCode, resp.RequestID

@@ -1,7 +1,9 @@
 package workspace
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
@@ -12,15 +14,21 @@ func TestRequestBuilding(t *testing.T) {
 	if !ok {
 		t.Fatal("no organizations.get")
 	}
+	// A path parameter that could bend the path is refused, not escaped (issue 9: this test
+	// used to accept "a/../b?c=d" as one escaped segment).
 	oc := &opCall{op: op, params: map[string]any{"id": "a/../b?c=d"}}
-	path, _, body, err := oc.request()
-	if err != nil || path != "/organizations/a%2F..%2Fb%3Fc=d" || body != nil {
-		t.Fatalf("path %q body %v err %v: path parameters must be escaped", path, body, err)
+	if _, _, _, _, err := oc.request(); !errors.Is(err, ErrInvalidInput) || strings.Contains(err.Error(), "a/../b") {
+		t.Fatalf("err %v: want invalid parameters, without the value", err)
+	}
+	oc = &opCall{op: op, params: map[string]any{"id": "auth0|1"}}
+	path, pp, _, body, err := oc.request()
+	if err != nil || path != "/organizations/auth0%7C1" || body != nil || !reflect.DeepEqual(pp, map[string]string{"id": "auth0|1"}) {
+		t.Fatalf("path %q params %v body %v err %v: path parameters must be escaped", path, pp, body, err)
 	}
 
 	op, _ = catalog.Lookup("organization_memberships.list")
 	oc = &opCall{op: op, params: map[string]any{"statuses": []any{"active", "pending"}, "limit": float64(10), "organization_id": "org_1"}}
-	_, q, body, _ := oc.request()
+	_, _, q, body, _ := oc.request()
 	// The spec sends statuses as one comma-separated value (explode: false).
 	if !reflect.DeepEqual(q["statuses"], []string{"active,pending"}) || q.Get("limit") != "10" || q.Get("organization_id") != "org_1" || body != nil {
 		t.Fatalf("query = %v, body = %v", q, body)
@@ -28,7 +36,7 @@ func TestRequestBuilding(t *testing.T) {
 
 	op, _ = catalog.Lookup("organizations.update")
 	oc = &opCall{op: op, params: map[string]any{"id": "org_1", "name": "New"}}
-	path, q, body, _ = oc.request()
+	path, _, q, body, _ = oc.request()
 	if path != "/organizations/org_1" || len(q) != 0 || !reflect.DeepEqual(body, map[string]any{"name": "New"}) {
 		t.Fatalf("path %q query %v body %v", path, q, body)
 	}

@@ -51,7 +51,7 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 	if oc.op.Class != classDestructive {
 		return s.describeReplacement(ctx, oc)
 	}
-	path, _, _, err := oc.request()
+	_, pathParams, _, _, err := oc.request()
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,6 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 		// POST /x/{id}/revoke and friends: the target is /x/{id}.
 		if i := strings.LastIndexByte(getPath, '/'); i > 0 && !strings.HasSuffix(getPath, "}") {
 			getPath = getPath[:i]
-			path = path[:strings.LastIndexByte(path, '/')]
 		}
 	}
 	fp := map[string]any{"params": oc.params}
@@ -73,7 +72,7 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 	}
 	cl := s.client(oc.env.BaseURL, oc.env.APIKey)
 	var raw json.RawMessage
-	if _, err := cl.Do(ctx, "GET", path, nil, nil, &raw); err != nil {
+	if _, err := cl.DoTemplate(ctx, "GET", getPath, pathParams, nil, nil, &raw); err != nil {
 		return nil, s.apiError(oc, err)
 	}
 	var obj map[string]any

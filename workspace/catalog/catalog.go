@@ -26,6 +26,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/workos-mcp/workos-mcp/internal/openapi"
+	"github.com/workos-mcp/workos-mcp/workos"
 )
 
 // Class says what running an operation can do.
@@ -310,7 +311,9 @@ func jsonValue(params any) (any, error) {
 
 // Request splits validated params into the concrete request path (path parameters substituted
 // and escaped), the query string, and the JSON body (nil when the operation takes none).
-// It does not validate: call ValidateParams first.
+// It does not validate against the schema (call ValidateParams first), but refuses a path
+// parameter that is not one segment of an ID-like grammar (workos.CheckPathSegment): "..",
+// "a/b", "%2e" and the like could otherwise address another endpoint.
 func (o *Operation) Request(params map[string]any) (path string, query url.Values, body any, err error) {
 	path = o.Path
 	query = url.Values{}
@@ -332,9 +335,9 @@ func (o *Operation) Request(params map[string]any) (path string, query url.Value
 		}
 		switch in {
 		case InPath:
-			s, err := scalarString(v)
-			if err != nil || s == "" {
-				return "", nil, nil, fmt.Errorf("%s: path parameter %q must be a non-empty string or number", o.Name, name)
+			s, err := pathValue(o, name, v)
+			if err != nil {
+				return "", nil, nil, err
 			}
 			path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(s))
 		case InQuery:
@@ -394,6 +397,47 @@ func (o *Operation) Request(params map[string]any) (path string, query url.Value
 		body = map[string]any{}
 	}
 	return path, query, body, nil
+}
+
+// PathParams returns the values of the operation's path parameters, each checked as one
+// segment (workos.CheckPathSegment), for workos.Client.DoTemplate with the operation's Path.
+// Errors name the parameter and the rule, never the value.
+func (o *Operation) PathParams(params map[string]any) (map[string]string, error) {
+	out := map[string]string{}
+	for name, in := range o.In {
+		if in != InPath {
+			continue
+		}
+		v, ok := params[name]
+		if !ok {
+			return nil, fmt.Errorf("%s: missing path parameter %q", o.Name, name)
+		}
+		s, err := pathValue(o, name, v)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = s
+	}
+	return out, nil
+}
+
+// pathValue is a path parameter's value as one checked segment.
+func pathValue(o *Operation, name string, v any) (string, error) {
+	s, err := scalarString(v)
+	if err != nil || s == "" {
+		return "", fmt.Errorf("%s: path parameter %q must be a non-empty string or number", o.Name, name)
+	}
+	if err := workos.CheckPathSegment(s); err != nil {
+		// The rule, never the value: a path parameter may be a secret (an invitation token).
+		var pe *workos.PathError
+		rule := "is not a valid path segment"
+		if errors.As(err, &pe) {
+			rule = pe.Rule
+		}
+		return "", fmt.Errorf("%s: path parameter %q %s: it must be one ID, slug or name (no dot segments, slashes, backslashes, percent-encoding, whitespace, control or non-ASCII characters, ?, # or ;, at most %d bytes)",
+			o.Name, name, rule, workos.MaxPathSegment)
+	}
+	return s, nil
 }
 
 // hasBodyFields reports whether the body is an object split into top-level parameters.

@@ -398,8 +398,15 @@ func TestRequest(t *testing.T) {
 		t.Errorf("domains (explode=false) sent as %v, want one comma-joined value", got)
 	}
 	upd, _ := catalog.Lookup("organizations.update")
-	path, q, body, err = upd.Request(map[string]any{"id": "org/1", "name": "Acme"})
-	if err != nil || path != "/organizations/org%2F1" || len(q) != 0 {
+	// A path parameter is one segment of an ID-like grammar: "org/1" used to be sent escaped
+	// (org%2F1); issue 9 refuses it, as it does ".." and the other ways to bend a path.
+	for _, bad := range []string{"org/1", "..", ".", "%2e%2e", "a b", `a\b`, "x?y"} {
+		if _, _, _, err := upd.Request(map[string]any{"id": bad, "name": "Acme"}); err == nil || !strings.Contains(err.Error(), `path parameter "id"`) {
+			t.Errorf("update with id %q: %v, want a refusal naming the parameter", bad, err)
+		}
+	}
+	path, q, body, err = upd.Request(map[string]any{"id": "auth0|1", "name": "Acme"})
+	if err != nil || path != "/organizations/auth0%7C1" || len(q) != 0 {
 		t.Fatalf("update: %q %v %v", path, q, err)
 	}
 	if m, ok := body.(map[string]any); !ok || m["name"] != "Acme" || m["id"] != nil {

@@ -1,0 +1,78 @@
+package workspace_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/workos-mcp/workos-mcp/workspace"
+)
+
+// TestE2EPathTraversalAttacks reproduces issue 9's path traversal against the emulator:
+// group_members.remove with groupId/omId ".." deleted the organization, and
+// organization_roles.remove_permission with permissionSlug ".." deleted the role. Each is now
+// an invalid-parameters tool error, nothing reaches WorkOS, nothing changes, and the record
+// says invalid.
+func TestE2EPathTraversalAttacks(t *testing.T) {
+	var logs syncBuffer
+	st := newLocalStack(t, func(c *workspace.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	})
+	admin := st.as(t, "admin")
+	support := st.as(t, "support")
+
+	org := ok(t, admin, "mutate", map[string]any{"operation": "organizations.create",
+		"params": map[string]any{"name": "Traversal Target"}})
+	orgID := org["result"].(map[string]any)["id"].(string)
+	ok(t, admin, "mutate", map[string]any{"operation": "organization_roles.create",
+		"params": map[string]any{"organizationId": orgID, "slug": "org-traversal-role", "name": "Traversal role"}})
+
+	attacks := []struct {
+		role   string
+		op     string
+		params map[string]any
+	}{
+		{"support", "group_members.remove", map[string]any{"organizationId": orgID, "groupId": "..", "omId": ".."}},
+		{"admin", "group_members.remove", map[string]any{"organizationId": orgID, "groupId": "..", "omId": ".."}},
+		{"admin", "group_members.remove", map[string]any{"organizationId": orgID, "groupId": "x", "omId": "../.."}},
+		{"admin", "group_members.remove", map[string]any{"organizationId": orgID, "groupId": "%2e%2e", "omId": "%2E%2E"}},
+		{"admin", "group_members.remove", map[string]any{"organizationId": orgID, "groupId": "..;", "omId": ".."}},
+		{"admin", "group_members.remove", map[string]any{"organizationId": orgID, "groupId": "\uff0e\uff0e", "omId": ".."}},
+		{"admin", "organization_roles.remove_permission", map[string]any{"organizationId": orgID, "slug": "org-traversal-role", "permissionSlug": ".."}},
+		{"admin", "organization_roles.remove_permission", map[string]any{"organizationId": orgID, "slug": "org-traversal-role", "permissionSlug": ". ."}},
+		{"admin", "organization_roles.remove_permission", map[string]any{"organizationId": orgID, "slug": "org-traversal-role", "permissionSlug": `..\`}},
+		{"admin", "organization_roles.remove_permission", map[string]any{"organizationId": orgID, "slug": "..", "permissionSlug": ".."}},
+		{"admin", "organization_roles.remove_permission", map[string]any{"organizationId": orgID, "slug": "org-traversal-role/permissions/..", "permissionSlug": "x"}},
+	}
+	for _, a := range attacks {
+		cs := admin
+		if a.role == "support" {
+			cs = support
+		}
+		n := st.upstream.count()
+		text, _, isErr := callTool(t, cs, "mutate", map[string]any{"operation": a.op, "params": a.params})
+		if !isErr || !strings.Contains(text, "invalid parameters for "+a.op+": path parameter") {
+			t.Errorf("%s %s %v: %s, want an invalid-parameters refusal naming the path parameter", a.role, a.op, a.params, text)
+		}
+		if got := environmentRequests(st.upstream.since(n)); len(got) != 0 {
+			t.Errorf("%s %s %v reached WorkOS: %+v", a.role, a.op, a.params, got)
+		}
+		rec := logLine(t, logs.String(), `"operation":"`+a.op+`"`)
+		if rec["outcome"] != "invalid" {
+			t.Errorf("%s %v: recorded %v, want outcome invalid", a.op, a.params, rec)
+		}
+	}
+
+	// Nothing changed: the organization and its role are still there.
+	got := ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": orgID}})
+	if got["result"].(map[string]any)["name"] != "Traversal Target" {
+		t.Fatalf("organization after the attacks: %v", got)
+	}
+	ok(t, admin, "query", map[string]any{"operation": "organization_roles.get",
+		"params": map[string]any{"organizationId": orgID, "slug": "org-traversal-role"}})
+
+	csv := teamAuditCSV(t, st.apiURL)
+	if !csvHas(csv, "group_members.remove", "invalid") || !csvHas(csv, "organization_roles.remove_permission", "invalid") {
+		t.Errorf("the team audit log does not record the refusals as invalid:\n%s", csv)
+	}
+}
