@@ -51,15 +51,19 @@ func TestE2EPathTraversalAttacks(t *testing.T) {
 		}
 		n := st.upstream.count()
 		text, _, isErr := callTool(t, cs, "mutate", map[string]any{"operation": a.op, "params": a.params})
-		if !isErr || !strings.Contains(text, "invalid parameters for "+a.op+": path parameter") {
+		// support may not touch groups at all (role areas); whatever refuses first, nothing is sent.
+		wantOutcome := "invalid"
+		if a.role == "support" && strings.Contains(text, "your role does not allow this") {
+			wantOutcome = "denied"
+		} else if !isErr || !strings.Contains(text, "invalid parameters for "+a.op+": path parameter") {
 			t.Errorf("%s %s %v: %s, want an invalid-parameters refusal naming the path parameter", a.role, a.op, a.params, text)
 		}
 		if got := environmentRequests(st.upstream.since(n)); len(got) != 0 {
 			t.Errorf("%s %s %v reached WorkOS: %+v", a.role, a.op, a.params, got)
 		}
 		rec := logLine(t, logs.String(), `"operation":"`+a.op+`"`)
-		if rec["outcome"] != "invalid" {
-			t.Errorf("%s %v: recorded %v, want outcome invalid", a.op, a.params, rec)
+		if rec["outcome"] != wantOutcome {
+			t.Errorf("%s %v: recorded %v, want outcome %s", a.op, a.params, rec, wantOutcome)
 		}
 	}
 
