@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/emulator"
 )
 
 // Contract traffic for group role assignments, MFA, authorized applications, Radar, agent
@@ -204,4 +206,43 @@ func (c *contractClient) dataIntegrations() {
 	c.must("DELETE", "/data-integrations/acme-erp", nil)
 	c.must("DELETE", "/data-integrations/notion", nil)
 	c.expect(http.StatusNotFound, "GET", "/data-integrations/notion", nil)
+}
+
+func (c *contractClient) radarAttempts() {
+	c.must("POST", "/radar/lists/domain/block", obj{"entry": "blocked.contract.test"})
+	attempt := obj{"ip_address": "198.51.100.4", "user_agent": "Contract/1.0", "email": "eve@blocked.contract.test", "auth_method": "Password", "action": "sign-in"}
+	if v := c.must("POST", "/radar/attempts", attempt); str(v, "verdict") != "block" || str(v, "blocklist_type") != "domain" {
+		c.t.Errorf("an attempt from a blocked domain: %v", v)
+	}
+	attempt["email"] = "alice@acme.test"
+	v := c.must("POST", "/radar/attempts", attempt)
+	if str(v, "verdict") != "allow" {
+		c.t.Errorf("an ordinary attempt: %v", v)
+	}
+	c.must("PUT", "/radar/attempts/"+str(v, "attempt_id"), obj{"attempt_status": "success"})
+	c.invalid = true
+	c.expect(http.StatusNotFound, "PUT", "/radar/attempts/radar_attempt_missing", obj{"attempt_status": "success"})
+	c.expect(http.StatusBadRequest, "POST", "/radar/attempts", obj{"ip_address": "nope"})
+	c.invalid = false
+}
+
+func (c *contractClient) vaultDataKeys() {
+	k := c.must("POST", "/vault/v1/keys/data-key", obj{"context": obj{"organization_id": c.acme}})
+	d := c.must("POST", "/vault/v1/keys/decrypt", obj{"keys": str(k, "encrypted_keys")})
+	if str(d, "data_key") == "" || str(d, "data_key") != str(k, "data_key") {
+		c.t.Errorf("decrypt gives %q, want the data key %q", str(d, "data_key"), str(k, "data_key"))
+	}
+	r := c.must("POST", "/vault/v1/keys/rekey", obj{"context": obj{"organization_id": c.globex}, "encrypted_keys": str(k, "encrypted_keys")})
+	if str(r, "data_key") != str(k, "data_key") || str(r, "encrypted_keys") == str(k, "encrypted_keys") {
+		c.t.Errorf("rekey: %v", r)
+	}
+	c.invalid = true
+	c.expect(http.StatusBadRequest, "POST", "/vault/v1/keys/decrypt", obj{"keys": "bm90IGEga2V5"})
+	c.expect(http.StatusUnprocessableEntity, "POST", "/vault/v1/keys/data-key", obj{"context": obj{}})
+	c.invalid = false
+	// Another environment cannot decrypt it.
+	key := c.key
+	c.key = emulator.DemoProductionAPIKey
+	c.expect(http.StatusBadRequest, "POST", "/vault/v1/keys/decrypt", obj{"keys": str(k, "encrypted_keys")})
+	c.key = key
 }

@@ -70,6 +70,8 @@ func TestContract(t *testing.T) {
 	c.authorizedApplications()
 	c.radarAgentsAndVerifications()
 	c.dataIntegrations()
+	c.radarAttempts()
+	c.vaultDataKeys()
 	c.errorsAndEnvironments()
 	c.deletions()
 

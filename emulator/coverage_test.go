@@ -28,6 +28,12 @@ func TestCoverageDocIsCurrent(t *testing.T) {
 	for _, extra := range rep.Extra {
 		t.Errorf("the emulator serves %s %s, which is not in the spec", extra.Method, extra.Pattern)
 	}
+	for _, row := range rep.Unexplained {
+		t.Errorf("%s %s is not emulated and has no reason: emulate it or say why in internal/cmd/gencoverage/coverage/reasons.go", row.Method, row.Path)
+	}
+	for _, key := range rep.StaleReasons {
+		t.Errorf("reasons.go explains why %s is not emulated, but it is emulated (or not in the spec): remove the reason", key)
+	}
 	if rep.Emulated != len(routes)-len(rep.Extra) {
 		t.Errorf("%d routes but %d spec operations emulated: two routes serve one operation", len(routes), rep.Emulated)
 	}

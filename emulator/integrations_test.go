@@ -93,6 +93,24 @@ func TestRadarListsAndAgentCredentials(t *testing.T) {
 	te.must(http.StatusBadRequest, sk, "POST", "/radar/lists/planet/block", map[string]any{"entry": "mars"})
 	te.must(http.StatusBadRequest, sk, "POST", "/radar/lists/email/deny", map[string]any{"entry": "a@b.test"})
 
+	// Verdicts come from the lists: a CIDR block list catches its addresses; a block wins over an allow.
+	te.must(200, sk, "POST", "/radar/lists/ip_address/block", map[string]any{"entry": "10.0.0.0/8"})
+	te.must(200, sk, "POST", "/radar/lists/email/allow", map[string]any{"entry": "ops@acme.test"})
+	verdict := func(ip, email string) string {
+		return str(te.must(200, sk, "POST", "/radar/attempts", map[string]any{"ip_address": ip, "user_agent": "test", "email": email,
+			"auth_method": "Password", "action": "sign-in"}).json(t), "verdict")
+	}
+	if v := verdict("10.1.2.3", "ops@acme.test"); v != "block" {
+		t.Fatalf("an address in a blocked range: %s", v)
+	}
+	if v := verdict("192.0.2.1", "ops@acme.test"); v != "allow" {
+		t.Fatalf("an allowed email elsewhere: %s", v)
+	}
+	if v := te.must(200, DemoProductionAPIKey, "POST", "/radar/attempts", map[string]any{"ip_address": "10.1.2.3", "user_agent": "test",
+		"email": "x@contoso.test", "auth_method": "SSO", "action": "sign-up"}).json(t); str(v, "verdict") != "allow" {
+		t.Fatalf("sandbox's block list applies to production: %v", v)
+	}
+
 	valid := func(key, cred string) bool {
 		return te.must(200, key, "POST", "/agents/credentials/validate", map[string]any{"type": "api_key", "credential": cred}).json(t)["valid"] == true
 	}

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Radar: the environment's allow and block lists, and the email challenges Radar sends when a
-// sign-in looks risky. The emulator keeps the lists but does not score sign-ins against them;
-// challenges come from the seed ("radar_challenges"), with a code generated when it is applied.
+// Radar: the environment's allow and block lists, the verdicts of POST /radar/attempts (from
+// those lists only: the emulator has none of Radar's behavioural controls), and the email
+// challenges Radar sends when a sign-in looks risky. The emulator's own sign-ins
+// (POST /user_management/authenticate) are not assessed; challenges come from the seed
+// ("radar_challenges"), with a code generated when it is applied.
 
 type radarListEntry struct {
 	ID        string `json:"id"`
@@ -128,4 +131,124 @@ func getRadarChallenge(c *call) (int, any, error) {
 		return 0, nil, notFound("Radar challenge", id)
 	}
 	return http.StatusOK, rc, err
+}
+
+// radarAttempt is one assessed sign-in or sign-up (POST /radar/attempts).
+type radarAttempt struct {
+	ID              string `json:"id"`
+	Verdict         string `json:"verdict"`
+	Email           string `json:"email"`
+	IPAddress       string `json:"ip_address"`
+	Action          string `json:"action"`
+	AttemptStatus   string `json:"attempt_status,omitempty"`
+	ChallengeStatus string `json:"challenge_status,omitempty"`
+	CreatedAt       string `json:"created_at"`
+}
+
+var radarAuthMethods = []string{"Password", "Passkey", "Authenticator", "SMS_OTP", "Email_OTP", "Social", "SSO", "Other"}
+
+// assessRadarAttempt gives a verdict from the environment's lists only: an entry on a block
+// list blocks (naming the list), an entry on an allow list allows, anything else is allowed.
+// The emulator has none of Radar's behavioural controls (bot detection, impossible travel, …).
+func assessRadarAttempt(c *call) (int, any, error) {
+	var in struct {
+		IPAddress  string `json:"ip_address"`
+		UserAgent  string `json:"user_agent"`
+		Email      string `json:"email"`
+		AuthMethod string `json:"auth_method"`
+		Action     string `json:"action"`
+		SignalsID  string `json:"signals_id"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, nil, badRequest("invalid_request", "The request body is not valid JSON.")
+	}
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	switch {
+	case net.ParseIP(in.IPAddress) == nil:
+		return 0, nil, badRequest("invalid_request", "ip_address must be an IP address.")
+	case strings.TrimSpace(in.UserAgent) == "":
+		return 0, nil, badRequest("invalid_request", "user_agent is required.")
+	case !validEmail(email):
+		return 0, nil, badRequest("invalid_request", "email must be an email address.")
+	case !slices.Contains(radarAuthMethods, in.AuthMethod):
+		return 0, nil, badRequest("invalid_request", "auth_method must be one of "+strings.Join(radarAuthMethods, ", ")+".")
+	case in.Action != "sign-in" && in.Action != "sign-up":
+		return 0, nil, badRequest("invalid_request", "action must be sign-in or sign-up.")
+	}
+	t := c.t
+	entries, err := loadAll[radarListEntry](t, "radar_list_entry", "")
+	if err != nil {
+		return 0, nil, err
+	}
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	ip := net.ParseIP(in.IPAddress)
+	matches := func(e *radarListEntry) bool {
+		switch e.Type {
+		case "ip_address":
+			if _, n, err := net.ParseCIDR(e.Entry); err == nil {
+				return n.Contains(ip)
+			}
+			return net.ParseIP(e.Entry).Equal(ip)
+		case "email":
+			return e.Entry == email
+		case "domain":
+			return e.Entry == domain
+		case "user_agent":
+			return e.Entry == in.UserAgent
+		case "device", "device_fingerprint":
+			return in.SignalsID != "" && e.Entry == in.SignalsID
+		}
+		return false // country: the emulator has no geolocation
+	}
+	out := map[string]any{"verdict": "allow", "reason": "No Radar rule matched."}
+	for _, action := range []string{"block", "allow"} {
+		if i := slices.IndexFunc(entries, func(e *radarListEntry) bool { return e.Action == action && matches(e) }); i >= 0 {
+			e := entries[i]
+			if action == "block" {
+				out = map[string]any{"verdict": "block", "reason": "The " + strings.ReplaceAll(e.Type, "_", " ") + " is on the block list.",
+					"control": "restriction", "blocklist_type": e.Type}
+			} else {
+				out = map[string]any{"verdict": "allow", "reason": "The " + strings.ReplaceAll(e.Type, "_", " ") + " is on the allow list."}
+			}
+			break
+		}
+	}
+	a := &radarAttempt{ID: t.newID("radar_attempt_"), Verdict: out["verdict"].(string), Email: email, IPAddress: in.IPAddress, Action: in.Action, CreatedAt: formatTime(t.now)}
+	if err := t.save("radar_attempt", a.ID, "", a); err != nil {
+		return 0, nil, err
+	}
+	out["attempt_id"] = a.ID
+	return http.StatusOK, out, nil
+}
+
+// updateRadarAttempt records that an attempt (or its challenge) succeeded.
+func updateRadarAttempt(c *call) (int, any, error) {
+	var in struct {
+		ChallengeStatus string `json:"challenge_status"`
+		AttemptStatus   string `json:"attempt_status"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, nil, badRequest("invalid_request", "The request body is not valid JSON.")
+	}
+	if (in.ChallengeStatus != "" && in.ChallengeStatus != "success") || (in.AttemptStatus != "" && in.AttemptStatus != "success") {
+		return 0, nil, badRequest("invalid_request", "challenge_status and attempt_status can only be success.")
+	}
+	if in.ChallengeStatus == "" && in.AttemptStatus == "" {
+		return 0, nil, badRequest("invalid_request", "Give challenge_status or attempt_status.")
+	}
+	id := c.param("id")
+	a, err := load[radarAttempt](c.t, "radar_attempt", id)
+	if errors.Is(err, errNotFound) {
+		return 0, nil, notFound("Radar attempt", id)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if in.ChallengeStatus != "" {
+		a.ChallengeStatus = in.ChallengeStatus
+	}
+	if in.AttemptStatus != "" {
+		a.AttemptStatus = in.AttemptStatus
+	}
+	return http.StatusNoContent, nil, c.t.save("radar_attempt", a.ID, "", a)
 }

@@ -3,7 +3,7 @@ package emulator
 import "net/http"
 
 // addMoreRoutes registers group role assignments, MFA factors, authorized applications, Radar,
-// agent registrations, email verifications and data integrations (Pipes). They are listed here
+// agent registrations, email verifications, Vault data keys and data integrations (Pipes). They are listed here
 // rather than in buildRoutes to keep that list short.
 func addMoreRoutes(add func(method, pattern string, h handlerFunc) *route) {
 	const get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
@@ -28,11 +28,17 @@ func addMoreRoutes(add func(method, pattern string, h handlerFunc) *route) {
 	add(post, "/radar/lists/{type}/{action}", addRadarListEntry)
 	add(del, "/radar/lists/{type}/{action}", removeRadarListEntry)
 	add(get, "/user_management/radar_challenges/{id}", getRadarChallenge)
+	add(post, "/radar/attempts", assessRadarAttempt)
+	add(put, "/radar/attempts/{id}", updateRadarAttempt)
 
 	add(get, "/agents/registrations/{id}", getAgentRegistration)
 	add(post, "/agents/credentials/validate", validateAgentCredential)
 
 	add(get, "/user_management/email_verification/{id}", getEmailVerification)
+
+	add(post, "/vault/v1/keys/data-key", vaultRoute(createDataKey))
+	add(post, "/vault/v1/keys/decrypt", vaultRoute(decryptDataKey))
+	add(post, "/vault/v1/keys/rekey", vaultRoute(rekeyDataKey))
 
 	add(get, "/data-integrations", listIntegrations)
 	add(post, "/data-integrations", createIntegration)

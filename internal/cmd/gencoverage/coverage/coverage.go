@@ -26,6 +26,10 @@ type Report struct {
 	Extra []Route
 	// Emulated counts the spec operations the emulator implements.
 	Emulated int
+	// Unexplained lists the spec operations that are neither emulated nor given a reason.
+	Unexplained []Row
+	// StaleReasons lists reasons kept for operations that are emulated or not in the spec.
+	StaleReasons []string
 }
 
 // Row is one spec operation.
@@ -36,6 +40,8 @@ type Row struct {
 	Class                     catalog.Class
 	Excluded                  bool
 	Emulated                  bool
+	// Reason says why the emulator leaves the operation out ("" when it is emulated).
+	Reason string
 }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)
@@ -71,9 +77,17 @@ func Build(spec *openapi.Spec, routes []Route) *Report {
 		}
 		if row.Emulated {
 			rep.Emulated++
+		} else if row.Reason = notEmulated[op.Method+" "+op.Path]; row.Reason == "" {
+			rep.Unexplained = append(rep.Unexplained, row)
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
+	for key := range notEmulated {
+		if i := strings.IndexByte(key, ' '); i < 0 || served[key[:i]+" "+Shape(key[i+1:])] || !inSpec[key[:i]+" "+Shape(key[i+1:])] {
+			rep.StaleReasons = append(rep.StaleReasons, key)
+		}
+	}
+	sort.Strings(rep.StaleReasons)
 	for _, r := range routes {
 		if !inSpec[strings.ToUpper(r.Method)+" "+Shape(r.Pattern)] {
 			rep.Extra = append(rep.Extra, Route{strings.ToUpper(r.Method), r.Pattern})
@@ -128,6 +142,7 @@ func (r *Report) Markdown() []byte {
 	b.WriteString("| | operations |\n| --- | ---: |\n")
 	fmt.Fprintf(&b, "| in the spec | %d |\n", total)
 	fmt.Fprintf(&b, "| implemented by the emulator | %d (%s) |\n", r.Emulated, percent(r.Emulated, total))
+	fmt.Fprintf(&b, "| not implemented, for the reason given below | %d |\n", total-r.Emulated)
 	fmt.Fprintf(&b, "| in the catalog | %d |\n", inCat)
 	fmt.Fprintf(&b, "| &nbsp;&nbsp;read | %d |\n", classes[catalog.Read])
 	fmt.Fprintf(&b, "| &nbsp;&nbsp;write | %d |\n", classes[catalog.Write])
@@ -153,6 +168,18 @@ func (r *Report) Markdown() []byte {
 			emu = "yes"
 		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", row.Method, row.Path, name, class, emu)
+	}
+	b.WriteString("\n## Not emulated, and why\n\n")
+	b.WriteString("| method | path | why |\n| --- | --- | --- |\n")
+	for _, row := range r.Rows {
+		if row.Emulated {
+			continue
+		}
+		why := row.Reason
+		if why == "" {
+			why = "(no reason given: add one to internal/cmd/gencoverage/coverage/reasons.go)"
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s |\n", row.Method, row.Path, why)
 	}
 	if len(r.Extra) > 0 {
 		b.WriteString("\n## Emulator routes outside the spec\n\n")
@@ -192,7 +219,15 @@ func writeUsage(b *bytes.Buffer) {
 	}
 	b.WriteString("\nThe sandbox environment holds the managed workspace (organizations with verified and\n")
 	b.WriteString("pending domains, connections, a directory, users, memberships, invitations, roles,\n")
-	b.WriteString("audit-log events, a webhook endpoint, an API key, feature flags); production holds less.\n\n")
+	b.WriteString("audit-log events, a webhook endpoint, an API key, feature flags, Connect applications and a\n")
+	b.WriteString("consent, MFA factors, an email verification and a Radar challenge, agent registrations, data\n")
+	b.WriteString("integrations with a connected account); production holds less.\n\n")
+	b.WriteString("Flows that finish outside the API: one-time codes (email verification, magic auth, SMS factors,\n")
+	b.WriteString("Radar challenges) land in the outbox, `GET /_emulator/emails`; TOTP factors accept RFC 6238\n")
+	b.WriteString("codes of their secret; the URL of `POST /data-integrations/{slug}/authorize` opens an emulator\n")
+	b.WriteString("page that connects the account at once; Vault data keys stay in the emulator (their\n")
+	b.WriteString("`encrypted_keys` is a reference it decrypts, not a ciphertext); Radar verdicts come from the\n")
+	b.WriteString("allow and block lists only.\n\n")
 	b.WriteString("Your own data: `workos-mcp emulate --seed FILE` loads a JSON seed (applied to a new database,\n")
 	b.WriteString("or with `--reset`). The format is the default seed's, `emulator/seed/default.json`; a small\n")
 	b.WriteString("example is `emulator/testdata/example-seed.json`.\n\n")

@@ -34,10 +34,21 @@ func TestBuildAndMarkdown(t *testing.T) {
 		"| POST | `/organizations/{organizationId}/api_keys` | excluded |  | no |",
 		"| implemented by the emulator | 2 (1%) |",
 		"| GET | `/not/in/spec` |",
+		"## Not emulated, and why",
+		"| POST | `/organizations` | (no reason given",
+		"| GET | `/sso/authorize` | Starts SSO",
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("markdown lacks %q", want)
 		}
+	}
+	if len(rep.Unexplained) == 0 || len(rep.StaleReasons) != 0 {
+		t.Errorf("Unexplained = %d rows, StaleReasons = %v; want some and none", len(rep.Unexplained), rep.StaleReasons)
+	}
+	// A reason kept for an operation that is emulated is reported as stale.
+	stale := coverage.Build(spec, append(routes, coverage.Route{Method: "GET", Pattern: "/sso/authorize"}))
+	if len(stale.StaleReasons) != 1 || stale.StaleReasons[0] != "GET /sso/authorize" {
+		t.Errorf("StaleReasons = %v, want [GET /sso/authorize]", stale.StaleReasons)
 	}
 	// Deterministic: the same inputs in another order give the same bytes.
 	rev := []coverage.Route{routes[2], routes[1], routes[0]}
