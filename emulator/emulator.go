@@ -51,6 +51,8 @@ type Options struct {
 	// request is applied again. The default (false) honours it on every POST, which is more
 	// forgiving than WorkOS.
 	StrictIdempotency bool
+	// Webhooks tune the delivery of events to webhook endpoints (retries, HTTP client).
+	Webhooks WebhookOptions
 }
 
 // IdempotentOperations are the operations ("METHOD /pattern") whose spec documents the
@@ -97,6 +99,10 @@ type Emulator struct {
 
 	// wrap is the middleware set by Wrap, read on every request.
 	wrap atomic.Pointer[func(http.Handler) http.Handler]
+
+	deliverer *deliverer
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New opens (or creates) the emulator's database, seeds it when it is new or when Reset is set,
@@ -158,11 +164,19 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.routes = e.buildRoutes()
+	e.startDeliverer()
 	return e, nil
 }
 
-// Close closes the database.
-func (e *Emulator) Close() error { return e.db.Close() }
+// Close stops webhook delivery (an attempt in flight is abandoned and sent again after the next
+// start) and closes the database. Calling it again does nothing.
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		e.deliverer.stop()
+		e.closeErr = e.db.Close()
+	})
+	return e.closeErr
+}
 
 // Ping reports whether the database answers.
 func (e *Emulator) Ping(ctx context.Context) error { return e.db.PingContext(ctx) }

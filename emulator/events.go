@@ -42,7 +42,10 @@ func (t *tx) emitWith(name, orgID string, data any, context map[string]any) erro
 		context["client_id"], context["actor"] = t.clientID, &a
 		ev.Context = context
 	}
-	return t.save("event", ev.ID, orgID, ev)
+	if err := t.save("event", ev.ID, orgID, ev); err != nil {
+		return err
+	}
+	return t.enqueueDeliveries(&ev)
 }
 
 type storedEvent struct {

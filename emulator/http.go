@@ -583,6 +583,9 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 			return 0, "", nil, nil, internalError()
 		}
 		committed = true
+		if t.enqueued {
+			e.deliverer.poke()
+		}
 		return 0, "", nil, nil, rf.apiError
 	}
 	if herr != nil {
@@ -617,6 +620,9 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 		return 0, "", nil, nil, internalError()
 	}
 	committed = true
+	if t.enqueued {
+		e.deliverer.poke()
+	}
 	return st, ctype, out, hdr, nil
 }
 

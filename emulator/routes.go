@@ -174,6 +174,8 @@ func (e *Emulator) buildRoutes() []*route {
 	add(post, "/webhook_endpoints", createWebhookHandler)
 	add(patch, "/webhook_endpoints/{id}", updateWebhook)
 	add(del, "/webhook_endpoints/{id}", deleteWebhook)
+	add(get, "/_emulator/webhook_deliveries", listDeliveries).hidden = true
+	add(post, "/_emulator/webhook_deliveries/{id}/redeliver", redeliver).hidden = true
 
 	add(get, "/organizations/{organizationId}/api_keys", listAPIKeys)
 	add(post, "/organizations/{organizationId}/api_keys", createAPIKeyHandler)

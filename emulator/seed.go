@@ -302,7 +302,7 @@ func (e *Emulator) applySeed(ctx context.Context, s *Seed) error {
 		return fmt.Errorf("emulator: seed: %w", err)
 	}
 	defer stx.Rollback()
-	for _, q := range []string{`DELETE FROM objects`, `DELETE FROM environments`, `DELETE FROM idempotency`, `DELETE FROM meta`} {
+	for _, q := range []string{`DELETE FROM objects`, `DELETE FROM environments`, `DELETE FROM idempotency`, `DELETE FROM meta`, `DELETE FROM webhook_deliveries`} {
 		if _, err := stx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("emulator: seed: %w", err)
 		}
@@ -312,7 +312,7 @@ func (e *Emulator) applySeed(ctx context.Context, s *Seed) error {
 			env.Name, env.Kind, env.APIKey, env.ClientID); err != nil {
 			return fmt.Errorf("emulator: seed: %w", err)
 		}
-		t := &tx{e: e, sql: stx, ctx: ctx, env: env.Name, clientID: env.ClientID, now: e.now(), actor: eventActor{ID: "seed", Source: "system"}}
+		t := &tx{e: e, sql: stx, ctx: ctx, env: env.Name, clientID: env.ClientID, now: e.now(), actor: eventActor{ID: "seed", Source: "system"}, seeding: true}
 		if err := seedEnvironment(t, env); err != nil {
 			return fmt.Errorf("emulator: seed environment %q: %w", env.Name, err)
 		}

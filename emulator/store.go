@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 `
 
 func (e *Emulator) migrate(ctx context.Context) error {
-	if _, err := e.db.ExecContext(ctx, schema); err != nil {
+	if _, err := e.db.ExecContext(ctx, schema+deliverySchema); err != nil {
 		return fmt.Errorf("emulator: create schema: %w", err)
 	}
 	return nil
@@ -73,6 +73,8 @@ type tx struct {
 	now      time.Time
 	writes   int
 	actor    eventActor
+	seeding  bool // applying the seed: events are history, not delivered to webhooks
+	enqueued bool // webhook deliveries were queued: wake the worker after the commit
 }
 
 func (e *Emulator) begin(ctx context.Context, env Environment) (*tx, error) {

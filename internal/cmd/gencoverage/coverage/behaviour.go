@@ -24,4 +24,24 @@ const behaviour = "## Behaviour before going live\n\n" +
 	"  1,000) by default and answers 429 `rate_limit_exceeded` with `Retry-After` past it;\n" +
 	"  `--rate-limit N` changes it, `0` turns it off. `workos-mcp emulate` is unlimited unless given\n" +
 	"  `--rate-limit`. The per-endpoint limits WorkOS documents (sign-in attempts per email, Directory\n" +
-	"  Sync user reads) are not emulated.\n\n"
+	"  Sync user reads) are not emulated.\n\n" +
+	"### Webhooks\n\n" +
+	"Every event the emulator emits (the ones `GET /events` lists) is delivered to each enabled\n" +
+	"webhook endpoint of its environment subscribed to its name: a `POST` of the event object as\n" +
+	"JSON, signed as WorkOS signs, `WorkOS-Signature: t=<unix time in ms>, v1=<signature>`, where the\n" +
+	"signature is the hex HMAC-SHA256 of `<t>.<raw body>` keyed by the endpoint's `secret`; WorkOS's\n" +
+	"SDKs (`webhooks.constructEvent`) verify it. A delivery is queued in the same transaction as its\n" +
+	"event and kept in SQLite, so pending deliveries survive a restart (an attempt cut short by\n" +
+	"shutting down is sent again after the next start). A non-2xx answer, a redirect, a timeout\n" +
+	"(10 seconds) or a refused connection is retried with exponential backoff (5 seconds, doubling)\n" +
+	"for up to 6 attempts, then the delivery is `failed`. Events of the seed are not delivered. An\n" +
+	"endpoint on a name that never resolves (`.test`, `.example`, `.invalid`, such as the demo seed's\n" +
+	"`hooks.acme.test`) fails at once without touching the network.\n\n" +
+	"Deliveries go to whatever URL the endpoint has, loopback included (`http://127.0.0.1:3000/hooks`\n" +
+	"reaches a handler on your machine): the emulator is a local tool, so it does not refuse private\n" +
+	"addresses as WorkOS does. With the same API key as the rest of the API:\n\n" +
+	"- `GET /_emulator/webhook_deliveries` lists the deliveries, newest first, with `state`\n" +
+	"  (`pending`, `delivered`, `failed`), `attempts`, `last_status`, `last_error`, `next_attempt_at`;\n" +
+	"  filter with `webhook_endpoint_id`, `event_id`, `event`, `state`; paginate as any list.\n" +
+	"- `POST /_emulator/webhook_deliveries/{id}/redeliver` queues that delivery's event again, to the\n" +
+	"  endpoint's current URL, as a new delivery (201).\n\n"
