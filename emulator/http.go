@@ -370,7 +370,7 @@ func (e *Emulator) Handler() http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		e.serve(sw, r)
 		// Method, path and status only: never headers or bodies, which carry keys and secrets.
-		e.log.Debug("emulator: request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+		e.log.Debug("emulator: request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mw := e.wrap.Load(); mw != nil {

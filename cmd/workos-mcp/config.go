@@ -134,6 +134,10 @@ const (
 	envConfigFile      = "WORKOS_MCP_CONFIG"
 	envAPIKey          = "WORKOS_API_KEY"
 	envConfirmationKey = "WORKOS_MCP_CONFIRMATION_KEY"
+	// envAddr is the listen address of every command (dev, emulate, serve) and where connect
+	// and health find the server; envListenOld is serve's former name for it, still read.
+	envAddr      = "WORKOS_MCP_ADDR"
+	envListenOld = "WORKOS_MCP_LISTEN"
 )
 
 // serveConfig is the validated configuration, secrets resolved.
@@ -377,7 +381,7 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 
 	cfg := &serveConfig{}
 	var src string
-	cfg.Listen, src = pick(fc.Listen, "listen", "WORKOS_MCP_LISTEN")
+	cfg.Listen, src = pick(fc.Listen, "listen", envAddr, envListenOld)
 	if cfg.Listen == "" {
 		cfg.Listen = ":8080"
 	} else if !strings.Contains(cfg.Listen, ":") {

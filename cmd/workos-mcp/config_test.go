@@ -78,13 +78,18 @@ func TestServeConfigGood(t *testing.T) {
 	// The same configuration as JSON, with the environment overriding the file.
 	json := `{"public_url": "https://mcp.example.com", "authkit": {"domain": "acme.authkit.app"},
 	  "teams": [{"organization_id": "org_team", "environments": [{"name": "sandbox", "kind": "sandbox", "api_key_env": "ACME_SANDBOX_KEY"}]}]}`
-	env := map[string]string{"ACME_SANDBOX_KEY": "sk_test_x", "AUTHKIT_DOMAIN": "https://other.authkit.app", "WORKOS_MCP_LISTEN": ":7000", "WORKOS_API_KEY": "sk_test_team"}
+	env := map[string]string{"ACME_SANDBOX_KEY": "sk_test_x", "AUTHKIT_DOMAIN": "https://other.authkit.app", "WORKOS_MCP_ADDR": ":7000", "WORKOS_MCP_LISTEN": ":7001", "WORKOS_API_KEY": "sk_test_team"}
 	cfg, err = loadServeConfig(writeConfig(t, "c.json", json), lookup(env))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Issuer != "https://other.authkit.app" || cfg.Listen != ":7000" {
-		t.Errorf("environment did not win: %+v", cfg)
+		t.Errorf("environment did not win (WORKOS_MCP_ADDR, the one name every command reads): %+v", cfg)
+	}
+	// serve's former variable is still read.
+	delete(env, "WORKOS_MCP_ADDR")
+	if cfg, err = loadServeConfig(writeConfig(t, "c.json", json), lookup(env)); err != nil || cfg.Listen != ":7001" {
+		t.Errorf("WORKOS_MCP_LISTEN: %v %+v", err, cfg)
 	}
 }
 

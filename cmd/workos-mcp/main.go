@@ -5,6 +5,7 @@
 //	workos-mcp emulate   the WorkOS API emulator alone
 //	workos-mcp connect   configure an MCP client (Claude, Cursor, VS Code, Codex, ...)
 //	workos-mcp version   print the version
+//	workos-mcp health    ask a running server whether it is alive or ready
 //
 // Exit codes: 0 success, 1 runtime error, 2 usage error.
 package main
@@ -69,6 +70,7 @@ func commands() []command {
 		{"emulate", "run the WorkOS API emulator alone", runEmulate},
 		{"connect", "print or write the configuration that connects an MCP client", runConnect},
 		{"version", "print the version", runVersion},
+		{"health", "ask a running server whether it is alive or ready (container health checks)", runHealth},
 	}
 }
 

@@ -60,7 +60,7 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	}
 	getenv := e.getenv
 	if *logFormat != "" || *logLevel != "" || *addr != "" {
-		over := map[string]string{"WORKOS_MCP_LOG_FORMAT": *logFormat, "WORKOS_MCP_LOG_LEVEL": *logLevel, "WORKOS_MCP_LISTEN": *addr}
+		over := map[string]string{"WORKOS_MCP_LOG_FORMAT": *logFormat, "WORKOS_MCP_LOG_LEVEL": *logLevel, envAddr: *addr}
 		getenv = func(k string) string {
 			if v := over[k]; v != "" {
 				return v

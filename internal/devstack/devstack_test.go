@@ -306,7 +306,7 @@ func TestInProcessTransport(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	s.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if strings.Contains(rec.Body.String(), `route="GET /healthz"`) {
+	if strings.Contains(rec.Body.String(), `route="/healthz"`) {
 		t.Error("an in-process request went through the network (it was counted)")
 	}
 }

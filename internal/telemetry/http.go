@@ -211,10 +211,7 @@ func (m *Metrics) Instrument(logger *slog.Logger, next http.Handler) http.Handle
 		if code == 0 {
 			code = http.StatusOK
 		}
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
+		route := routeLabel(r.Pattern)
 		d := time.Since(start)
 		if m != nil {
 			m.observe(route, method(r.Method), code, d)
@@ -226,9 +223,25 @@ func (m *Metrics) Instrument(logger *slog.Logger, next http.Handler) http.Handle
 		logger.LogAttrs(r.Context(), level, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("route", route), slog.Int("status", code),
-			slog.Duration("duration", d), slog.String("remote", r.RemoteAddr))
+			slog.Float64("duration_ms", Millis(d)), slog.String("remote", r.RemoteAddr))
 	}))
 }
+
+// routeLabel is the matched pattern without its method ("GET /readyz" → "/readyz"): the method
+// has its own label, and one route's series must not split on how it was registered.
+func routeLabel(pattern string) string {
+	if pattern == "" {
+		return "unmatched"
+	}
+	if _, path, ok := strings.Cut(pattern, " "); ok {
+		return strings.TrimSpace(path)
+	}
+	return pattern
+}
+
+// Millis is a duration in milliseconds with microsecond precision, the unit of every
+// duration_ms log field.
+func Millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // method bounds the method label to the standard methods.
 func method(m string) string {

@@ -85,7 +85,7 @@ func NewMetrics() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.latency, m.authFailures, m.toolCalls, m.tools, m.confirmations,
-		m.workosCalls, m.workosLatency, m.jwksFetches,
+		m.workosCalls, m.workosLatency, m.jwksFetches, buildInfoGauge(),
 	)
 	return m
 }

@@ -62,9 +62,9 @@ func TestMetricsExposition(t *testing.T) {
 
 	_, body := get(t, srv.URL+"/metrics", nil)
 	for _, want := range []string{
-		`workos_mcp_http_requests_total{code="418",method="GET",route="GET /things/{id}"} 2`,
+		`workos_mcp_http_requests_total{code="418",method="GET",route="/things/{id}"} 2`,
 		`workos_mcp_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
-		`workos_mcp_http_request_duration_seconds_count{route="GET /things/{id}"} 2`,
+		`workos_mcp_http_request_duration_seconds_count{route="/things/{id}"} 2`,
 		`workos_mcp_auth_failures_total{reason="expired"} 1`,
 		`workos_mcp_jwks_fetches_total{outcome="ok"} 1`,
 		`workos_mcp_workos_api_calls_total{method="GET",status="200"} 1`,
