@@ -320,7 +320,7 @@ func (s *Server) onboardCustomer(ctx context.Context, c *caller, _ *mcp.CallTool
 	var done []string
 	var pending map[string]any // the admin's invitation already waiting, on a re-run
 	if reused {
-		done = append(done, "found organization "+orgRef(org)+", created by an earlier onboarding with the same name and domains: nothing new was created")
+		done = append(done, "found organization "+orgRef(org)+" with this name and these domains (an earlier run of this onboarding): nothing new was created")
 		if pending, err = s.reusedInvitation(ctx, c, in.Environment, p, org); err != nil {
 			return nil, err
 		}
@@ -384,7 +384,7 @@ func (s *Server) onboardCustomer(ctx context.Context, c *caller, _ *mcp.CallTool
 // arguments reuses it and does only what is missing.
 func onboardingIncomplete(p *onboardPlan, orgID string, done []string, step string, err error, skipped string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "onboard_customer stopped at %s: %v. Done so far (not rolled back): %s.", step, err, strings.Join(done, "; "))
+	fmt.Fprintf(&b, " Done so far (not rolled back): %s.", strings.Join(done, "; "))
 	if step == "the invitation" {
 		b.WriteString(" The Admin Portal link is not shown: the re-run makes a fresh one.")
 	}
@@ -396,7 +396,8 @@ func onboardingIncomplete(p *onboardPlan, orgID string, done []string, step stri
 		fmt.Fprintf(&b, ", or mutate invitations.send with email %s and organization_id %s", p.adminEmail, orgID)
 	}
 	b.WriteString(".")
-	return errors.New(b.String())
+	// Wrapped, so that a refusal (a limit, a protection) is still recorded as one.
+	return fmt.Errorf("onboard_customer stopped at %s: %w.%s", step, err, b.String())
 }
 
 // prepareCheck runs the policy for an operation without parameters or a call.
