@@ -54,11 +54,40 @@ var uriSecretSiblings = []string{"qr_code", "secret"}
 var ambiguousNames = []string{"value", "key", "code", "uri"}
 
 // paramOnlyNames are, besides secretNames, the URL parameters redacted in any
-// string (?code=…, &sig=…).
-var paramOnlyNames = []string{"code", "key", "sig", "signature"}
+// string (?code=…, &sig=…): query-string tokens in general, and the
+// credentials of pre-signed URLs that do not start with X-Amz- or X-Goog-
+// (Azure SAS "sig", legacy S3 and GCS "Signature", "AWSAccessKeyId",
+// "GoogleAccessId").
+var paramOnlyNames = []string{
+	"code", "key", "sig", "signature", "api_key", "apikey", "auth", "auth_token", "jwt", "passwd", "pwd",
+	"private_token", "credential", "credentials", "assertion", "saml_response", "ticket", "otp", "hmac",
+	"session", "session_id", "awsaccesskeyid", "googleaccessid", "security_token",
+}
+
+// credentialParamPrefixes mark the URL parameters of pre-signed cloud storage
+// URLs (AWS SigV4 X-Amz-Credential, X-Amz-Security-Token, X-Amz-Signature;
+// GCS X-Goog-Credential, X-Goog-Signature): every parameter with one of these
+// prefixes is redacted, failing closed on the ones that carry no credential
+// (X-Amz-Date) rather than missing one that does. Compared normalised.
+var credentialParamPrefixes = []string{"xamz", "xgoog"}
+
+// sasNames are the parameters of an Azure shared access signature. "sig" is
+// always redacted (paramOnlyNames); the others only in a query that is a SAS
+// (it has both "sig" and "sv"), where they describe the grant: these short
+// names mean other things elsewhere.
+var sasNames = []string{
+	"sv", "ss", "srt", "sp", "se", "st", "spr", "sr", "si", "sdd", "sip", "ses", "skoid", "sktid", "skt", "ske",
+	"sks", "skv", "saoid", "suoid", "scid", "rscc", "rscd", "rsce", "rscl", "rsct",
+}
+
+// urlOwners are object types whose "url" is a capability: an audit-log
+// export's pre-signed download link. The server reads it from the raw answer;
+// the agent never sees it.
+var urlOwners = []string{"audit_log_export"}
 
 // An Admin Portal link ({"link": "https://setup.workos.com/portal/launch?secret=…"})
-// is exempt from URL-parameter redaction: handing it to the customer's IT
-// admin is the point of generating it (onboard_customer). Every other rule
-// still applies to it.
+// is exempt from URL-parameter redaction when, and only when, JSON is asked to
+// (the PortalLink option, for the portal-link operation's own answer):
+// handing it to the customer's IT admin is the point of generating it
+// (onboard_customer). Every other rule still applies to it.
 const portalLinkKey = "link"

@@ -33,7 +33,9 @@ type Redactor struct {
 	stringOnly map[string]bool // redacted when the value is a string
 	ambiguous  map[string]bool // context-dependent: only in their quoted form in Text
 	param      map[string]bool // URL parameters
+	sas        map[string]bool // URL parameters of an Azure SAS query
 	valueOwner map[string]bool
+	urlOwner   map[string]bool
 	codeOwner  map[string]bool
 	extras     []string
 	extraBytes [][]byte
@@ -57,6 +59,10 @@ var (
 	whsecRe   = regexp.MustCompile(`whsec_[A-Za-z0-9+/=_-]{4,}`)
 	otpauthRe = regexp.MustCompile(`otpauth://[^\s"'<>]*`)
 	bearerRe  = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/-]{8,}=*`)
+	// A credential parameter of a URL that is itself percent-encoded (a pre-signed URL quoted
+	// in another URL's query, as error texts do): %3F or %26, the name, %3D, the value up to
+	// the next encoded "&".
+	encodedParamRe = regexp.MustCompile(`(?i)(?:%3F|%26)(?:x-amz-[a-z0-9-]+|x-goog-[a-z0-9-]+|sig|signature|token|access_token|refresh_token|id_token|code|key|secret|client_secret|password|api_key|awsaccesskeyid|googleaccessid)%3D(?:[^%&\s"'<>\\]|%(?:[013-9a-f][0-9a-f]|2[0-57-9a-f]))+`)
 )
 
 // patterns run in this order: multi-line PEM blocks first, bearer last so
@@ -67,6 +73,9 @@ var patterns = []pattern{
 	{re: skRe, trigger: "sk_"},
 	{re: whsecRe, trigger: "whsec_"},
 	{re: otpauthRe, trigger: "otpauth:"},
+	{re: encodedParamRe, trigger: "%3d", fold: true, keep: func(m string) int {
+		return strings.Index(strings.ToLower(m), "%3d") + 3
+	}},
 	{re: bearerRe, trigger: "bearer", fold: true, keep: func(m string) int {
 		i := len("bearer")
 		for i < len(m) && isSpace(m[i]) {
@@ -85,7 +94,9 @@ func New(extraSecrets ...string) *Redactor {
 		stringOnly: set(stringOnlyNames),
 		ambiguous:  set(ambiguousNames),
 		param:      set(append(append([]string(nil), secretNames...), paramOnlyNames...)),
+		sas:        set(sasNames),
 		valueOwner: exact(valueOwners),
+		urlOwner:   exact(urlOwners),
 		codeOwner:  exact(codeOwners),
 	}
 	seen := map[string]bool{}
@@ -189,8 +200,9 @@ func secretPairAt[S string | []byte](r *Redactor, s S, i int) (start int, isPara
 		return start, false, false
 	}
 	name := s[start:end]
-	isParam = !quoted && c == '=' && start > 0 && (s[start-1] == '?' || s[start-1] == '&' || s[start-1] == '#' || s[start-1] == ';')
-	if isParam && in(r.param, name) {
+	isParam = !quoted && c == '=' && start > 0 && (s[start-1] == '?' || s[start-1] == '&' || s[start-1] == '#' || s[start-1] == ';' ||
+		start >= 6 && strings.EqualFold(string(s[start-6:start]), `\u0026`)) // a JSON-escaped "&" in text
+	if isParam && (in(r.param, name) || credentialParam(name) || in(r.sas, name) && isSAS(s)) {
 		return start, true, true
 	}
 	ok = in(r.secret, name) || in(r.stringOnly, name) || (quoted && c == ':' && in(r.ambiguous, name))
@@ -272,7 +284,7 @@ func (r *Redactor) pairs(s string) (string, int) {
 		} else {
 			stops := " \t\r\n,;&\"'}])<>"
 			if isParam {
-				stops = " \t\r\n&\"'#<>"
+				stops = " \t\r\n&\"'#<>\\"
 			}
 			ve = k
 			for ve < len(s) && strings.IndexByte(stops, s[ve]) < 0 {
@@ -295,6 +307,35 @@ func (r *Redactor) pairs(s string) (string, int) {
 	}
 	out = append(out, s[last:]...)
 	return string(out), count
+}
+
+// credentialParam reports whether a URL parameter name has a pre-signed URL's credential
+// prefix (X-Amz-…, X-Goog-…).
+func credentialParam[S string | []byte](name S) bool {
+	var buf [maxName]byte
+	k := normKey(&buf, name)
+	for _, p := range credentialParamPrefixes {
+		if bytes.HasPrefix(k, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSAS reports whether s holds an Azure shared access signature: URL parameters sig and sv.
+func isSAS[S string | []byte](s S) bool {
+	return hasParam(string(s), "sig") && hasParam(string(s), "sv")
+}
+
+// hasParam reports whether s has a URL parameter name= (after ?, &, # or ;), any case.
+func hasParam(s, name string) bool {
+	for i := 0; i+len(name) < len(s); i++ {
+		if (s[i] == '?' || s[i] == '&' || s[i] == '#' || s[i] == ';') &&
+			strings.EqualFold(s[i+1:i+1+len(name)], name) && s[i+1+len(name)] == '=' {
+			return true
+		}
+	}
+	return false
 }
 
 func isNameChar(c byte) bool {
@@ -352,6 +393,10 @@ func (r *Redactor) mayMatch(b []byte) bool {
 			if i+6 <= len(b) && strings.EqualFold(string(b[i:i+6]), "bearer") {
 				return true
 			}
+		case '%':
+			if i+3 <= len(b) && strings.EqualFold(string(b[i:i+3]), "%3d") {
+				return true
+			}
 		}
 	}
 	return r.extraRepl != nil && r.hasExtraBytes(b)
@@ -379,16 +424,34 @@ func (r *Redactor) hasExtraBytes(b []byte) bool {
 	return false
 }
 
+// Option changes how JSON treats one answer.
+type Option func(*options)
+
+type options struct {
+	portalLink bool
+}
+
+// PortalLink exempts the top-level "link" member of the answer from URL-parameter
+// redaction: pass it for the portal-link operation's own answer (portal_links.create), and
+// only there, since handing that link to the customer's IT admin is the point of generating
+// it. Every other rule still applies to the link, and a "link" anywhere else, or in any other
+// answer, is redacted like any string.
+func PortalLink() Option { return func(o *options) { o.portalLink = true } }
+
 // JSON returns raw with secrets redacted, and how many values were redacted.
 // Valid JSON comes back as compact JSON with its member order kept; anything
 // else goes through Text (and so is returned as text, redacted).
-func (r *Redactor) JSON(raw []byte) ([]byte, int) {
+func (r *Redactor) JSON(raw []byte, opts ...Option) ([]byte, int) {
 	r = r.ready()
 	if !json.Valid(raw) {
 		s, n := r.text(string(raw))
 		return []byte(s), n
 	}
-	w := walker{r: r, src: raw, out: make([]byte, 0, len(raw)+64)}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	w := walker{r: r, src: raw, out: make([]byte, 0, len(raw)+64), portalLink: o.portalLink}
 	w.index()
 	w.value(skipWS(raw, 0), nil)
 	return w.out, w.count
@@ -401,6 +464,10 @@ type walker struct {
 	out     []byte
 	count   int
 	members []member // a stack shared by nested objects
+	// portalLink exempts the top-level object's "link" string (see PortalLink); depth is
+	// how many objects enclose the value being written.
+	portalLink bool
+	depth      int
 	// starts and ends of every object and array, in document order, so that
 	// skipping a nested value is a lookup, not a scan: deep nesting stays linear.
 	starts, ends []int
@@ -474,7 +541,7 @@ func (w *walker) value(i int, parentKey []byte) int {
 		return i + 1
 	case '"':
 		end := stringEnd(w.src, i)
-		w.str(w.src[i:end], string(parentKey) == portalLinkKey)
+		w.str(w.src[i:end], false)
 		return end
 	default:
 		end := scalarEnd(w.src, i)
@@ -493,7 +560,7 @@ func (w *walker) value(i int, parentKey []byte) int {
 
 // str writes a raw JSON string (quotes included), redacting what Text would
 // (a string may hold free text, a URL, or JSON of its own), but for the URL
-// parameters of an Admin Portal link.
+// parameters when link (the portal link, see PortalLink).
 func (w *walker) str(raw []byte, link bool) {
 	body := raw[1 : len(raw)-1]
 	escaped := bytes.IndexByte(body, '\\') >= 0
@@ -517,6 +584,7 @@ func (w *walker) str(raw []byte, link bool) {
 }
 
 func (w *walker) object(i int, parentKey []byte) int {
+	w.depth++
 	base := len(w.members)
 	i = skipWS(w.src, i+1)
 	for w.src[i] != '}' {
@@ -559,10 +627,15 @@ func (w *walker) object(i int, parentKey []byte) int {
 			w.count++
 			continue
 		}
+		if w.portalLink && w.depth == 1 && string(key) == portalLinkKey && val[0] == '"' {
+			w.str(val, true)
+			continue
+		}
 		w.value(m.valStart, key)
 	}
 	w.out = append(w.out, '}')
 	w.members = w.members[:base]
+	w.depth--
 	return end
 }
 
@@ -621,6 +694,8 @@ func (w *walker) secretMember(key, val, objType []byte, siblings []member, paren
 		return w.r.codeOwner[string(objType)]
 	case "uri":
 		return string(parentKey) == "totp" || w.hasMember(siblings, uriSecretSiblings)
+	case "url":
+		return w.r.urlOwner[string(objType)]
 	}
 	return false
 }

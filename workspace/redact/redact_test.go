@@ -71,9 +71,33 @@ func TestJSON(t *testing.T) {
 		{"URL with token parameter",
 			`{"url":"https://example.com/callback?secret=abc123XYZ&intent=sso"}`,
 			`{"url":"https://example.com/callback?secret=[REDACTED]&intent=sso"}`, 1},
-		{"Admin Portal link kept",
+		{"a link is redacted like any string (the portal-link exemption is an option)",
 			`{"link":"https://setup.workos.com/portal/launch?secret=JteZqfJZqUcgWGaYCC6iI0gW0"}`,
-			`{"link":"https://setup.workos.com/portal/launch?secret=JteZqfJZqUcgWGaYCC6iI0gW0"}`, 0},
+			`{"link":"https://setup.workos.com/portal/launch?secret=[REDACTED]"}`, 1},
+		{"audit log export's pre-signed url",
+			`{"object":"audit_log_export","id":"audit_log_export_01","state":"ready","url":"https://exports.example/x.csv","created_at":"2026-01-01"}`,
+			`{"object":"audit_log_export","id":"audit_log_export_01","state":"ready","url":"[REDACTED]","created_at":"2026-01-01"}`, 1},
+		{"other urls kept",
+			`{"object":"webhook_endpoint","url":"https://hooks.example/x?intent=sso","endpoint_url":"https://hooks.example/y"}`,
+			`{"object":"webhook_endpoint","url":"https://hooks.example/x?intent=sso","endpoint_url":"https://hooks.example/y"}`, 0},
+		{"SigV4 pre-signed URL",
+			`{"download":"https://b.s3.amazonaws.com/e.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&X-Amz-Security-Token=FwoGZXIvYXdzEJr&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"}`,
+			`{"download":"https://b.s3.amazonaws.com/e.csv?X-Amz-Algorithm=[REDACTED]&X-Amz-Credential=[REDACTED]&X-Amz-Date=[REDACTED]&X-Amz-Expires=[REDACTED]&X-Amz-Security-Token=[REDACTED]&X-Amz-SignedHeaders=[REDACTED]&X-Amz-Signature=[REDACTED]"}`, 7},
+		{"SigV4 lower case, S3 legacy",
+			`{"a":"https://b/e?x-amz-security-token=tok123&x-amz-signature=abcdef","b":"https://b/e?AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D"}`,
+			`{"a":"https://b/e?x-amz-security-token=[REDACTED]&x-amz-signature=[REDACTED]","b":"https://b/e?AWSAccessKeyId=[REDACTED]&Expires=1700000000&Signature=[REDACTED]"}`, 4},
+		{"GCS signed URL",
+			`{"u":"https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p.iam.gserviceaccount.com%2F20260101%2Fauto%2Fstorage%2Fgoog4_request&X-Goog-Date=20260101T000000Z&X-Goog-Expires=900&X-Goog-SignedHeaders=host&X-Goog-Signature=8f3a2b","v":"https://storage.googleapis.com/b/o?GoogleAccessId=sa@p.iam&Expires=1&Signature=abc%2Bdef"}`,
+			`{"u":"https://storage.googleapis.com/b/o?X-Goog-Algorithm=[REDACTED]&X-Goog-Credential=[REDACTED]&X-Goog-Date=[REDACTED]&X-Goog-Expires=[REDACTED]&X-Goog-SignedHeaders=[REDACTED]&X-Goog-Signature=[REDACTED]","v":"https://storage.googleapis.com/b/o?GoogleAccessId=[REDACTED]&Expires=1&Signature=[REDACTED]"}`, 8},
+		{"Azure SAS",
+			`{"u":"https://a.blob.core.windows.net/c/b.csv?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-01-01T00:00:00Z&st=2025-12-31T00:00:00Z&spr=https&skoid=abc&sig=nRnd%2FA%2B8%3D"}`,
+			`{"u":"https://a.blob.core.windows.net/c/b.csv?sv=[REDACTED]&ss=[REDACTED]&srt=[REDACTED]&sp=[REDACTED]&se=[REDACTED]&st=[REDACTED]&spr=[REDACTED]&skoid=[REDACTED]&sig=[REDACTED]"}`, 9},
+		{"SAS names without a SAS kept, sig always redacted",
+			`{"a":"https://x.example/p?sp=1&se=2&st=open","b":"https://x.example/p?sig=abc&sp=1"}`,
+			`{"a":"https://x.example/p?sp=1&se=2&st=open","b":"https://x.example/p?sig=[REDACTED]&sp=1"}`, 1},
+		{"query-string tokens",
+			`{"u":"https://x.example/cb?state=s1&code=c0de&access_token=at&api_key=k1&password=p&client_secret=cs&token=t&apikey=k2&jwt=j&intent=sso"}`,
+			`{"u":"https://x.example/cb?state=s1&code=[REDACTED]&access_token=[REDACTED]&api_key=[REDACTED]&password=[REDACTED]&client_secret=[REDACTED]&token=[REDACTED]&apikey=[REDACTED]&jwt=[REDACTED]&intent=sso"}`, 8},
 		{"JSON inside a string",
 			`{"raw_attributes":"{\"client_secret\":\"abc\",\"id\":\"u1\"}","note":"password: hunter2"}`,
 			`{"raw_attributes":"{\"client_secret\":\"[REDACTED]\",\"id\":\"u1\"}","note":"password: [REDACTED]"}`, 2},
@@ -95,6 +119,57 @@ func TestJSON(t *testing.T) {
 				t.Errorf("output is not JSON: %s", got)
 			}
 		})
+	}
+}
+
+func TestPortalLinkOption(t *testing.T) {
+	r := New()
+	in := `{"link":"https://setup.workos.com/portal/launch?secret=JteZqfJZqUcgWGaYCC6iI0gW0","nested":{"link":"https://x.example/?secret=abcdef12"},"note":"sk_live_abcdefgh"}`
+	got, n := r.JSON([]byte(in), PortalLink())
+	want := `{"link":"https://setup.workos.com/portal/launch?secret=JteZqfJZqUcgWGaYCC6iI0gW0","nested":{"link":"https://x.example/?secret=[REDACTED]"},"note":"[REDACTED]"}`
+	if string(got) != want || n != 2 {
+		t.Fatalf("with PortalLink:\ngot  %s (%d)\nwant %s", got, n, want)
+	}
+	// Value patterns still apply to the portal link itself.
+	got, _ = r.JSON([]byte(`{"link":"https://setup.workos.com/portal/launch?x=sk_live_abcdefgh"}`), PortalLink())
+	if strings.Contains(string(got), "sk_live_abcdefgh") {
+		t.Errorf("a key inside the portal link passed: %s", got)
+	}
+	// Without the option, the same answer is redacted.
+	got, _ = r.JSON([]byte(in))
+	if strings.Contains(string(got), "JteZqfJZqUcgWGaYCC6iI0gW0") {
+		t.Errorf("without PortalLink the link passed: %s", got)
+	}
+}
+
+// TestTextURLCredentials: error texts quote URLs (upstream messages, Go's url.Error); their
+// credentials are redacted like those in JSON strings.
+func TestTextURLCredentials(t *testing.T) {
+	r := New()
+	presigned := "https://b.s3.amazonaws.com/e.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Security-Token=FwoGZXIvYXdzEJr&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3be"
+	secrets := []string{"AKIAIOSFODNN7EXAMPLE", "FwoGZXIvYXdzEJr", "fe5f80f77d5fa3be", "nRndA8", "8f3a2b", "c0de99", "tok777"}
+	for _, in := range []string{
+		`Get "` + presigned + `": dial tcp 127.0.0.1:1: connect: connection refused`,
+		"workos: 400 Bad Request (invalid_request): could not fetch " + presigned + " (expired)",
+		`upstream said {"url":"` + presigned + `"}`,
+		`upstream said {"url":"https://b/e?a=1&X-Amz-Signature=fe5f80f77d5fa3be&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE"}`,
+		"redirect to https://a.blob.core.windows.net/c/b?sv=2022-11-02&sr=b&sig=nRndA8%3D failed",
+		"see https://storage.googleapis.com/b/o?X-Goog-Signature=8f3a2b&X-Goog-Credential=sa",
+		"callback https://app.example/cb?code=c0de99&state=x and https://x.example/?token=tok777",
+		"next=https%3A%2F%2Fb.s3.amazonaws.com%2Fe.csv%3FX-Amz-Credential%3DAKIAIOSFODNN7EXAMPLE%252F2026%26X-Amz-Signature%3Dfe5f80f77d5fa3be%26x%3D1",
+	} {
+		out := r.Text(in)
+		for _, s := range secrets {
+			if strings.Contains(out, s) {
+				t.Errorf("Text(%q) = %q: %s passed", in, out, s)
+			}
+		}
+		if !strings.Contains(out, Placeholder) {
+			t.Errorf("Text(%q): nothing redacted", in)
+		}
+	}
+	if got := r.Text("see https://b.s3.amazonaws.com/e.csv and state=open, org_01H"); strings.Contains(got, Placeholder) {
+		t.Errorf("a plain URL was redacted: %s", got)
 	}
 }
 
