@@ -18,6 +18,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
+	"github.com/workos-mcp/workos-mcp/workspace/redact"
 )
 
 // opCall is one operation that passed the policy and whose parameters are valid: ready to run.
@@ -233,7 +234,13 @@ func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 		raw = b
 	}
 	res.raw = raw
-	res.Data, res.Redactions = s.redactor.JSON(raw)
+	var opts []redact.Option
+	if oc.op.Name == portalLinkOperation {
+		// Handing the Admin Portal link to the customer's IT admin is the point of this one
+		// operation: its own top-level link keeps its URL parameters, nothing else does.
+		opts = append(opts, redact.PortalLink())
+	}
+	res.Data, res.Redactions = s.redactor.JSON(raw, opts...)
 	// Events about areas outside the person's role are dropped, whatever asked for them.
 	data, dropped, ferr := oc.c.filterEvents(oc.op, res.Data)
 	if ferr != nil {
@@ -248,7 +255,13 @@ func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 	return res, nil
 }
 
-// apiError turns a WorkOS error into a message the agent can act on, without secrets.
+// portalLinkOperation generates an Admin Portal link: the one answer whose link is shown whole.
+const portalLinkOperation = "portal_links.create"
+
+// apiError turns a WorkOS error into a message the agent can act on, without secrets: every
+// upstream text (message, field errors, transport errors that quote URLs) passes the same
+// redactor as answers, so pre-signed URL credentials and tokens never reach the agent or the
+// log.
 func (s *Server) apiError(oc *opCall, err error) error {
 	if errors.Is(err, workos.ErrOutcomeUnknown) {
 		return fmt.Errorf("%s: outcome unknown: WorkOS may or may not have applied this change (%s); check the current state with a read before retrying, or it may be applied twice", oc.op.Name, s.redactor.Text(err.Error()))

@@ -46,8 +46,8 @@ func handler[In any](s *Server, name string, body func(ctx context.Context, c *c
 		c, err := s.identify(ctx, req)
 		if err != nil {
 			outcome = "error"
-			s.log.ErrorContext(ctx, "workspace tool call without a person", "tool", name, "error", err.Error())
-			return errorResult(err), nil, nil
+			s.log.ErrorContext(ctx, "workspace tool call without a person", "tool", name, "error", s.redactor.Text(err.Error()))
+			return s.errorResult(err), nil, nil
 		}
 		res, err := body(ctx, c, req, in)
 		if err != nil {
@@ -58,7 +58,7 @@ func handler[In any](s *Server, name string, body func(ctx context.Context, c *c
 			if !c.recorded.Load() {
 				s.recordToolError(context.WithoutCancel(ctx), c, name, err)
 			}
-			return errorResult(err), nil, nil
+			return s.errorResult(err), nil, nil
 		}
 		if st, ok := res.StructuredContent.(map[string]any); ok && st["status"] == "confirmation_required" {
 			outcome = "confirmation_required"
@@ -79,8 +79,10 @@ func isDenial(err error) bool {
 	return false
 }
 
-func errorResult(err error) *mcp.CallToolResult {
-	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: err.Error()}}}
+// errorResult is the tool error the agent reads. Its text passes the redactor: an error may
+// quote an upstream message or URL from any step (task tools, lookups), not only apiError's.
+func (s *Server) errorResult(err error) *mcp.CallToolResult {
+	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: s.redactor.Text(err.Error())}}}
 }
 
 // jsonResult answers with the value as JSON text and as structured content.
