@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
@@ -244,8 +248,39 @@ func onSomeReadTemplate(escaped string) bool {
 	return false
 }
 
+// directCall runs the query or mutate tool's handler in-process, as the MCP server does
+// (identify, the pipeline, the record, the tool error) but without the JSON-RPC transport:
+// the property makes thousands of calls.
+func directCall(t *testing.T, h *harness, user, tool, operation string, params map[string]any) (string, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req := &mcp.CallToolRequest{Extra: &mcp.RequestExtra{Header: http.Header{"X-Test-User": {user}}}}
+	var res *mcp.CallToolResult
+	var err error
+	switch tool {
+	case "query":
+		res, _, err = handler(h.srv, tool, h.srv.query)(ctx, req, queryIn{Operation: operation, Params: params, Environment: "sandbox"})
+	case "mutate":
+		res, _, err = handler(h.srv, tool, h.srv.mutate)(ctx, req, mutateIn{Operation: operation, Params: params, Environment: "sandbox"})
+	default:
+		t.Fatalf("no direct call for %s", tool)
+	}
+	if err != nil {
+		t.Fatalf("%s %s: %v", tool, operation, err)
+	}
+	var text strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			text.WriteString(tc.Text)
+		}
+	}
+	return text.String(), res.IsError
+}
+
 // TestEveryOperationPathParamsCannotBend drives every catalog operation through the real
-// pipeline (query/mutate as an admin, over MCP) against a recording fake WorkOS: a hostile
+// pipeline (query/mutate as an admin, over MCP; the many hostile variants through the tool
+// handlers in-process) against a recording fake WorkOS: a hostile
 // value in any path parameter sends nothing; valid values send exactly one request with the
 // operation's method on its template, one segment per parameter, and otherwise only reads on
 // a catalog read's template (confirmation plans, protection and replacement checks).
@@ -334,8 +369,14 @@ func TestEveryOperationPathParamsCannotBend(t *testing.T) {
 				}
 				p[name] = bad
 				n := rec.count()
-				args := map[string]any{"operation": op.Name, "params": p, "environment": "sandbox"}
-				text, _, isErr := call(t, cs, tool, args)
+				var text string
+				var isErr bool
+				if bad == hostilePathValues[0] {
+					args := map[string]any{"operation": op.Name, "params": p, "environment": "sandbox"}
+					text, _, isErr = call(t, cs, tool, args)
+				} else {
+					text, isErr = directCall(t, h, "admin", tool, op.Name, p)
+				}
 				hostileRuns++
 				if !isErr || (!policyRefused && !strings.Contains(text, "invalid parameters")) {
 					t.Errorf("%s {%s: %q}: %v %s, want invalid parameters", op.Name, name, bad, isErr, text)
