@@ -328,3 +328,4 @@ func (c *tokenCache) len() int {
 	defer c.mu.RUnlock()
 	return len(c.entries)
 }
+

@@ -26,6 +26,17 @@ type Config struct {
 	ConfirmationTTL time.Duration
 	// UsedTokens remembers used confirmation tokens; nil means an in-process store.
 	UsedTokens UsedTokens
+	// Approvals keeps the approval requests of teams whose destructive calls the person confirms
+	// on the console (ConfirmHuman); nil means an in-process store, which only works with a
+	// single replica.
+	Approvals ApprovalStore
+	// SettingsTTL is how long a replica keeps a team's settings before reading them again, so
+	// that a change on the console reaches every replica within it; default DefaultSettingsTTL.
+	SettingsTTL time.Duration
+	// ConsoleURL is the console's base URL (https://mcp.example.com/console), where people
+	// approve destructive calls: /approvals/{id} below it. Required by teams in ConfirmHuman
+	// mode (the default).
+	ConsoleURL string
 	// RoleCacheTTL is how long a role looked up through the WorkOS API is kept; default 1 minute.
 	RoleCacheTTL time.Duration
 	// ProtectionRetry is how often the server tries again to establish an environment's
@@ -70,6 +81,21 @@ type Team struct {
 	// server, whatever key or name reaches it: the server establishes by observation which
 	// managed environment is the sign-in one (see [Server.EstablishProtection]).
 	SignIn *SignInEnvironment
+	// Confirmation is how the team's destructive calls are confirmed: ConfirmHuman (the
+	// default, empty) or ConfirmAgent (the agent returns the token itself; for scripts).
+	Confirmation ConfirmationMode
+	// PinSettings keeps Settings as configured: team admins cannot change them on the console.
+	// Otherwise Settings only seed the values the console stores (settings.go).
+	PinSettings bool
+}
+
+// confirmation returns the team's confirmation mode, ConfirmHuman unless an operator chose
+// otherwise.
+func (t *Team) confirmation() ConfirmationMode {
+	if t.Confirmation == "" {
+		return ConfirmHuman
+	}
+	return t.Confirmation
 }
 
 // Settings are a team's admin settings. The MCP server reads them and can never change them.
@@ -265,6 +291,17 @@ func (c *Config) validate() error {
 			if a != "" && a.rank() == 0 && a != AccessNone {
 				errs = append(errs, fmt.Errorf("role %q: access %q is not none, read or write", name, a))
 			}
+		}
+	}
+	for _, t := range c.Teams {
+		switch t.Confirmation {
+		case "", ConfirmHuman:
+			if c.ConsoleURL == "" {
+				errs = append(errs, fmt.Errorf("team %q: confirmation by the person (the default) needs the console's URL (Config.ConsoleURL), where they approve", t.OrganizationID))
+			}
+		case ConfirmAgent:
+		default:
+			errs = append(errs, fmt.Errorf("team %q: confirmation %q is neither %q nor %q", t.OrganizationID, t.Confirmation, ConfirmHuman, ConfirmAgent))
 		}
 	}
 	if n := len(c.ConfirmationKey); n != 0 && n != 32 {

@@ -163,11 +163,16 @@ func (m *MemoryUsedTokens) MarkUsed(_ context.Context, id string, expiresAt time
 	return true, nil
 }
 
-// confirmThenRun is the class/confirmation step for irreversible operations.
+// confirmThenRun is the class/confirmation step for irreversible operations: by the person's
+// approval (ConfirmHuman, approve.go), or, where an operator chose it, by the sealed token the
+// agent returns (ConfirmAgent).
 func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, token string) (*mcp.CallToolResult, error) {
 	// A retry after form elicitation carries the token as request state and the typed name.
 	if req != nil && req.Params != nil && req.Params.RequestState != "" && token == "" {
 		return s.confirmByElicitation(ctx, oc, req)
+	}
+	if oc.c.team.confirmation() == ConfirmHuman {
+		return s.approveThenRun(ctx, oc, req, token)
 	}
 	if token != "" {
 		if _, err := s.redeem(ctx, oc, token); err != nil {
@@ -180,28 +185,14 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		}
 		return operationResult(oc, res)
 	}
+	if elicitForm(req) {
+		return s.confirmByForm(ctx, oc)
+	}
 	t, tok, exp, err := s.issue(ctx, oc)
 	if err != nil {
 		return nil, err
 	}
 	s.recordOutcome(ctx, oc, "confirmation_required")
-	if elicitForm(req) {
-		return &mcp.CallToolResult{
-			InputRequests: mcp.InputRequestMap{"confirm": &mcp.ElicitParams{
-				Mode: "form",
-				Message: fmt.Sprintf("%s in %s cannot be undone. It would destroy: %s. Type %q to confirm.",
-					oc.op.Name, oc.env.Name, summaryLine(t.WouldDelete), t.Name),
-				RequestedSchema: map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"name": map[string]any{"type": "string", "title": "Type the name to confirm", "description": "Exactly: " + t.Name},
-					},
-					"required": []string{"name"},
-				},
-			}},
-			RequestState: tok,
-		}, nil
-	}
 	return jsonResult(map[string]any{
 		"status":             "confirmation_required",
 		"operation":          oc.op.Name,
@@ -213,6 +204,32 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		"expires_in_minutes": int(s.ttl.Round(time.Minute) / time.Minute),
 		"next":               "Show the person what would be destroyed. Only if they agree, call mutate again with the same operation, params and environment, plus this confirmation_token.",
 	})
+}
+
+// confirmByForm asks the person through the client's own form (form elicitation): they type the
+// target's name; the sealed token travels as request state, which the client, not the model,
+// sends back.
+func (s *Server) confirmByForm(ctx context.Context, oc *opCall) (*mcp.CallToolResult, error) {
+	t, tok, _, err := s.issue(ctx, oc)
+	if err != nil {
+		return nil, err
+	}
+	s.recordOutcome(ctx, oc, "confirmation_required")
+	return &mcp.CallToolResult{
+		InputRequests: mcp.InputRequestMap{"confirm": &mcp.ElicitParams{
+			Mode: "form",
+			Message: fmt.Sprintf("%s in %s cannot be undone. It would destroy: %s. Type %q to confirm.",
+				oc.op.Name, oc.env.Name, summaryLine(t.WouldDelete), t.Name),
+			RequestedSchema: map[string]any{
+				"type": "object",
+				"properties": map[string]any{
+					"name": map[string]any{"type": "string", "title": "Type the name to confirm", "description": "Exactly: " + t.Name},
+				},
+				"required": []string{"name"},
+			},
+		}},
+		RequestState: tok,
+	}, nil
 }
 
 func summaryLine(m map[string]any) string {

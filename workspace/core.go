@@ -43,8 +43,16 @@ func (s *Server) whoami(ctx context.Context, c *caller, _ *mcp.CallToolRequest, 
 	t := c.team
 	out["team"] = map[string]any{"organization_id": t.OrganizationID, "name": t.Name, "configured": true}
 	out["settings"] = map[string]any{
-		"enabled": on(t.Settings.Enabled), "allow_production": on(t.Settings.AllowProduction), "allow_write": on(t.Settings.AllowWrite),
+		"enabled": on(c.settings.Enabled), "allow_production": on(c.settings.AllowProduction), "allow_write": on(c.settings.AllowWrite),
+		"source": c.settingsSource, "pinned": t.PinSettings,
 	}
+	conf := map[string]any{"mode": t.confirmation()}
+	if t.confirmation() == ConfirmHuman {
+		conf["how"] = "irreversible operations run only after you approve them on the console (" + strings.TrimRight(s.cfg.ConsoleURL, "/") + "/approvals), signed in as yourself; the agent cannot approve them"
+	} else {
+		conf["how"] = "irreversible operations run when the agent returns the confirmation token of the first answer (an operator chose this for scripted use)"
+	}
+	out["confirmation"] = conf
 	role := map[string]any{"slug": c.roleSlug, "source": c.roleSource, "known": c.roleKnown}
 	if c.roleKnown {
 		role["description"] = c.role.Description
@@ -70,7 +78,7 @@ func (s *Server) whoami(ctx context.Context, c *caller, _ *mcp.CallToolRequest, 
 	}
 	out["environments"] = envs
 	switch {
-	case !on(t.Settings.Enabled):
+	case !on(c.settings.Enabled):
 		out["note"] = "MCP access is disabled for this team by a team admin: every tool but whoami refuses."
 	case !c.roleKnown:
 		out["note"] = "Your role is not mapped to any permissions: only whoami is available."

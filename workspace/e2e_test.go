@@ -95,7 +95,7 @@ func fails(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any
 }
 
 func TestE2EWhoami(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	m := ok(t, as(t, st, "member-sandbox"), "whoami", nil)
 	if m["role"].(map[string]any)["slug"] != "member-sandbox" {
 		t.Fatalf("whoami = %v", m)
@@ -128,7 +128,7 @@ func TestE2EWhoami(t *testing.T) {
 // TestE2ERoles checks, for each default role, what it may list, read and write in sandbox and
 // production.
 func TestE2ERoles(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	type access struct{ read, write bool }
 	cases := []struct {
 		role        string
@@ -243,7 +243,7 @@ func orgByName(t *testing.T, cs *mcp.ClientSession, env, name string) string {
 }
 
 func TestE2EConfirmation(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	initech := orgByName(t, admin, "sandbox", "Initech")
 	del := func(id string, extra map[string]any) map[string]any {
@@ -316,7 +316,7 @@ func TestE2EConfirmation(t *testing.T) {
 }
 
 func TestE2EConfirmationElicitation(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	var asked string
 	typed := func(name string) func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 		return func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
@@ -338,7 +338,7 @@ func TestE2EConfirmationElicitation(t *testing.T) {
 // TestE2ERedaction calls every read operation the emulator implements, in both environments,
 // and asserts that no seeded secret appears anywhere in any tool output.
 func TestE2ERedaction(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	secrets := emulator.DefaultSeed().Secrets()
 	if len(secrets) == 0 {
@@ -641,7 +641,7 @@ func pickID(item map[string]any, param string) string {
 }
 
 func TestE2ETaskTools(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 
 	t.Run("describe_organization", func(t *testing.T) {
@@ -981,7 +981,7 @@ func csvHas(csv string, parts ...string) bool {
 // TestE2EConfirmationOtherTargets: irreversible operations on other kinds of targets, including
 // a POST action (revoke) and one with no readable target.
 func TestE2EConfirmationOtherTargets(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	confirm := func(args map[string]any) map[string]any {
 		t.Helper()
@@ -1024,7 +1024,7 @@ func TestE2EConfirmationOtherTargets(t *testing.T) {
 // TestE2EUpstreamFailures: WorkOS failing is a tool error the agent can read, never a protocol
 // error, and a destructive call whose target cannot be read does nothing.
 func TestE2EUpstreamFailures(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	remove := st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations", Status: 500})
 	fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "WorkOS answered 500")
@@ -1229,3 +1229,8 @@ func (fx *secretFixture) lookup(name, tmpl string) string {
 	}
 	return ""
 }
+
+// tokenConfirm starts the dev stack with the demo team in ConfirmAgent mode: the tests that use
+// it drive the sealed-token mechanism itself (an operator's choice for scripted use). The default,
+// the person's approval on the console, is tested in approval_e2e_test.go.
+var tokenConfirm = devstack.Options{Confirmation: workspace.ConfirmAgent}

@@ -31,6 +31,8 @@ func Example() {
 				{Name: "production", Kind: workspace.KindProduction, APIKey: os.Getenv("WORKOS_PRODUCTION_API_KEY")},
 			},
 		}},
+		// Where people approve irreversible operations (mount the console package there).
+		ConsoleURL: "https://mcp.example.com/console",
 	}, ak)
 	if err != nil {
 		log.Fatal(err)

@@ -228,7 +228,7 @@ func TestE2EProductionSwitch(t *testing.T) {
 // TestE2EEnvironmentRules: sandbox unless named; an unknown name is refused; naming an
 // environment never widens what the role allows there.
 func TestE2EEnvironmentRules(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	ms := as(t, st, "member-sandbox")
 	// Sandbox by default: the answer says so and holds sandbox data (Acme is sandbox only).
 	m := ok(t, ms, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": 100}})
@@ -264,7 +264,7 @@ func TestE2EEnvironmentRules(t *testing.T) {
 // TestE2EWhoamiEveryPerson: every demo person sees their own email and name (read from WorkOS:
 // tokens carry no email), their role, and their access in each environment.
 func TestE2EWhoamiEveryPerson(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	want := map[string][2]string{ // sandbox, production
 		"admin": {"write", "write"}, "member": {"write", "write"}, "member-sandbox": {"write", "read"},
 		"support": {"write", "write"}, "support-viewer": {"read", "read"},
@@ -428,7 +428,7 @@ func TestE2EInvalidCallsSayHowToFix(t *testing.T) {
 // TestE2EListOperations: the listing holds only what the person may run, excluded operations
 // are nowhere, and a named operation comes with its full parameter schema.
 func TestE2EListOperations(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	runnable := 0
 	for _, op := range catalog.All() {
 		if !excludedName(op.Name) {
@@ -511,7 +511,7 @@ func excludedName(name string) bool {
 // TestE2EConfirmationDetails: what an organization's confirmation shows, a change to what hangs
 // off the target, a declined elicitation, and a refusal by role before any token is issued.
 func TestE2EConfirmationDetails(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstack.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	acme := orgByName(t, admin, "sandbox", "Acme Corp")
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}}
@@ -585,7 +585,7 @@ func TestE2ETaskToolsFindProblems(t *testing.T) {
 	sandbox.WebhookEndpoints = append(sandbox.WebhookEndpoints, emulator.SeedWebhook{EndpointURL: "https://hooks.example.test/dead", Events: []string{"user.created"}, Status: "disabled"})
 	sandbox.Users = append(sandbox.Users, emulator.SeedUser{Email: "dora@acme.test", FirstName: "Dora"})
 	sandbox.Memberships = append(sandbox.Memberships, emulator.SeedMembership{User: "dora@acme.test", Organization: org, Status: "inactive"})
-	st := devstack.Start(t, devstack.Options{Seed: seed})
+	st := devstack.Start(t, devstack.Options{Seed: seed, Confirmation: workspace.ConfirmAgent})
 	admin := as(t, st, "admin")
 
 	m := ok(t, admin, "audit_configuration", nil)

@@ -44,7 +44,11 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 				{Name: "production", Kind: KindProduction, APIKey: prodKey, BaseURL: api.srv.URL},
 			},
 			SignIn: &SignInEnvironment{APIKey: teamAuditKy, BaseURL: api.srv.URL, OrganizationID: teamOrg},
+			// These tests drive the token mechanism itself; the person's approval on the console
+			// (the default) is tested through the dev stack (approval_e2e_test.go).
+			Confirmation: ConfirmAgent,
 		}},
+		ConsoleURL: "http://console.test/console",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if mod != nil {

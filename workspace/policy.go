@@ -32,7 +32,7 @@ func (c *caller) gate() error {
 	if c.team == nil {
 		return fmt.Errorf("%w (organization %s): ask the server's operator to add it; whoami shows what the server knows about you", ErrNoTeam, c.session.OrganizationID)
 	}
-	if !on(c.team.Settings.Enabled) {
+	if !on(c.settings.Enabled) {
 		return fmt.Errorf("%w: a team admin has turned it off", ErrDisabled)
 	}
 	if !c.roleKnown {
@@ -83,7 +83,7 @@ func envNames(envs []Environment) string {
 // access is what the caller may do in an environment: the role's access, capped by the team's
 // settings. Settings are an upper bound; nothing widens them.
 func (c *caller) access(env *Environment) (Access, string) {
-	if c.team == nil || !on(c.team.Settings.Enabled) || !c.roleKnown {
+	if c.team == nil || !on(c.settings.Enabled) || !c.roleKnown {
 		return AccessNone, "MCP access is off or your role is unknown"
 	}
 	a := c.role.AccessIn(env.Kind)
@@ -91,10 +91,10 @@ func (c *caller) access(env *Environment) (Access, string) {
 		a = AccessNone
 	}
 	why := fmt.Sprintf("role %s", c.roleSlug)
-	if env.Kind == KindProduction && !on(c.team.Settings.AllowProduction) {
+	if env.Kind == KindProduction && !on(c.settings.AllowProduction) {
 		return AccessNone, "the team does not allow production access"
 	}
-	if !on(c.team.Settings.AllowWrite) && a == AccessWrite {
+	if !on(c.settings.AllowWrite) && a == AccessWrite {
 		return AccessRead, "the team allows reads only"
 	}
 	return a, why
@@ -102,7 +102,7 @@ func (c *caller) access(env *Environment) (Access, string) {
 
 // authorize runs the environment, role and write-switch steps for one operation.
 func (c *caller) authorize(env *Environment, op *catalog.Operation) error {
-	if env.Kind == KindProduction && !on(c.team.Settings.AllowProduction) {
+	if env.Kind == KindProduction && !on(c.settings.AllowProduction) {
 		return fmt.Errorf("%w: environment %q is production and a team admin does not allow production access; use the sandbox", ErrEnvironment, env.Name)
 	}
 	if !c.role.Covers(op) {
@@ -119,7 +119,7 @@ func (c *caller) authorize(env *Environment, op *catalog.Operation) error {
 		}
 		return fmt.Errorf("%w: role %s is read-only in %s environments; %s changes data", ErrRole, c.roleSlug, env.Kind, op.Name)
 	}
-	if need == AccessWrite && !on(c.team.Settings.AllowWrite) {
+	if need == AccessWrite && !on(c.settings.AllowWrite) {
 		return fmt.Errorf("%w: a team admin made MCP access read-only; %s changes data", ErrWriteOff, op.Name)
 	}
 	return nil

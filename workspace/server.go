@@ -22,19 +22,21 @@ var Version = "dev"
 
 // Server is the workspace MCP server.
 type Server struct {
-	cfg      Config
-	auth     *authkit.AuthKit
-	teams    map[string]*Team
-	roles    map[string]Role
-	sealer   *sealer
-	used     UsedTokens
-	ttl      time.Duration
-	roleTTL  time.Duration
-	log      *slog.Logger
-	redactor *redact.Redactor
-	mcp      *mcp.Server
-	handler  http.Handler
-	now      func() time.Time
+	cfg    Config
+	auth   *authkit.AuthKit
+	teams  map[string]*Team
+	roles  map[string]Role
+	sealer *sealer
+	used   UsedTokens
+	// approvals keeps approval requests (ConfirmHuman teams).
+	approvals ApprovalStore
+	ttl       time.Duration
+	roleTTL   time.Duration
+	log       *slog.Logger
+	redactor  *redact.Redactor
+	mcp       *mcp.Server
+	handler   http.Handler
+	now       func() time.Time
 
 	// sessionOf finds the signed-in person of a tool call; tests replace it.
 	sessionOf func(ctx context.Context, req *mcp.CallToolRequest) (*authkit.Session, bool)
@@ -44,6 +46,9 @@ type Server struct {
 	mu        sync.Mutex
 	clients   map[string]*workos.Client
 	roleCache map[string]cachedRole
+	// settings caches each team's settings (settings.go).
+	settings    map[string]*cachedSettings
+	settingsTTL time.Duration
 	// identities caches which managed environment is a team's sign-in environment (protect.go).
 	identities   map[string]*envIdentity
 	protectRetry time.Duration
@@ -71,6 +76,9 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		roles:        cfg.Roles,
 		sealer:       sl,
 		used:         cfg.UsedTokens,
+		approvals:    cfg.Approvals,
+		settings:     map[string]*cachedSettings{},
+		settingsTTL:  cfg.SettingsTTL,
 		ttl:          cfg.ConfirmationTTL,
 		roleTTL:      cfg.RoleCacheTTL,
 		log:          cfg.Logger,
@@ -84,6 +92,12 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	}
 	if s.roles == nil {
 		s.roles = DefaultRoles()
+	}
+	if s.settingsTTL <= 0 {
+		s.settingsTTL = DefaultSettingsTTL
+	}
+	if s.approvals == nil {
+		s.approvals = &MemoryApprovals{}
 	}
 	if s.used == nil {
 		s.used = &MemoryUsedTokens{}
@@ -161,6 +175,9 @@ type caller struct {
 	role       Role
 	roleKnown  bool
 	roleErr    error
+	// settings are the team's settings in effect for this call, read once (settings.go).
+	settings       Settings
+	settingsSource string
 	// recorded is set once a record of this call was written, so that the tool's handler
 	// records a failure only if nothing else did.
 	recorded atomic.Bool
@@ -177,15 +194,21 @@ func (s *Server) identify(ctx context.Context, req *mcp.CallToolRequest) (*calle
 	if !ok {
 		return nil, errNoSession
 	}
+	return s.callerOf(ctx, sess), nil
+}
+
+// callerOf resolves a signed-in person's team and role (the console's people too).
+func (s *Server) callerOf(ctx context.Context, sess *authkit.Session) *caller {
 	c := &caller{session: sess, team: s.teams[sess.OrganizationID]}
 	if c.team == nil {
-		return c, nil
+		return c
 	}
+	c.settings, c.settingsSource = s.settingsOf(ctx, c.team)
 	c.roleSlug, c.roleSource, c.roleErr = s.roleOf(ctx, sess, c.team)
 	if r, ok := s.roles[c.roleSlug]; ok && c.roleSlug != "" {
 		c.role, c.roleKnown = r, true
 	}
-	return c, nil
+	return c
 }
 
 // roleOf reads the role from the token, else from the person's membership in the team's

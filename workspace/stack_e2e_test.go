@@ -85,6 +85,8 @@ func demoTeam(emu *emulator.Emulator, apiURL string) workspace.Team {
 	team := workspace.Team{
 		OrganizationID: emulator.DemoTeamOrganizationID, Name: emulator.DemoTeamOrganizationName,
 		SignIn: &workspace.SignInEnvironment{APIKey: emulator.DemoTeamAPIKey, BaseURL: apiURL, ClientID: emulator.DemoTeamClientID},
+		// These stacks drive the token mechanism; the person's approval is tested in approval_e2e_test.go.
+		Confirmation: workspace.ConfirmAgent,
 	}
 	for _, e := range emu.Environments() {
 		if e.Name != emulator.DemoTeamEnvironment {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -50,6 +51,13 @@ func handler[In any](s *Server, name string, body func(ctx context.Context, c *c
 			return s.errorResult(err), nil, nil
 		}
 		res, err := body(ctx, c, req, in)
+		var wire *jsonrpc.Error
+		if errors.As(err, &wire) {
+			// A protocol answer (URL elicitation required): the client acts on it, then
+			// repeats the call.
+			outcome = "confirmation_required"
+			return nil, nil, wire
+		}
 		if err != nil {
 			outcome = "error"
 			if isDenial(err) {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/console"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 	"github.com/workos-mcp/workos-mcp/localauth"
@@ -72,6 +73,12 @@ type Options struct {
 	// RateLimit is the emulator's rate limit per API key; zero means none. `workos-mcp dev`
 	// sets emulator.WorkOSRateLimit unless told otherwise.
 	RateLimit emulator.RateLimit
+	// Confirmation is how the demo team's destructive calls are confirmed: by the person on the
+	// console (workspace.ConfirmHuman, the default) or by the agent's token (workspace.ConfirmAgent,
+	// for scripts).
+	Confirmation workspace.ConfirmationMode
+	// SettingsTTL is how long the team's settings are cached (workspace.Config.SettingsTTL).
+	SettingsTTL time.Duration
 	// StrictIdempotency makes the emulator honour Idempotency-Key only where WorkOS documents
 	// it (emulator.Options.StrictIdempotency).
 	StrictIdempotency bool
@@ -88,13 +95,14 @@ type Stack struct {
 	log     *slog.Logger
 	metrics *telemetry.Metrics
 
-	emu   *emulator.Emulator
-	dir   localauth.Directory
-	as    *localauth.Server
-	auth  *authkit.AuthKit
-	ws    *workspace.Server
-	mux   *http.ServeMux
-	outer http.Handler
+	emu     *emulator.Emulator
+	dir     localauth.Directory
+	as      *localauth.Server
+	auth    *authkit.AuthKit
+	ws      *workspace.Server
+	console *console.Console
+	mux     *http.ServeMux
+	outer   http.Handler
 
 	clientOnce sync.Once
 	clientID   string
@@ -201,9 +209,19 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 		Teams:           []workspace.Team{s.demoTeam()},
 		HTTPClient:      self,
 		ConfirmationKey: opts.ConfirmationKey,
+		ConsoleURL:      base + console.Path,
+		SettingsTTL:     opts.SettingsTTL,
 		Hooks:           WorkspaceHooks(m),
 		Logger:          log.With("component", "workspace"),
 	}, s.auth)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	// The console signs people in through the stack's own authorization server, in-process.
+	s.console, err = console.New(console.Config{
+		Workspace: s.ws, AuthKit: s.auth, Issuer: base, PublicURL: base, ResourceURL: base + MCPPath,
+		Key: opts.ConfirmationKey, HTTPClient: self, Logger: log.With("component", "console"),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
@@ -224,6 +242,7 @@ func (s *Stack) demoTeam() workspace.Team {
 	t := workspace.Team{
 		OrganizationID: emulator.DemoTeamOrganizationID,
 		Name:           emulator.DemoTeamOrganizationName,
+		Confirmation:   s.opts.Confirmation,
 		// The emulator's team environment is where people sign in: never managed, never
 		// writable (the server also establishes that by observation).
 		SignIn: &workspace.SignInEnvironment{
@@ -290,6 +309,8 @@ func (s *Stack) routes() {
 	mux.Handle("GET /healthz", telemetry.Healthz())
 	mux.Handle("GET /readyz", telemetry.Readyz(s.ReadinessChecks()...))
 	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle(console.Path, s.console.Handler())
+	mux.Handle(console.Path+"/", s.console.Handler())
 	mux.Handle("/", s.as.Handler())
 
 	// DNS-rebinding protection whenever the stack listens on loopback only, also behind a
