@@ -65,9 +65,14 @@ type teamFile struct {
 	Settings       settingsFile  `yaml:"settings"`
 	Environments   []envFile     `yaml:"environments"`
 	AuditLog       *auditLogFile `yaml:"audit_log"`
+	// Confirmation: "human" (default: the person approves on the console) or "agent" (the
+	// agent returns the token; for scripts).
+	Confirmation string `yaml:"confirmation"`
 }
 
 type settingsFile struct {
+	// Pinned keeps the settings as the file says: team admins cannot change them on the console.
+	Pinned          bool  `yaml:"pinned"`
 	Enabled         *bool `yaml:"enabled"`
 	AllowProduction *bool `yaml:"allow_production"`
 	AllowWrite      *bool `yaml:"allow_write"`
@@ -179,6 +184,8 @@ type serveConfig struct {
 type teamConfig struct {
 	OrganizationID, Name                 string
 	Enabled, AllowProduction, AllowWrite *bool
+	Pinned                               bool
+	Confirmation                         string
 	Environments                         []envConfig
 	// SignIn is the team's sign-in environment: the authkit block's, with teams[].audit_log's
 	// overrides.
@@ -455,7 +462,13 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 	for i, t := range fc.Teams {
 		key := fmt.Sprintf("teams[%d]", i)
 		tc := teamConfig{OrganizationID: strings.TrimSpace(t.OrganizationID), Name: t.Name,
-			Enabled: t.Settings.Enabled, AllowProduction: t.Settings.AllowProduction, AllowWrite: t.Settings.AllowWrite}
+			Enabled: t.Settings.Enabled, AllowProduction: t.Settings.AllowProduction, AllowWrite: t.Settings.AllowWrite,
+			Pinned: t.Settings.Pinned, Confirmation: strings.TrimSpace(t.Confirmation)}
+		switch tc.Confirmation {
+		case "", "human", "agent":
+		default:
+			ce.add(fmt.Sprintf("teams[%d].confirmation", i), "%q is neither human (the person approves on the console) nor agent (the agent returns the token; for scripts)", tc.Confirmation)
+		}
 		switch {
 		case tc.OrganizationID == "":
 			ce.add(key+".organization_id", "required: the team's organization ID (org_...) in the AuthKit environment")

@@ -12,6 +12,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/internal/datadir"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
+	"github.com/workos-mcp/workos-mcp/workspace"
 )
 
 const devAbout = `Run the whole product on one port, with no WorkOS account and no network: an
@@ -65,6 +66,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	auto := fs.String("auto-approve", "", "approve every sign-in as this person (an email of the demo team), for scripts and CI")
 	base := fs.String("base-url", "", "public origin when clients reach the server through a tunnel or proxy (default http://ADDR)")
 	rate := fs.Float64("rate-limit", emulator.WorkOSRateLimit.RequestsPerSecond, "the emulator's requests per second per API key before 429 answers, with bursts of 10 times as many (default: WorkOS's 6,000 a minute; 0: no limit)")
+	confirm := fs.String("confirmation", "human", "how the demo team confirms irreversible operations: human (the person approves on /console) or agent (the agent returns the token; for scripts)")
 	strict := fs.Bool("strict-idempotency", false, "the emulator honours Idempotency-Key only where WorkOS documents it (audit log events), not on every POST")
 	var origins, hosts stringList
 	fs.Var(&origins, "allow-origin", "a browser origin allowed to call /mcp besides the server's own (repeatable)")
@@ -83,6 +85,9 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	}
 	if *rate < 0 {
 		return usagef("--rate-limit must not be negative")
+	}
+	if *confirm != string(workspace.ConfirmHuman) && *confirm != string(workspace.ConfirmAgent) {
+		return usagef("--confirmation %q: use human (the person approves on /console) or agent (for scripts)", *confirm)
 	}
 	if *auto != "" && !strings.Contains(*auto, "@") {
 		return usagef("--auto-approve %q: give the email of a person of the demo team", *auto)
@@ -114,6 +119,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	stack, err := devstack.New(ctx, devstack.Options{
 		Addr: ln.Addr().String(), BaseURL: baseURL, DataDir: *data, Reset: *reset,
 		AutoApprove: *auto, AllowedOrigins: origins, AllowedHosts: hosts, Logger: logger,
+		Confirmation:      workspace.ConfirmationMode(*confirm),
 		StrictIdempotency: *strict, RateLimit: emulator.RateLimit{RequestsPerSecond: *rate, Burst: int(*rate * 10)},
 	})
 	if err != nil {
@@ -141,6 +147,7 @@ func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data s
 	fmt.Fprintf(w, "workos-mcp dev is running.\n\n")
 	fmt.Fprintf(w, "  MCP server      %s\n", s.MCPURL())
 	fmt.Fprintf(w, "  Sign-in         %s (authorization server)\n", s.URL())
+	fmt.Fprintf(w, "  Console         %s/console (approve irreversible operations; team admins: settings)\n", s.URL())
 	fmt.Fprintf(w, "  WorkOS API      %s (emulator: sandbox key %s, production key %s)\n", s.EmulatorURL(), emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey)
 	where := data
 	if abs, err := filepath.Abs(data); err == nil && data != "" {

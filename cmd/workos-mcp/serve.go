@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/console"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 	"github.com/workos-mcp/workos-mcp/workspace"
@@ -115,6 +116,7 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		}
 		defer rc.Close()
 		wc.UsedTokens = store
+		wc.Approvals = workspace.NewRedisApprovals(rc, cfg.RedisPrefix)
 		readiness = append(readiness, telemetry.Check{Name: "redis", Fn: store.Ping})
 		logger.Info("confirmations shared through Redis", "prefix", cfg.RedisPrefix)
 	} else {
@@ -138,7 +140,15 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		logger.Warn("no confirmation key configured: a random one is used, so confirmations only work with a single replica (set WORKOS_MCP_CONFIRMATION_KEY)")
 	}
 
+	con, err := console.New(console.Config{Workspace: ws, AuthKit: ak, Issuer: cfg.Issuer, PublicURL: cfg.PublicURL,
+		ResourceURL: cfg.ResourceURL, Key: cfg.ConfirmationKey, Logger: logger.With("component", "console")})
+	if err != nil {
+		return err
+	}
+
 	mux := http.NewServeMux()
+	mux.Handle(console.Path, con.Handler())
+	mux.Handle(console.Path+"/", con.Handler())
 	mcp := telemetry.CheckOrigin(telemetry.OriginPolicy{Self: cfg.PublicURL, Allowed: cfg.AllowedOrigins}, ak.Middleware(ws.Handler()))
 	mux.Handle("/mcp", mcp)
 	mux.Handle("/mcp/", mcp)
@@ -219,13 +229,16 @@ func workspaceConfig(cfg *serveConfig, m *telemetry.Metrics, logger *slog.Logger
 	wc := workspace.Config{
 		ConfirmationKey: cfg.ConfirmationKey,
 		ConfirmationTTL: cfg.ConfirmationTTL,
+		ConsoleURL:      cfg.PublicURL + console.Path,
 		Hooks:           devstack.WorkspaceHooks(m),
 		Logger:          logger.With("component", "workspace"),
 	}
 	for _, t := range cfg.Teams {
 		team := workspace.Team{
 			OrganizationID: t.OrganizationID, Name: t.Name,
-			Settings: workspace.Settings{Enabled: t.Enabled, AllowProduction: t.AllowProduction, AllowWrite: t.AllowWrite},
+			Settings:     workspace.Settings{Enabled: t.Enabled, AllowProduction: t.AllowProduction, AllowWrite: t.AllowWrite},
+			PinSettings:  t.Pinned,
+			Confirmation: workspace.ConfirmationMode(t.Confirmation),
 		}
 		for _, en := range t.Environments {
 			team.Environments = append(team.Environments, workspace.Environment{Name: en.Name, Kind: en.Kind, APIKey: en.APIKey, BaseURL: en.BaseURL})
