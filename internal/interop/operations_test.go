@@ -106,7 +106,9 @@ func scrape(t *testing.T, base string) string {
 // key, password or confirmation token (at debug level); a slow client is cut off by the header
 // timeout; SIGTERM stops accepting, drains an in-flight MCP call, and exits 0.
 func TestOperationsOfTheBinary(t *testing.T) {
-	p := startDev(t, nil, "--auto-approve", "admin@example.com", "--log-level", "debug")
+	// The agent-token mode: this test drives the token flow itself; the person's approval on the
+	// console is tested in workspace/approval_e2e_test.go.
+	p := startDev(t, nil, "--auto-approve", "admin@example.com", "--log-level", "debug", "--confirmation", "agent")
 	u, _ := url.Parse(p.base)
 
 	// A client that never finishes its headers is cut off by the header timeout (10s); checked
