@@ -145,10 +145,11 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 }
 
 const instructions = `This server manages WorkOS environments as the signed-in person. Start with whoami to see ` +
-	`your team, role and environments; use list_operations to find an operation, query to run a read ` +
-	`operation and mutate to run a write. Calls go to the sandbox environment unless you name another. ` +
-	`Irreversible operations answer confirmation_required first: show the person what would be ` +
-	`destroyed and repeat the call with the confirmation_token only if they agree.`
+	`your team, role, environments and how irreversible operations are confirmed; use list_operations to find an ` +
+	`operation, query to run a read operation and mutate to run a write. Calls go to the sandbox environment ` +
+	`unless you name another. Irreversible operations (and updates that would remove what exists) do not run on ` +
+	`the first call: show the person what would be destroyed and the approval link; they approve it themselves on ` +
+	`the console (you cannot), then repeat the same call. Fields that set how someone signs in are refused.`
 
 // Handler serves MCP Streamable HTTP (stateless). Put authkit's Middleware in front of it.
 func (s *Server) Handler() http.Handler { return s.handler }
