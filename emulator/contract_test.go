@@ -545,10 +545,35 @@ func (c *contractClient) sessionsAndAuth() {
 	if status, body := c.do("GET", "/user_management/sessions/logout"+q("session_id", daveSession, "return_to", "https://contract.test/bye"), nil); status != http.StatusFound && status != http.StatusOK {
 		c.t.Errorf("logout: %d %v, want a 302 (or 200)", status, body)
 	}
-	c.must("POST", "/user_management/authenticate", obj{
+	signedIn := c.must("POST", "/user_management/authenticate", obj{
 		"client_id": emulator.DemoSandboxClientID, "client_secret": emulator.DemoSandboxAPIKey,
 		"grant_type": "password", "email": "alice@acme.test", "password": emulator.DemoPassword,
 	})
+	// Sessions: the keys, a refresh (rotating), a magic auth code, and the spec's error codes.
+	c.must("GET", "/sso/jwks/"+emulator.DemoSandboxClientID, nil)
+	refresh := obj{"client_id": emulator.DemoSandboxClientID, "client_secret": emulator.DemoSandboxAPIKey,
+		"grant_type": "refresh_token", "refresh_token": str(signedIn, "refresh_token")}
+	c.must("POST", "/user_management/authenticate", refresh)
+	if status, body := c.do("POST", "/user_management/authenticate", refresh); status != http.StatusBadRequest || str(body, "error") != "invalid_grant" {
+		c.t.Errorf("a used refresh token: %d %v, want 400 invalid_grant", status, body)
+	}
+	c.key = key
+	ma := c.must("POST", "/user_management/magic_auth", obj{"email": "alice@acme.test"})
+	c.key = ""
+	magic := obj{"client_id": emulator.DemoSandboxClientID, "client_secret": emulator.DemoSandboxAPIKey,
+		"grant_type": "urn:workos:oauth:grant-type:magic-auth:code", "email": "alice@acme.test", "code": "000000"}
+	if str(ma, "code") == "000000" {
+		magic["code"] = "111111"
+	}
+	if status, body := c.do("POST", "/user_management/authenticate", magic); status != http.StatusBadRequest || str(body, "code") != "invalid_one_time_code" {
+		c.t.Errorf("a wrong magic auth code: %d %v, want 400 invalid_one_time_code", status, body)
+	}
+	magic["code"] = str(ma, "code")
+	c.must("POST", "/user_management/authenticate", magic)
+	if status, body := c.do("POST", "/user_management/authenticate", magic); status != http.StatusBadRequest || str(body, "code") != "one_time_code_previously_used" {
+		c.t.Errorf("a used magic auth code: %d %v, want 400 one_time_code_previously_used", status, body)
+	}
+	c.expect(http.StatusNotFound, "GET", "/sso/jwks/client_01CONTRACTNOTFOUND0000000", nil)
 	c.key = key
 }
 

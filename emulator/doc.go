@@ -45,9 +45,12 @@
 // Admin Portal link opens, and GET /_emulator/emails, the outbox of the emails WorkOS would
 // have sent (invitations, verification and magic-auth codes, password resets), readable with
 // the environment's API key so that scripts can complete those flows. Domain verification
-// succeeds for any domain except those under .invalid. Password sign-in
-// (POST /user_management/authenticate, grant_type=password) authenticates the client with
-// client_id and client_secret (the environment's API key) and records failures as events.
+// succeeds for any domain except those under .invalid. POST /user_management/authenticate
+// authenticates the client with client_id and client_secret (the environment's API key), signs
+// people in with a password, a magic auth code, an email verification code or an organization
+// selection, answers RS256 JWT access tokens verifiable with GET /sso/jwks/{clientId} and
+// one-use refresh tokens, and records failures as events. Every event is delivered to the
+// webhook endpoints subscribed to it (GET /_emulator/webhook_deliveries is the delivery log).
 //
 // # Faults and rate limits
 //

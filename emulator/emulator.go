@@ -101,6 +101,7 @@ type Emulator struct {
 	wrap atomic.Pointer[func(http.Handler) http.Handler]
 
 	deliverer *deliverer
+	keys      sync.Map // environment name -> *signingKey, as stored
 	closeOnce sync.Once
 	closeErr  error
 }

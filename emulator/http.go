@@ -112,7 +112,9 @@ type apiError struct {
 	Message  string       `json:"message"`
 	Errors   []fieldError `json:"errors,omitempty"`
 	EntityID string       `json:"entity_id,omitempty"`
-	Text     string       `json:"error,omitempty"` // Vault's error shape: {"error": "…"}
+	Text     string       `json:"error,omitempty"` // Vault's and OAuth's error shape: {"error": "…"}
+	// Description is OAuth's error_description, beside Text.
+	Description string `json:"error_description,omitempty"`
 	// Instance replaces Errors for the audit log's schema errors, which name a JSON pointer
 	// into the event (the spec's errors[].instancePath) instead of a field.
 	Instance []instanceError `json:"-"`

@@ -31,6 +31,7 @@ func (e *Emulator) buildRoutes() []*route {
 	add(get, "/user_management/users/{id}/sessions", listUserSessions)
 	add(post, "/user_management/sessions/revoke", revokeSession)
 	add(post, "/user_management/authenticate", authenticate).public = true
+	add(get, "/sso/jwks/{clientId}", getJWKS).public = true
 
 	add(get, "/user_management/organization_memberships", listMemberships)
 	add(post, "/user_management/organization_memberships", createMembershipHandler)

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 `
 
 func (e *Emulator) migrate(ctx context.Context) error {
-	if _, err := e.db.ExecContext(ctx, schema+deliverySchema); err != nil {
+	if _, err := e.db.ExecContext(ctx, schema+deliverySchema+sessionSchema); err != nil {
 		return fmt.Errorf("emulator: create schema: %w", err)
 	}
 	return nil

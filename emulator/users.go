@@ -9,8 +9,6 @@ import (
 	"errors"
 	"net/http"
 	"net/mail"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -424,125 +422,6 @@ func revokeSession(c *call) (int, any, error) {
 		}
 	}
 	return http.StatusOK, nil, nil
-}
-
-// authenticate implements the password grant of POST /user_management/authenticate; the
-// client is authenticated by client_id + client_secret (the environment's API key).
-func authenticate(c *call) (int, any, error) {
-	var in struct {
-		ClientID       string `json:"client_id"`
-		ClientSecret   string `json:"client_secret"`
-		GrantType      string `json:"grant_type"`
-		Email          string `json:"email"`
-		Password       string `json:"password"`
-		OrganizationID string `json:"organization_id"`
-		IPAddress      string `json:"ip_address"`
-		UserAgent      string `json:"user_agent"`
-	}
-	if strings.HasPrefix(c.r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		form, err := url.ParseQuery(string(c.body))
-		if err != nil {
-			return 0, nil, invalidField("body", "invalid_form", "The request body is not a valid form.")
-		}
-		in.ClientID, in.ClientSecret, in.GrantType = form.Get("client_id"), form.Get("client_secret"), form.Get("grant_type")
-		in.Email, in.Password, in.OrganizationID = form.Get("email"), form.Get("password"), form.Get("organization_id")
-	} else if err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	env, ok := c.e.environmentByClientID(in.ClientID)
-	secret := in.ClientSecret
-	if secret == "" {
-		secret = bearer(c.r)
-	}
-	if !ok || subtle.ConstantTimeCompare([]byte(secret), []byte(env.APIKey)) != 1 {
-		return 0, nil, &apiError{Status: http.StatusUnauthorized, Code: "invalid_client", Message: "Invalid client ID or client secret."}
-	}
-	if in.GrantType != "password" {
-		return 0, nil, badRequest("unsupported_grant_type", "The emulator supports grant_type=password.")
-	}
-	// The environment is known only now: switch the transaction to it.
-	c.env, c.t.env, c.t.clientID = env, env.Name, env.ClientID
-	t := c.t
-	var ip, ua *string
-	if in.IPAddress != "" {
-		ip = &in.IPAddress
-	}
-	if in.UserAgent != "" {
-		ua = &in.UserAgent
-	}
-	u, err := t.userByEmail(in.Email)
-	// A failed sign-in answers 400 but is recorded as an event, as WorkOS does, so that
-	// "why can't they sign in" can be answered from GET /events.
-	fail := func(userID *string) (int, any, error) {
-		ae := badRequest("invalid_credentials", "Invalid credentials.")
-		email := strings.ToLower(strings.TrimSpace(in.Email))
-		if err := t.emit("authentication.password_failed", "", map[string]any{"type": "password", "status": "failed", "user_id": userID,
-			"email": email, "ip_address": ip, "user_agent": ua, "error": map[string]any{"code": ae.Code, "message": ae.Message}}); err != nil {
-			return 0, nil, err
-		}
-		return 0, nil, recordedFailure{ae}
-	}
-	if errors.Is(err, errNotFound) {
-		return fail(nil)
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := load[password](t, "password", u.ID)
-	if errors.Is(err, errNotFound) || (err == nil && !p.matches(in.Password)) {
-		return fail(&u.ID)
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	ms, err := filter(t, "organization_membership", "", func(m *membership) bool { return m.UserID == u.ID && m.Status == "active" })
-	if err != nil {
-		return 0, nil, err
-	}
-	orgID := in.OrganizationID
-	switch {
-	case orgID != "":
-		if !slices.ContainsFunc(ms, func(m *membership) bool { return m.OrganizationID == orgID }) {
-			return 0, nil, badRequest("invalid_organization_id", "The user is not an active member of organization '"+orgID+"'.")
-		}
-	case len(ms) == 1:
-		orgID = ms[0].OrganizationID
-	case len(ms) > 1:
-		// Like WorkOS: the password is right, but the person must pick an organization first.
-		orgs := []map[string]string{}
-		for _, m := range ms {
-			name := ""
-			if o, err := load[organization](t, "organization", m.OrganizationID); err == nil {
-				name = o.Name
-			}
-			orgs = append(orgs, map[string]string{"id": m.OrganizationID, "name": name})
-		}
-		return http.StatusForbidden, map[string]any{"code": "organization_selection_required",
-			"message": "The user must choose an organization to sign in to.", "user": u, "organizations": orgs,
-			"pending_authentication_token": randomToken(32)}, nil
-	}
-	now := formatTime(t.now)
-	u.LastSignInAt, u.UpdatedAt = &now, now
-	if err := t.save("user", u.ID, "", u); err != nil {
-		return 0, nil, err
-	}
-	s, err := t.createSession(u.ID, orgID, "password", ip, ua)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := t.emit("authentication.password_succeeded", orgID, map[string]any{
-		"type": "password", "status": "succeeded", "user_id": u.ID, "email": u.Email, "ip_address": ip, "user_agent": ua,
-	}); err != nil {
-		return 0, nil, err
-	}
-	out := map[string]any{
-		"user": u, "access_token": "emulator_at_" + s.ID + "_" + randomToken(24), "refresh_token": "emulator_rt_" + randomToken(32),
-		"authentication_method": "Password",
-	}
-	if orgID != "" {
-		out["organization_id"] = orgID
-	}
-	return http.StatusOK, out, nil
 }
 
 // logout ends a session from the browser (no API key) and sends it to return_to.

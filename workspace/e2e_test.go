@@ -523,6 +523,8 @@ func (f *idFinder) known(name, tmpl string) string {
 		if org != nil {
 			return org["id"].(string)
 		}
+	case name == "clientId" && tmpl == "/sso/jwks": // the environment's own client ID
+		return map[string]string{"sandbox": emulator.DemoSandboxClientID, "production": emulator.DemoProductionClientID}[f.env]
 	case name == "external_id" && tmpl == "/organizations/external_id":
 		for _, o := range f.all("/organizations") {
 			if e, _ := o["external_id"].(string); e != "" {

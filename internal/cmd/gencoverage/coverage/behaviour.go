@@ -44,4 +44,28 @@ const behaviour = "## Behaviour before going live\n\n" +
 	"  (`pending`, `delivered`, `failed`), `attempts`, `last_status`, `last_error`, `next_attempt_at`;\n" +
 	"  filter with `webhook_endpoint_id`, `event_id`, `event`, `state`; paginate as any list.\n" +
 	"- `POST /_emulator/webhook_deliveries/{id}/redeliver` queues that delivery's event again, to the\n" +
-	"  endpoint's current URL, as a new delivery (201).\n\n"
+	"  endpoint's current URL, as a new delivery (201).\n\n" +
+	"### AuthKit sessions\n\n" +
+	"`POST /user_management/authenticate` signs people in with `password`, `refresh_token`, the\n" +
+	"magic auth code (`urn:workos:oauth:grant-type:magic-auth:code`, the code of\n" +
+	"`POST /user_management/magic_auth`), the email verification code\n" +
+	"(`urn:workos:oauth:grant-type:email-verification:code`) and the organization selection\n" +
+	"(`urn:workos:oauth:grant-type:organization-selection`). A person whose email is not verified\n" +
+	"gets 403 `email_verification_required` with a `pending_authentication_token` and a code in the\n" +
+	"outbox; a member of several organizations gets 403 `organization_selection_required`; pending\n" +
+	"tokens last 10 minutes and are used once. Other grants answer 400 `invalid_request`.\n\n" +
+	"The `access_token` is an RS256 JWT with WorkOS's claims: `iss` (the API's base URL), `sub`,\n" +
+	"`sid` (the session, listed by `GET /user_management/users/{id}/sessions`), `org_id`, `role`,\n" +
+	"`roles`, `permissions` (of the membership's roles), `entitlements` (always empty),\n" +
+	"`feature_flags` (the flags on for the organization or the user), `jti`, `iat`, `exp` (5 minutes\n" +
+	"later) and `aud` (the client ID, as AuthKit sets it). Each environment has its own signing key,\n" +
+	"created on first use and kept in SQLite (tokens verify across restarts), published at\n" +
+	"`GET /sso/jwks/{clientId}` with `x5c` and `x5t#S256`. Refresh tokens are opaque and used once: a\n" +
+	"refresh answers a new pair and the old token gets 400 `invalid_grant`, as does the token of a\n" +
+	"revoked or expired session; `organization_id` on a refresh switches to another organization of\n" +
+	"the person (else 400 `organization_membership_not_found`). Wrong, used or expired codes answer\n" +
+	"400 `invalid_one_time_code`, `one_time_code_previously_used`, `one_time_code_expired`.\n\n" +
+	"In `workos-mcp dev`, the MCP server's tokens come from `localauth` (issuer = the dev origin, keys\n" +
+	"at `/oauth2/jwks`), not from this endpoint: localauth only uses `authenticate` to check passwords.\n" +
+	"The emulator's sessions (issuer = the origin + `/workos`, keys at `/workos/sso/jwks/{clientId}`)\n" +
+	"are for your own application's sign-in code; a token of one is not accepted by the other.\n\n"

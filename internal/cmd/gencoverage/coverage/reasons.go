@@ -14,7 +14,6 @@ var notEmulated = map[string]string{
 		"would only hide that.",
 	"GET /sso/authorize": "Starts SSO at an identity provider (SAML or OIDC); the emulator runs no identity provider. " +
 		"Sign-in in `workos-mcp dev` goes through localauth instead.",
-	"GET /sso/jwks/{clientId}":   "The keys of AuthKit session tokens; the emulator issues no JWT sessions yet.",
 	"GET /sso/logout":            "Redirects to the identity provider's logout; the emulator runs no identity provider.",
 	"POST /sso/logout/authorize": "Prepares an identity-provider logout (see GET /sso/logout); the emulator runs no identity provider.",
 	"GET /sso/profile":           "Reads the profile of an SSO sign-in, which needs an identity provider (see GET /sso/authorize).",
