@@ -447,11 +447,15 @@ func (r *Redactor) JSON(raw []byte, opts ...Option) ([]byte, int) {
 		s, n := r.text(string(raw))
 		return []byte(s), n
 	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	portalLink := false
+	if len(opts) > 0 { // (only then: o escapes to the heap once an option sees it)
+		o := new(options)
+		for _, opt := range opts {
+			opt(o)
+		}
+		portalLink = o.portalLink
 	}
-	w := walker{r: r, src: raw, out: make([]byte, 0, len(raw)+64), portalLink: o.portalLink}
+	w := walker{r: r, src: raw, out: make([]byte, 0, len(raw)+64), portalLink: portalLink}
 	w.index()
 	w.value(skipWS(raw, 0), nil)
 	return w.out, w.count
