@@ -166,7 +166,10 @@ func (c *Console) headers(h http.HandlerFunc) http.HandlerFunc {
 		hd.Set("Content-Security-Policy", csp)
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" on the
+		// console's own form posts, which sameOrigin (rightly) refuses. Other origins still get
+		// no Referer, so approval links never leak.
+		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("Cache-Control", "no-store")
 		if c.secure {
 			hd.Set("Strict-Transport-Security", "max-age=31536000")

@@ -118,8 +118,7 @@ func screenshot(t *testing.T, browser, target, name string) {
 	os.Remove(shot)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--hide-scrollbars", "--window-size=1280,900", "--user-data-dir="+t.TempDir(), "--screenshot="+shot, target)
+	cmd := exec.CommandContext(ctx, browser, append(headlessFlags(t), "--screenshot="+shot, target)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
@@ -129,4 +128,11 @@ func screenshot(t *testing.T, browser, target, name string) {
 		t.Fatalf("no screenshot at %s: %v\n%s", shot, err, out)
 	}
 	t.Logf("screenshot: %s (%d bytes)", shot, st.Size())
+}
+
+// headlessFlags are the flags every headless Chromium of these tests runs with: no sandbox, GPU
+// or /dev/shm (containers), a desktop window and a fresh profile.
+func headlessFlags(t *testing.T) []string {
+	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--hide-scrollbars", "--window-size=1280,900", "--user-data-dir=" + t.TempDir()}
 }
