@@ -39,6 +39,10 @@ func (e *Emulator) pruneEvents(ctx context.Context) error {
 	if _, err := e.db.ExecContext(ctx, `DELETE FROM objects WHERE type = 'event' AND json_extract(data, '$.created_at') < ?`, cutoff); err != nil {
 		return fmt.Errorf("emulator: prune events: %w", err)
 	}
+	// Deliveries are logged as long as their events are kept.
+	if _, err := e.db.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE created_at < ?`, cutoff); err != nil {
+		return fmt.Errorf("emulator: prune webhook deliveries: %w", err)
+	}
 	// Idempotency keys are remembered for a day, as WorkOS does.
 	keyCutoff := formatTime(e.now().Add(-24 * time.Hour))
 	if _, err := e.db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, keyCutoff); err != nil {

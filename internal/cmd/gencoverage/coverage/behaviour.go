@@ -42,7 +42,8 @@ const behaviour = "## Behaviour before going live\n\n" +
 	"addresses as WorkOS does. With the same API key as the rest of the API:\n\n" +
 	"- `GET /_emulator/webhook_deliveries` lists the deliveries, newest first, with `state`\n" +
 	"  (`pending`, `delivered`, `failed`), `attempts`, `last_status`, `last_error`, `next_attempt_at`;\n" +
-	"  filter with `webhook_endpoint_id`, `event_id`, `event`, `state`; paginate as any list.\n" +
+	"  filter with `webhook_endpoint_id`, `event_id`, `event`, `state`; paginate as any list. The log\n" +
+	"  keeps deliveries as long as events are kept (30 days).\n" +
 	"- `POST /_emulator/webhook_deliveries/{id}/redeliver` queues that delivery's event again, to the\n" +
 	"  endpoint's current URL, as a new delivery (201).\n\n" +
 	"### AuthKit sessions\n\n" +
