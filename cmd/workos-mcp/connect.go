@@ -109,10 +109,10 @@ func clientSpecs() []clientSpec {
 			id: "chatgpt", title: "ChatGPT",
 			steps: []string{
 				"ChatGPT connects only to a public https URL: deploy workos-mcp serve, or expose workos-mcp dev through a tunnel and start it with --base-url set to the tunnel's URL.",
-				"In ChatGPT, open Settings > Apps & Connectors > Advanced settings and turn on Developer mode.",
-				"Choose Create (a new connector), give it a name, and paste the MCP server URL: {url}",
-				"Choose OAuth as the authentication, then Create: ChatGPT registers itself and opens the sign-in page.",
-				"In a chat, enable the connector from the + menu (Developer mode).",
+				"Turn on developer mode: Settings > Apps > Advanced settings > Developer mode (in a Business or Enterprise workspace an admin first allows it under Workspace settings > Permissions & roles).",
+				"In Settings > Apps, choose Create app; give it a name and paste the MCP server URL: {url}",
+				"Choose OAuth as the authentication, confirm that you trust the app, then Create: ChatGPT registers itself and opens the sign-in page.",
+				"In a chat, open the + menu, choose Developer mode and turn the app on.",
 			},
 		},
 		{
@@ -182,10 +182,14 @@ func clientSpecs() []clientSpec {
 		},
 		{
 			id: "opencode", title: "opencode", format: "json",
-			path:      func(e *env) string { return filepath.Join(xdgConfigDir(e), "opencode", "opencode.json") },
-			container: []string{"mcp"},
-			entry:     func(_, u string) any { return obj("type", "remote", "url", u, "enabled", true) },
-			steps:     []string{"Sign in with: opencode mcp auth {name}"},
+			path: func(e *env) string { return filepath.Join(xdgConfigDir(e), "opencode", "opencode.json") },
+			// opencode 2 keeps servers under mcp.servers, connects to each unless "disabled": true.
+			container: []string{"mcp", "servers"},
+			entry:     func(_, u string) any { return obj("type", "remote", "url", u) },
+			steps: []string{
+				"Or let opencode write it: opencode mcp add {name} --global --url {url}",
+				"Remote servers sign in with OAuth: when opencode mcp list says needs authentication, run /mcps in opencode, pick {name} and sign in.",
+			},
 		},
 		{
 			id: "factory", title: "Factory (droid)", format: "json",
@@ -237,8 +241,11 @@ func runConnect(_ context.Context, args []string, e *env) error {
 	defURL := DefaultMCPURL
 	if v := strings.TrimSpace(e.getenv("WORKOS_MCP_URL")); v != "" {
 		defURL = v
+	} else if a := listenEnv(e.getenv); a != "" {
+		// The address dev listens on (WORKOS_MCP_ADDR), as dev itself reads it.
+		defURL = "http://" + probeAddr(a) + "/mcp"
 	}
-	mcpURL := fs.String("url", defURL, "the MCP endpoint (default from WORKOS_MCP_URL, else the dev server's)")
+	mcpURL := fs.String("url", defURL, "the MCP endpoint (default from WORKOS_MCP_URL, else http://$WORKOS_MCP_ADDR/mcp, else the dev server's default)")
 	name := fs.String("name", "workos", "the server's name in the client")
 	write := fs.Bool("write", false, "merge the configuration into the client's configuration file")
 	file := fs.String("file", "", "the configuration file to write (default: the client's user-level file)")

@@ -148,7 +148,8 @@ func printDevBanner(ctx context.Context, e *env, s *devstack.Stack, auto, data s
 	fmt.Fprintf(w, "  MCP server      %s\n", s.MCPURL())
 	fmt.Fprintf(w, "  Sign-in         %s (authorization server)\n", s.URL())
 	fmt.Fprintf(w, "  Console         %s/console (approve irreversible operations; team admins: settings)\n", s.URL())
-	fmt.Fprintf(w, "  WorkOS API      %s (emulator: sandbox key %s, production key %s)\n", s.EmulatorURL(), emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey)
+	fmt.Fprintf(w, "  WorkOS API      %s (emulator: sandbox key %s, production key %s,\n", s.EmulatorURL(), emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey)
+	fmt.Fprintf(w, "                  team sign-in key %s: WORKOS_API_KEY for serve against this stack)\n", emulator.DemoTeamAPIKey)
 	where := data
 	if abs, err := filepath.Abs(data); err == nil && data != "" {
 		where = abs

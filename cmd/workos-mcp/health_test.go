@@ -43,3 +43,19 @@ func TestHealthCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectHonoursAddr: connect points clients where dev listens, read from the same
+// variable; WORKOS_MCP_URL and --url still win.
+func TestConnectHonoursAddr(t *testing.T) {
+	vars := map[string]string{"WORKOS_MCP_ADDR": "127.0.0.1:9090"}
+	if code, out, _ := runCLI(t, vars, "connect", "cursor"); code != exitOK || !strings.Contains(out, `"url": "http://127.0.0.1:9090/mcp"`) {
+		t.Errorf("WORKOS_MCP_ADDR: %d %s", code, out)
+	}
+	vars["WORKOS_MCP_URL"] = "https://mcp.acme.dev/mcp"
+	if code, out, _ := runCLI(t, vars, "connect", "cursor"); code != exitOK || !strings.Contains(out, `"url": "https://mcp.acme.dev/mcp"`) {
+		t.Errorf("WORKOS_MCP_URL: %d %s", code, out)
+	}
+	if code, out, _ := runCLI(t, vars, "connect", "cursor", "--url", "http://127.0.0.1:7070/mcp"); code != exitOK || !strings.Contains(out, `"url": "http://127.0.0.1:7070/mcp"`) {
+		t.Errorf("--url: %d %s", code, out)
+	}
+}

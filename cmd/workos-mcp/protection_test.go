@@ -89,7 +89,8 @@ func TestServeCheckRefusesUnprotectedTeams(t *testing.T) {
 		{name: "unreachable", org: team, corpURL: "http://127.0.0.1:1/workos", corpKey: "sk_test_unreachable",
 			want: `environment "corp": protection cannot be established: the WorkOS API could not be reached`, alsoServeFail: true},
 		{name: "unknown key", org: team, corpURL: stack.EmulatorURL(), corpKey: "sk_test_nobody",
-			want: `environment "corp": protection cannot be established: GET /organizations/{team organization} answered 401`},
+			// The preflight (preflight.go) names the refused key before protection is tried.
+			want: `environment "corp" (sandbox): WorkOS refused the API key (401)`},
 		{name: "team organization not in the sign-in environment", org: "org_01NOTTHETEAM0000000000000", corpURL: stack.EmulatorURL(), corpKey: emulator.DemoSandboxAPIKey,
 			want: "the sign-in environment's API key does not find organization org_01NOTTHETEAM0000000000000 (404)"},
 		{name: "no sign-in key", org: team, corpURL: stack.EmulatorURL(), corpKey: emulator.DemoProductionAPIKey, unset: "WORKOS_API_KEY",

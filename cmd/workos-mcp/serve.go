@@ -76,6 +76,18 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	level, _ := telemetry.ParseLogLevel(cfg.LogLevel)
 	logger := telemetry.NewLogger(e.stderr, cfg.LogFormat, level)
 	m := telemetry.NewMetrics()
+	// Fail loudly (preflight.go): placeholders, the AuthKit issuer, every API key.
+	warn := func(msg string) { logger.Warn(msg) }
+	if *check {
+		warn = func(msg string) { fmt.Fprintf(e.stdout, "warning: %s\n", msg) }
+	}
+	if e.getenv(envListenOld) != "" && e.getenv(envAddr) == "" {
+		warn(envListenOld + " is the former name of " + envAddr + ", the listen address every command reads; rename it")
+	}
+	hc := &http.Client{}
+	if err := runPreflight(ctx, cfg, hc, warn); err != nil {
+		return err
+	}
 	if *check {
 		// The team's protection is part of the configuration: --check establishes it exactly
 		// as serve does, with the same WorkOS calls.
@@ -108,7 +120,7 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	}
 	defer ak.Close()
 	wc := workspaceConfig(cfg, m, logger)
-	readiness := []telemetry.Check{{Name: "authkit", Fn: ak.Ready}}
+	readiness := append([]telemetry.Check{{Name: "authkit", Fn: ak.Ready}}, preflightReadiness(cfg, hc)...)
 	if cfg.RedisURL != "" {
 		rc, store, err := openRedisUsedTokens(ctx, cfg)
 		if err != nil {
