@@ -108,6 +108,7 @@ func TestReplicatedStackSurvivesFaults(t *testing.T) {
 		"WORKOS_MCP_DEPLOY_DIR="+run,
 		"WORKOS_MCP_DEPLOY_PORT_BASE="+strconv.Itoa(portBase),
 		"WORKOS_MCP_DEPLOY_AUTO_APPROVE="+admin,
+		"WORKOS_MCP_DEPLOY_CONFIRMATION=agent",
 	)}
 	t.Cleanup(func() {
 		cmd := exec.Command("./stack.sh", "down")

@@ -16,6 +16,8 @@
 #   WORKOS_MCP_DEPLOY_PORT_BASE ports: HAProxy BASE, Redis BASE+79, dev BASE+80, replicas
 #                               BASE+81..83, HAProxy stats BASE+404 (default 18000)
 #   WORKOS_MCP_DEPLOY_AUTO_APPROVE  an email of the demo team: dev approves sign-ins as them (scripts)
+#   WORKOS_MCP_DEPLOY_CONFIRMATION  agent: irreversible operations are confirmed by the agent
+#                               returning the token (scripts, the fault test); default human
 # The configuration files (workos-mcp.yaml, haproxy.cfg, redis.conf, stack.env) are the ones
 # deploy/compose.yaml mounts; this script only rewrites their ports when the base changes.
 set -euo pipefail
@@ -41,6 +43,9 @@ render() { # render FILE: the stack's config file with this run's ports
   for off in 0 79 80 81 82 83 404; do
     args+=(-e "s/127\.0\.0\.1:$((18000 + off))\b/127.0.0.1:$(port "$off")/g" -e "s/^port $((18000 + off))\$/port $(port "$off")/")
   done
+  if [ "${WORKOS_MCP_DEPLOY_CONFIRMATION:-human}" = agent ]; then
+    args+=(-e "s/^    confirmation: human\$/    confirmation: agent/")
+  fi
   sed "${args[@]}" "$here/$1" > "$run/$1"
 }
 

@@ -14,6 +14,7 @@ duration="${1:-10m}"
 export WORKOS_MCP_DEPLOY_PORT_BASE=24000
 export WORKOS_MCP_DEPLOY_DIR="${WORKOS_MCP_DEPLOY_DIR:-$(mktemp -d /tmp/workos-mcp-soak.XXXXXX)}"
 export WORKOS_MCP_DEPLOY_AUTO_APPROVE=admin@example.com
+export WORKOS_MCP_DEPLOY_CONFIRMATION=agent
 trap 'deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
 for p in redis dev r1; do deploy/stack.sh start "$p"; done
 go build -o "$WORKOS_MCP_DEPLOY_DIR/soak" ./internal/cmd/soak

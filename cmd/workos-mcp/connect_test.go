@@ -217,7 +217,10 @@ func checkMerged(t *testing.T, id, got string) {
 		t.Fatalf("not JSON(C): %v\n%s", err, got)
 	}
 	c, _ := lookupClient(id)
-	servers, _ := doc[c.container[0]].(map[string]any)
+	servers := doc
+	for _, k := range c.container { // e.g. opencode's mcp.servers
+		servers, _ = servers[k].(map[string]any)
+	}
 	entry, _ := servers["workos"].(map[string]any)
 	if entry == nil {
 		t.Fatalf("no workos entry:\n%s", got)
