@@ -205,7 +205,7 @@ func secretPairAt[S string | []byte](r *Redactor, s S, i int) (start int, isPara
 	if isParam && (in(r.param, name) || credentialParam(name) || in(r.sas, name) && isSAS(s)) {
 		return start, true, true
 	}
-	ok = in(r.secret, name) || in(r.stringOnly, name) || (quoted && c == ':' && in(r.ambiguous, name))
+	ok = in(r.secret, name) || in(r.stringOnly, name) || credentialParam(name) || (quoted && c == ':' && in(r.ambiguous, name))
 	return start, isParam, ok
 }
 
@@ -678,8 +678,8 @@ func (w *walker) secretMember(key, val, objType []byte, siblings []member, paren
 	if nk == nil {
 		return false
 	}
-	if w.r.secret[string(nk)] {
-		return true
+	if w.r.secret[string(nk)] || credentialParam(nk) {
+		return true // credentialParam: the fields of a pre-signed POST form (X-Amz-Signature, ...)
 	}
 	isString := val[0] == '"'
 	if w.r.stringOnly[string(nk)] {
