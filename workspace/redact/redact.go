@@ -4,7 +4,9 @@
 //
 // Two independent nets catch a secret: field names (a "client_secret" is
 // redacted whatever it holds) and value patterns (an "sk_live_…" key is
-// redacted wherever it appears, in any string). Identifiers such as
+// redacted wherever it appears, in any string). URL parameters are names too:
+// the credentials of pre-signed URLs (X-Amz-*, X-Goog-*, Azure SAS) and
+// query-string tokens are redacted in any string, JSON or free text. Identifiers such as
 // "org_01…" or "user_01…" match neither, so the agent keeps them.
 // Input that does not parse as JSON is treated as text: the Redactor never
 // fails open.
