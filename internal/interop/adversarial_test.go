@@ -401,7 +401,7 @@ func pathTraversal(t *testing.T) []attack {
 					modes = ""
 				}
 				rows = append(rows, attack{
-					name: fmt.Sprintf("path/%s/%s=%s", po.op, param, strconv.Quote(shorten(h.value))),
+					name:  fmt.Sprintf("path/%s/%s=%s", po.op, param, strconv.Quote(shorten(h.value))),
 					modes: modes, as: admin, tool: po.tool, op: po.op, want: want, reason: reason,
 					params: func(f *fixture) map[string]any {
 						p := po.params(f)
@@ -459,7 +459,9 @@ func accountTakeover() []attack {
 			return map[string]any{"id": f.UserID, "email": "attacker@evil.test", "email_verified": true}
 		}, nil)
 		add("email_verified-false", func(f *fixture) map[string]any { return map[string]any{"id": f.UserID, "email_verified": false} }, nil)
-		add("email-case-variant", func(f *fixture) map[string]any { return map[string]any{"id": f.UserID, "email": strings.ToUpper(f.Email)} }, nil)
+		add("email-case-variant", func(f *fixture) map[string]any {
+			return map[string]any{"id": f.UserID, "email": strings.ToUpper(f.Email)}
+		}, nil)
 		rows = append(rows,
 			attack{name: "takeover/users.create-with-password/" + who.as + "@" + who.env, as: who.as, env: who.env, op: "users.create",
 				want: refused, reason: "credential", check: noUser("takeoverN@evil.test"),
@@ -859,7 +861,9 @@ func orgIDIn(raw string) string {
 func smuggling() []attack {
 	return []attack{
 		{name: "smuggle/Password-field-case", as: admin, op: "users.update", want: refused, reason: "invalid",
-			params: func(f *fixture) map[string]any { return map[string]any{"id": f.UserID, "Password": "attacker-Passw0rd-xyz"} }},
+			params: func(f *fixture) map[string]any {
+				return map[string]any{"id": f.UserID, "Password": "attacker-Passw0rd-xyz"}
+			}},
 		{name: "smuggle/unknown-path-override", as: admin, op: "group_members.remove", want: refused, reason: "invalid",
 			params: func(f *fixture) map[string]any {
 				return map[string]any{"organizationId": f.OrgID, "groupId": f.GroupID, "omId": f.MembershipID, "path": "/organizations/" + f.OrgID}
