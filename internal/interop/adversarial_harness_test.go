@@ -233,6 +233,7 @@ type server struct {
 	token   func(t *testing.T, email string) string
 	envs    map[string]advEnv // by the server's environment name
 	sent    *recorder         // serve only: what the server sent to the emulator
+	buckets map[string]*bucket
 	upNames []string
 }
 
@@ -247,8 +248,51 @@ type answer struct {
 
 var ridSeq atomic.Int64
 
-// call runs one tool as the person, with a fresh request ID that the log lines carry.
+// call runs one tool as the person, with a fresh request ID that the log lines carry. It paces
+// itself below the product's per-person limit (10 calls a second, bursts of 30, per person and
+// environment), so that only the limits test meets it.
 func (s *server) call(t *testing.T, email, tool string, args map[string]any) answer {
+	t.Helper()
+	env, _ := args["environment"].(string)
+	cost := 1.0
+	if tool != "query" && tool != "mutate" {
+		cost = 8 // task tools make several WorkOS calls
+	}
+	s.pace(email+"\x00"+env, cost)
+	return s.callNow(t, email, tool, args)
+}
+
+// pace waits until the suite's own bucket for key has cost tokens (7 a second, bursts of 20).
+func (s *server) pace(key string, cost float64) {
+	const rate, burst = 7.0, 20.0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.buckets == nil {
+		s.buckets = map[string]*bucket{}
+	}
+	b := s.buckets[key]
+	now := time.Now()
+	if b == nil {
+		b = &bucket{tokens: burst, at: now}
+		s.buckets[key] = b
+	}
+	b.tokens = min(burst, b.tokens+now.Sub(b.at).Seconds()*rate)
+	b.at = now
+	if b.tokens < cost {
+		wait := time.Duration((cost - b.tokens) / rate * float64(time.Second))
+		time.Sleep(wait)
+		b.tokens, b.at = cost, time.Now()
+	}
+	b.tokens -= cost
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// callNow is call without pacing (the limits test).
+func (s *server) callNow(t *testing.T, email, tool string, args map[string]any) answer {
 	t.Helper()
 	rid := fmt.Sprintf("adv-%s-%d", s.mode, ridSeq.Add(1))
 	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call",
