@@ -687,6 +687,10 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"message":"Audit log export not found: see %s"}`, presignedAzure())
 	case p == "/organizations/org_link":
 		io.WriteString(w, `{"object":"organization","id":"org_link","name":"Linked","domains":[],"link":"https://setup.workos.com/portal?token=linktokenADVERSARIALsecret","created_at":"2026-12-06T07:00:00.000Z","updated_at":"2026-12-06T07:00:00.000Z"}`)
+	case p == "/organizations/"+emulator.DemoTeamOrganizationID:
+		// Another environment than the team's sign-in one: its organization is not here.
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"code":"entity_not_found","message":"Organization not found."}`)
 	case strings.HasPrefix(p, "/redirect/self/"):
 		f.selfRedirects.Add(1)
 		w.Header().Set("Location", "/organizations/org_redirect_target")
