@@ -565,6 +565,7 @@ var reasons = map[string]*regexp.Regexp{
 	"credential":  regexp.MustCompile(`(?i)credential|password|sign[- ]?in|email`),
 	"area":        regexp.MustCompile(`(?i)\barea|role`),
 	"team":        regexp.MustCompile(`(?i)team|sign-in environment`),
+	"signin":      regexp.MustCompile(`(?i)sign-in|sign in`),
 	"environment": regexp.MustCompile(`(?i)environment`),
 	"role":        regexp.MustCompile(`(?i)role|read-only`),
 	"redirect":    regexp.MustCompile(`(?i)redirect`),

@@ -956,7 +956,7 @@ func (s *advSuite) checkConfigurations(t *testing.T) {
 			if code == 0 {
 				t.Fatalf("serve --check accepted a managed environment that is the team's sign-in environment:\n%s", out)
 			}
-			if !reasons["team"].MatchString(out) {
+			if !reasons["signin"].MatchString(out) {
 				t.Errorf("the refusal does not say why (the sign-in environment): %s", out)
 			}
 		})
