@@ -572,7 +572,7 @@ var reasons = map[string]*regexp.Regexp{
 	"limit":       regexp.MustCompile(`(?i)rate|limit`),
 	"invalid":     regexp.MustCompile(`(?i)invalid|must|not a|unknown|missing|wrong tool`),
 	"any":         regexp.MustCompile(`.`),
-	"domain":      regexp.MustCompile(`(?i)domain|owned|Acme Corp`),
+	"domain":      regexp.MustCompile(`(?i)domain|owned|holds|taken|Acme Corp`),
 	"confirm":     regexp.MustCompile(`(?i)confirm`),
 	"excluded":    regexp.MustCompile(`(?i)unknown operation|excluded|not available|never`),
 }
