@@ -91,6 +91,9 @@ var noRedirects = &http.Client{
 
 var fixtureSeq atomic.Int64
 
+// acmeOrgID is the seed's Acme Corp in the sandbox (it holds acme.test and an API key).
+var acmeOrgID string
+
 // fixture is a fresh set of objects per case in one environment: an organization with a verified
 // domain, a person with a password who is a member, an organization role and an environment role
 // with permissions, a group with the member, a redirect URI. snapshot reads all of it back.
@@ -728,6 +731,14 @@ func startSuite(t *testing.T) *advSuite {
 	s.sandbox = advEnv{name: "sandbox", key: emulator.DemoSandboxAPIKey, clientID: emulator.DemoSandboxClientID, api: emu}
 	s.production = advEnv{name: "production", key: emulator.DemoProductionAPIKey, clientID: emulator.DemoProductionClientID, api: emu}
 	s.team = advEnv{name: "team", key: emulator.DemoTeamAPIKey, clientID: emulator.DemoTeamClientID, api: emu}
+	_, b := s.sandbox.call(t, "GET", "/organizations?domains=acme.test", nil)
+	var l struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	if json.Unmarshal(b, &l); len(l.Data) != 1 {
+		t.Fatalf("the seed's Acme Corp: %s", b)
+	}
+	acmeOrgID = l.Data[0].ID
 	s.dev = &server{mode: "dev", p: devP, mcp: devP.mcpURL(), tokens: map[string]string{},
 		token: func(t *testing.T, email string) string { return devP.token(t, email) },
 		envs:  map[string]advEnv{"": s.sandbox, "sandbox": s.sandbox, "production": s.production}}

@@ -181,7 +181,7 @@ func (s *advSuite) run(t *testing.T, srv *server, c attack, pools map[string]*fi
 	}
 	sentArgs, _ := json.Marshal(args)
 	logs := strings.Join(logText(srv, a.requestID), "\n")
-	for _, secret := range []string{emulator.DemoSandboxAPIKey, emulator.DemoProductionAPIKey, emulator.DemoTeamAPIKey, f.Password} {
+	for _, secret := range append(seedSecrets, f.Password) {
 		// An answer may echo what the agent itself sent; the log never holds a key.
 		if strings.Contains(a.raw, secret) && !strings.Contains(string(sentArgs), secret) {
 			t.Errorf("the answer contains a secret")
@@ -258,6 +258,10 @@ func fixtureField(f *fixture, name string) string {
 	}
 	return name
 }
+
+// seedSecrets are the demo seed's secrets (API keys, passwords, invitation tokens, webhook
+// secrets, organization API keys): no answer and no log line shows one.
+var seedSecrets = emulator.DefaultSeed().Secrets()
 
 // ---- the rows
 
@@ -653,6 +657,27 @@ func roleAreas() []attack {
 					t.Errorf("the control (admin) sees no api_key/connection event, so the support-viewer rows prove nothing: %s", shorten(a.raw))
 				}
 			}},
+		// Task tools and the catalog keep to the person's areas too.
+		{name: "area/describe_organization-support-viewer", as: supportViewer, tool: "describe_organization", want: allowed,
+			args:  func(f *fixture) map[string]any { return map[string]any{"domain": "acme.test"} },
+			check: noIDsOutsideAreas},
+		{name: "area/audit_configuration-support-viewer", as: supportViewer, tool: "audit_configuration", want: guarded,
+			args:  func(f *fixture) map[string]any { return map[string]any{} },
+			check: noIDsOutsideAreas},
+		{name: "area/debug_sign_in-support-viewer", as: supportViewer, tool: "debug_sign_in", want: guarded,
+			args:  func(f *fixture) map[string]any { return map[string]any{"email": "alice@acme.test"} },
+			check: noIDsOutsideAreas},
+		{name: "area/list_operations-support", as: support, tool: "list_operations", want: allowed,
+			args: func(f *fixture) map[string]any { return map[string]any{"words": "groups api keys retention roles"} },
+			check: func(t *testing.T, s *advSuite, srv *server, f *fixture, a answer) {
+				for _, op := range []string{"groups.list", "group_members.remove", "organization_api_keys.list", "audit_log_retention.update", "roles.set_permissions", "organization_roles.remove_permission"} {
+					if strings.Contains(a.raw, `"name":"`+op+`"`) || strings.Contains(a.raw, `\"name\":\"`+op+`\"`) {
+						t.Errorf("list_operations offers support %s, outside its areas", op)
+					}
+				}
+			}},
+		{name: "area/list_operations-support-one", as: support, tool: "list_operations", want: refused, reason: "role",
+			args: func(f *fixture) map[string]any { return map[string]any{"operation": "organization_api_keys.list"} }},
 		// A confirmation plan shows only what the person may read.
 		{name: "area/plan-shows-only-readable", as: support, op: "organizations.delete", want: guarded,
 			params: func(f *fixture) map[string]any { return map[string]any{"id": f.OrgID} },
@@ -665,6 +690,16 @@ func roleAreas() []attack {
 			}},
 	}
 	return rows
+}
+
+// noIDsOutsideAreas checks that a support person's answer shows no SSO connection, directory,
+// webhook endpoint or organization API key (IDs conn_, directory_, we_, api_key_).
+func noIDsOutsideAreas(t *testing.T, s *advSuite, srv *server, f *fixture, a answer) {
+	for _, prefix := range []string{`"conn_`, `"directory_`, `"we_`, `"api_key_`, `\"conn_`, `\"directory_`, `\"we_`, `\"api_key_`} {
+		if strings.Contains(a.raw, prefix) {
+			t.Errorf("support-viewer's answer shows %s… objects, outside its areas: %s", strings.Trim(prefix, `\"`), clip(a.raw))
+		}
+	}
 }
 
 // eventsOnlyInAreas checks that an events.list answer has no api_key, connection, dsync, group,
@@ -739,6 +774,16 @@ func secretsAndRedirects() []attack {
 		rows = append(rows, attack{name: "secrets/upstream-error-" + id, modes: "serve", as: admin, env: "upstream", in: "sandbox",
 			tool: "query", op: "audit_log_exports.get", want: failed, check: noSecrets,
 			params: func(f *fixture) map[string]any { return map[string]any{"auditLogExportId": id} }})
+	}
+	for _, op := range []string{"webhook_endpoints.list", "invitations.list", "organization_api_keys.list"} {
+		op := op
+		rows = append(rows, attack{name: "secrets/" + op + "-seed-secrets-redacted", as: admin, tool: "query", op: op, want: allowed,
+			params: func(f *fixture) map[string]any {
+				if op == "organization_api_keys.list" {
+					return map[string]any{"organizationId": acmeOrgID}
+				}
+				return map[string]any{"limit": 100}
+			}})
 	}
 	rows = append(rows, attack{name: "secrets/link-member-outside-portal-links", modes: "serve", as: admin, env: "upstream", in: "sandbox",
 		tool: "query", op: "organizations.get", want: allowed, check: noSecrets,
