@@ -34,6 +34,7 @@ const (
 	confirm = "confirm" // confirmation_required, whose plan names what would be removed
 	guarded = "guarded" // refused or confirmation_required; nothing changed
 	allowed = "allowed" // a control: the call succeeds (the suite is not passing by refusing all)
+	either  = "either"  // a read that may be answered (within the person's areas) or refused
 )
 
 // People of the demo team by role.
@@ -152,6 +153,10 @@ func (s *advSuite) run(t *testing.T, srv *server, c attack, pools map[string]*fi
 	case allowed:
 		if a.isError {
 			t.Errorf("control case refused: %s", clip(a.raw))
+		}
+	case either:
+		if a.isError {
+			checkRecord(t, srv, a.requestID, "any", anyRefusal)
 		}
 	}
 	if c.want != allowed {
@@ -661,10 +666,10 @@ func roleAreas() []attack {
 		{name: "area/describe_organization-support-viewer", as: supportViewer, tool: "describe_organization", want: allowed,
 			args:  func(f *fixture) map[string]any { return map[string]any{"domain": "acme.test"} },
 			check: noIDsOutsideAreas},
-		{name: "area/audit_configuration-support-viewer", as: supportViewer, tool: "audit_configuration", want: guarded,
+		{name: "area/audit_configuration-support-viewer", as: supportViewer, tool: "audit_configuration", want: either,
 			args:  func(f *fixture) map[string]any { return map[string]any{} },
 			check: noIDsOutsideAreas},
-		{name: "area/debug_sign_in-support-viewer", as: supportViewer, tool: "debug_sign_in", want: guarded,
+		{name: "area/debug_sign_in-support-viewer", as: supportViewer, tool: "debug_sign_in", want: either,
 			args:  func(f *fixture) map[string]any { return map[string]any{"email": "alice@acme.test"} },
 			check: noIDsOutsideAreas},
 		{name: "area/list_operations-support", as: support, tool: "list_operations", want: allowed,
