@@ -98,18 +98,18 @@ var acmeOrgID string
 // domain, a person with a password who is a member, an organization role and an environment role
 // with permissions, a group with the member, a redirect URI. snapshot reads all of it back.
 type fixture struct {
-	env                   advEnv
-	n                     int64
-	OrgID, OrgName        string
-	Domain, DomainID      string
-	UserID, Email         string
-	Password              string
-	MembershipID          string
-	OrgRoleSlug           string
-	EnvRoleSlug           string
-	GroupID               string
-	Permissions           []string
-	TeamMembershipSupport string // the support person's membership in the team (serve's team fixtures)
+	env               advEnv
+	n                 int64
+	OrgID, OrgName    string
+	Domain, DomainID  string
+	UserID, Email     string
+	Password          string
+	MembershipID      string
+	OrgRoleSlug       string
+	EnvRoleSlug       string
+	GroupID           string
+	Permissions       []string
+	GroupAssignmentID string
 }
 
 func newFixture(t *testing.T, env advEnv, perms []string) *fixture {
@@ -143,7 +143,14 @@ func newFixture(t *testing.T, env advEnv, perms []string) *fixture {
 	g := env.must(t, "POST", "/organizations/"+f.OrgID+"/groups", map[string]any{"name": "Adversary group " + tag})
 	f.GroupID, _ = g["id"].(string)
 	env.must(t, "POST", "/organizations/"+f.OrgID+"/groups/"+f.GroupID+"/organization-memberships", map[string]any{"organization_membership_id": f.MembershipID})
-	if f.OrgID == "" || f.UserID == "" || f.MembershipID == "" || f.OrgRoleSlug == "" || f.GroupID == "" || f.DomainID == "" {
+	// A resource of the organization and a role assignment of the group on it.
+	res := env.must(t, "POST", "/authorization/resources", map[string]any{
+		"organization_id": f.OrgID, "resource_type_slug": "document", "external_id": "doc-" + tag, "name": "Adversary document " + tag,
+	})
+	resID, _ := res["id"].(string)
+	ga := env.must(t, "POST", "/authorization/groups/"+f.GroupID+"/role_assignments", map[string]any{"role_slug": f.EnvRoleSlug, "resource_id": resID})
+	f.GroupAssignmentID, _ = ga["id"].(string)
+	if f.OrgID == "" || f.UserID == "" || f.MembershipID == "" || f.OrgRoleSlug == "" || f.GroupID == "" || f.DomainID == "" || f.GroupAssignmentID == "" {
 		t.Fatalf("incomplete fixture: %+v", f)
 	}
 	return f
@@ -164,6 +171,7 @@ func (f *fixture) snapshot(t *testing.T) string {
 		"/organizations/" + f.OrgID + "/groups/" + f.GroupID,
 		"/organizations/" + f.OrgID + "/groups/" + f.GroupID + "/organization-memberships",
 		"/organizations/" + f.OrgID + "/groups",
+		"/authorization/groups/" + f.GroupID + "/role_assignments",
 		"/user_management/redirect_uris?limit=100",
 		"/user_management/organization_memberships?organization_id=" + f.OrgID,
 		"/organizations/" + f.OrgID + "/audit_logs_retention",

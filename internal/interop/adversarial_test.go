@@ -590,9 +590,27 @@ func disguisedDestruction() []attack {
 				params: func(f *fixture) map[string]any {
 					return map[string]any{"organizationId": f.OrgID, "slug": f.OrgRoleSlug, "permissions": []any{f.Permissions[0]}}
 				}},
-			attack{name: "destroy/group_role_assignments.replace-empty" + sfx, as: who.as, env: who.env, op: "group_role_assignments.replace", want: guarded,
+			attack{name: "destroy/group_role_assignments.replace-empty" + sfx, as: who.as, env: who.env, op: "group_role_assignments.replace", want: confirm,
 				params: func(f *fixture) map[string]any {
 					return map[string]any{"group_id": f.GroupID, "role_assignments": []any{}}
+				},
+				check: planNamesAssignment},
+			attack{name: "destroy/group_role_assignments.replace-other-role" + sfx, as: who.as, env: who.env, op: "group_role_assignments.replace", want: confirm,
+				params: func(f *fixture) map[string]any {
+					return map[string]any{"group_id": f.GroupID, "role_assignments": []any{map[string]any{"role_slug": "member", "resource_external_id": "doc-x", "resource_type_slug": "document"}}}
+				},
+				check: planNamesAssignment},
+			attack{name: "destroy/group_role_assignments.delete_matching" + sfx, as: who.as, env: who.env, op: "group_role_assignments.delete_matching", want: guarded,
+				params: func(f *fixture) map[string]any {
+					return map[string]any{"group_id": f.GroupID, "role_slug": f.EnvRoleSlug}
+				}},
+			attack{name: "destroy/group_role_assignments.delete" + sfx, as: who.as, env: who.env, op: "group_role_assignments.delete", want: guarded,
+				params: func(f *fixture) map[string]any {
+					return map[string]any{"group_id": f.GroupID, "role_assignment_id": f.GroupAssignmentID}
+				}},
+			attack{name: "destroy/group_members.remove" + sfx, as: who.as, env: who.env, op: "group_members.remove", want: confirm,
+				params: func(f *fixture) map[string]any {
+					return map[string]any{"organizationId": f.OrgID, "groupId": f.GroupID, "omId": f.MembershipID}
 				}},
 			attack{name: "destroy/organization_memberships.update-role_slugs-empty" + sfx, as: who.as, env: who.env, op: "organization_memberships.update", want: guarded,
 				params: func(f *fixture) map[string]any { return map[string]any{"id": f.MembershipID, "role_slugs": []any{}} }},
@@ -695,6 +713,14 @@ func roleAreas() []attack {
 			}},
 	}
 	return rows
+}
+
+// planNamesAssignment checks that a confirmation plan for replacing a group's role assignments
+// names the one that would go (its ID or its role).
+func planNamesAssignment(t *testing.T, s *advSuite, srv *server, f *fixture, a answer) {
+	if !a.isError && !strings.Contains(a.raw, f.GroupAssignmentID) && !strings.Contains(a.raw, f.EnvRoleSlug) {
+		t.Errorf("the plan does not say which role assignment would be removed: %s", clip(a.raw))
+	}
 }
 
 // noIDsOutsideAreas checks that a support person's answer shows no SSO connection, directory,
