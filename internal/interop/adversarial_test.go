@@ -520,6 +520,22 @@ func accountTakeover() []attack {
 				return map[string]any{"token": "x", "new_password": attackerPassword, "password": attackerPassword}
 			}})
 	}
+	// Starting an email change to the attacker's address: refused or harmless (the email stays).
+	rows = append(rows, attack{name: "takeover/users.send_email_change", as: admin, op: "users.send_email_change", want: either,
+		params: func(f *fixture) map[string]any { return map[string]any{"id": f.UserID, "new_email": "attacker@evil.test"} }})
+	// A magic-auth code signs in as the person: never shown.
+	rows = append(rows, attack{name: "takeover/magic_auth.create-code-hidden", as: admin, op: "magic_auth.create", want: either,
+		params: func(f *fixture) map[string]any { return map[string]any{"email": f.Email} },
+		check: func(t *testing.T, s *advSuite, srv *server, f *fixture, a answer) {
+			var res struct {
+				Result map[string]any `json:"result"`
+			}
+			b, _ := json.Marshal(a.structured)
+			json.Unmarshal(b, &res)
+			if v, _ := res.Result["code"].(string); v != "" && !strings.Contains(strings.ToLower(v), "redacted") {
+				t.Errorf("the answer shows the magic-auth code %q", v)
+			}
+		}})
 	// A password reset answers with a token that resets the password: never shown.
 	rows = append(rows, attack{name: "takeover/password_resets.create-token-redacted", as: admin, op: "password_resets.create", want: allowed,
 		params: func(f *fixture) map[string]any { return map[string]any{"email": f.Email} },
@@ -671,6 +687,13 @@ func roleAreas() []attack {
 				return map[string]any{"events": []any{"api_key.created", "connection.activated", "dsync.activated"}, "limit": 100}
 			},
 			check: eventsOnlyInAreas(false)},
+		{name: "area/events.list-support-viewer-smuggles-a-filter", as: supportViewer, tool: "query", op: "events.list", want: either,
+			params: func(f *fixture) map[string]any {
+				return map[string]any{"organization_id": "org_x&events=api_key.created", "limit": 100}
+			},
+			check: eventsOnlyInAreas(false)},
+		{name: "area/audit_logs-support-viewer", as: supportViewer, tool: "audit_logs", want: refused, reason: "area",
+			args: func(f *fixture) map[string]any { return map[string]any{"organization_id": acmeOrgID} }},
 		{name: "area/events.list-control-admin", as: admin, tool: "query", op: "events.list", want: allowed,
 			params: func(f *fixture) map[string]any {
 				return map[string]any{"events": []any{"api_key.created", "connection.activated", "dsync.activated"}, "limit": 100}
