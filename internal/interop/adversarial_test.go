@@ -522,7 +522,9 @@ func accountTakeover() []attack {
 	}
 	// Starting an email change to the attacker's address: refused or harmless (the email stays).
 	rows = append(rows, attack{name: "takeover/users.send_email_change", as: admin, op: "users.send_email_change", want: either,
-		params: func(f *fixture) map[string]any { return map[string]any{"id": f.UserID, "new_email": "attacker@evil.test"} }})
+		params: func(f *fixture) map[string]any {
+			return map[string]any{"id": f.UserID, "new_email": "attacker@evil.test"}
+		}})
 	// A magic-auth code signs in as the person: never shown.
 	rows = append(rows, attack{name: "takeover/magic_auth.create-code-hidden", as: admin, op: "magic_auth.create", want: either,
 		params: func(f *fixture) map[string]any { return map[string]any{"email": f.Email} },
