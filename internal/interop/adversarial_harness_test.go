@@ -320,7 +320,7 @@ func (s *server) callNow(t *testing.T, email, tool string, args map[string]any) 
 		var err error
 		resp, err = (&http.Client{Timeout: time.Minute}).Do(req)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s as %s: %v\nthe server's last log lines:\n%s", tool, email, err, tail(s.p.stderr.String(), 20))
 		}
 		raw, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -841,4 +841,13 @@ func queryMark(q string) string {
 		return ""
 	}
 	return "?" + q
+}
+
+// tail is the last n lines of a log, for failures that need the server's view.
+func tail(log string, n int) string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
