@@ -83,6 +83,13 @@ func TestAdversarial(t *testing.T) {
 			t.Run(srv.mode+"/"+c.name, func(t *testing.T) { s.run(t, srv, c, pools) })
 		}
 	}
+	t.Run("passwords", func(t *testing.T) {
+		for _, f := range pools {
+			if f != nil && !f.env.signIn(t, f.Email, f.Password) {
+				t.Errorf("%s (%s) can no longer sign in with their own password", f.Email, f.env.name)
+			}
+		}
+	})
 	t.Run("serve/check", s.checkConfigurations)
 	t.Run("team", s.teamProtection)
 	t.Run("records", s.records)
@@ -160,7 +167,11 @@ func (s *advSuite) run(t *testing.T, srv *server, c attack, pools map[string]*fi
 		}
 	}
 	if c.want != allowed {
-		f.intact(t, before)
+		if strings.HasPrefix(c.name, "takeover/") {
+			f.intact(t, before)
+		} else {
+			f.intactState(t, before)
+		}
 		if teamBefore != "" {
 			if after := s.teamSnapshot(t); after != teamBefore {
 				t.Errorf("the team's sign-in environment changed:\n%s", lineDiff(teamBefore, after))
