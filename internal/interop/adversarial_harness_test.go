@@ -806,7 +806,8 @@ func serveEnvironments(emulatorProxy, fake string) string {
 }
 
 // serveConfig is the README's production configuration with dev standing in for AuthKit and
-// WorkOS: no audit_log key.
+// WorkOS: no audit_log key. Its team confirms with agent-returned tokens (dev keeps the default,
+// the person's approval on the console), so that both confirmation modes are attacked.
 func serveConfig(devBase, environments string) string {
 	return "listen: 127.0.0.1:0\n" +
 		"public_url: http://127.0.0.1:8099\n" +
@@ -815,6 +816,7 @@ func serveConfig(devBase, environments string) string {
 		"  - organization_id: " + emulator.DemoTeamOrganizationID + "\n" +
 		"    name: Demo Team\n" +
 		"    settings: {enabled: true, allow_production: true, allow_write: true}\n" +
+		"    confirmation: agent\n" +
 		"    environments:\n" + environments +
 		"log: {format: json, level: info}\n"
 }

@@ -16,9 +16,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -266,7 +271,7 @@ func (s *advSuite) expectRefusal(t *testing.T, srv *server, c attack, a answer) 
 
 func (s *advSuite) expectConfirmation(t *testing.T, srv *server, c attack, f *fixture, a answer) {
 	t.Helper()
-	if a.isError || a.structured == nil || a.structured["status"] != "confirmation_required" {
+	if a.isError || a.structured == nil || (a.structured["status"] != "confirmation_required" && a.structured["status"] != "approval_required") {
 		t.Errorf("no confirmation asked: %s", clip(a.raw))
 		return
 	}
@@ -280,11 +285,11 @@ func (s *advSuite) expectConfirmation(t *testing.T, srv *server, c attack, f *fi
 		}
 	}
 	for _, l := range srv.logLines(a.requestID) {
-		if l["outcome"] == "confirmation_required" {
+		if l["outcome"] == "confirmation_required" || l["outcome"] == "approval_required" {
 			return
 		}
 	}
-	t.Errorf("no confirmation_required log line for %s", a.requestID)
+	t.Errorf("no confirmation_required (or approval_required) log line for %s: %v", a.requestID, logText(srv, a.requestID))
 }
 
 // fixtureField is a fixture's value by field name (for plans), or the word itself.
@@ -1202,6 +1207,10 @@ func (s *advSuite) records(t *testing.T) {
 			if tok == "" {
 				t.Fatalf("no confirmation: %s", first.raw)
 			}
+			if u, _ := first.structured["approval_url"].(string); u != "" {
+				// The person approves on the console, signed in as themselves.
+				approveOnConsole(t, u)
+			}
 			del["confirmation_token"] = tok
 			done := srv.call(t, admin, "mutate", del)
 			if done.isError {
@@ -1235,6 +1244,37 @@ func (s *advSuite) records(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// approveOnConsole signs in to the console (dev approves the sign-in as its --auto-approve
+// person, the admin) and approves the call at approvalURL, as the person would in a browser.
+func approveOnConsole(t *testing.T, approvalURL string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: time.Minute}
+	resp, err := hc.Get(approvalURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("the approval page: %d %s", resp.StatusCode, clip(string(page)))
+	}
+	u, _ := url.Parse(approvalURL)
+	req, _ := http.NewRequest(http.MethodPost, approvalURL, strings.NewReader(url.Values{"csrf": {html.UnescapeString(string(m[1]))}, "decision": {"approve"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", u.Scheme+"://"+u.Host)
+	resp, err = hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("approving on the console: %d %s", resp.StatusCode, clip(string(b)))
 	}
 }
 
