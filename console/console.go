@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -107,8 +108,10 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	tmpl, err := template.New("").Funcs(template.FuncMap{
-		"json": func(v any) string { b, _ := json.MarshalIndent(v, "", "  "); return string(b) },
-		"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"json":    func(v any) string { b, _ := json.MarshalIndent(v, "", "  "); return string(b) },
+		"when":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"counted": counted,
+		"fields":  fields,
 	}).ParseFS(files, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("console: templates: %w", err)
@@ -299,4 +302,60 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(b.String()))
+}
+
+// planCount is a line of a plan that counts what would go: how many, and their names.
+type planCount struct {
+	Count int
+	Names []string
+}
+
+// counted reads a plan value of the form {"count": n, "names": [...]} (from memory, or decoded
+// from JSON when the approval came through Redis); anything else gives nil.
+func counted(v any) *planCount {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var pc planCount
+	switch n := m["count"].(type) {
+	case int:
+		pc.Count = n
+	case float64:
+		pc.Count = int(n)
+	default:
+		return nil
+	}
+	switch names := m["names"].(type) {
+	case []string:
+		pc.Names = names
+	case []any:
+		for _, n := range names {
+			pc.Names = append(pc.Names, fmt.Sprint(n))
+		}
+	}
+	return &pc
+}
+
+// planField is one field of a plan value that is a flat object.
+type planField struct{ Key, Value string }
+
+// fields lists, by key, the fields of a flat object (every value a string, number or bool);
+// anything else gives nil, and the page shows it as JSON.
+func fields(v any) []planField {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil
+	}
+	out := make([]planField, 0, len(m))
+	for k, x := range m {
+		switch x.(type) {
+		case string, bool, int, int64, float64:
+			out = append(out, planField{k, fmt.Sprint(x)})
+		default:
+			return nil
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }

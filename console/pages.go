@@ -47,7 +47,11 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, s *session) {
 		c.approvalError(w, r, s, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "approval", s, map[string]any{"Title": "Decided", "A": a, "Decided": true})
+	title := "Denied " + a.Operation
+	if a.State == workspace.ApprovalApproved {
+		title = "Approved " + a.Operation
+	}
+	c.render(w, r, http.StatusOK, "approval", s, map[string]any{"Title": title, "A": a, "Decided": true})
 }
 
 func (c *Console) approvalError(w http.ResponseWriter, r *http.Request, s *session, err error) {
