@@ -328,4 +328,3 @@ func (c *tokenCache) len() int {
 	defer c.mu.RUnlock()
 	return len(c.entries)
 }
-

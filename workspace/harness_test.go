@@ -49,7 +49,7 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 			Confirmation: ConfirmAgent,
 		}},
 		ConsoleURL: "http://console.test/console",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if mod != nil {
 		mod(&cfg)
