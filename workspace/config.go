@@ -49,16 +49,32 @@ type Config struct {
 	Hooks Hooks
 	// Logger receives one line per operation; nil means slog.Default().
 	Logger *slog.Logger
+	// Limiter keeps the per-person rate limits (Team.Limits); nil means an in-process one. Use
+	// a RedisLimiter for replicas to share them.
+	Limiter Limiter
+	// RecordQueue holds team audit events the audit log did not accept at once, until a
+	// background sender delivers them; nil means an in-process queue (lost on restart, so Close
+	// logs what is left). Use a FileRecordQueue or a RedisRecordQueue in production.
+	RecordQueue RecordQueue
+	// MaxQueuedRecords bounds RecordQueue; default DefaultMaxQueuedRecords. When it is full,
+	// writes are refused (ErrRecordBacklog) until records are delivered.
+	MaxQueuedRecords int
 }
 
 // Hooks are called as the server works, so that metrics stay outside this package.
 type Hooks struct {
-	// ToolCall is called once per tool call with its outcome: "ok", "error", "denied" or
-	// "confirmation_required".
+	// ToolCall is called once per tool call with its outcome: "ok", "error", "denied",
+	// "limited" or "confirmation_required".
 	ToolCall func(tool, outcome string, d time.Duration)
 	// Operation is called once per WorkOS operation the pipeline considered, with its outcome:
-	// "ok", "error", "denied", "invalid", "confirmation_required" or "refused".
+	// "ok", "error", "denied", "invalid", "limited", "confirmation_required", "declined" or
+	// "refused".
 	Operation func(operation, environment, outcome string)
+	// Record is called once per team audit event with what became of it: "sent", "queued",
+	// "delivered" (from the queue), "dropped" (a background record lost), "lost" (a write's
+	// record neither accepted nor queued; the log line holds it) or "discarded" (rejected as
+	// invalid).
+	Record func(result string)
 	// WorkOSResponse is called once per WorkOS API attempt (workos.Options.OnResponse); status 0
 	// is a transport error.
 	WorkOSResponse func(method, path string, status int, d time.Duration)
@@ -87,6 +103,9 @@ type Team struct {
 	// PinSettings keeps Settings as configured: team admins cannot change them on the console.
 	// Otherwise Settings only seed the values the console stores (settings.go).
 	PinSettings bool
+	// Limits is each person's rate limit of WorkOS API calls, per environment; the zero value
+	// means the defaults (DefaultLimitPerSecond, DefaultLimitBurst).
+	Limits Limits
 }
 
 // confirmation returns the team's confirmation mode, ConfirmHuman unless an operator chose
@@ -280,6 +299,7 @@ func (c *Config) validate() error {
 				errs = append(errs, fmt.Errorf("team %q: environment %q has no API key", t.OrganizationID, e.Name))
 			}
 		}
+		errs = append(errs, t.Limits.validate(t.OrganizationID, names)...)
 	}
 	for name, r := range c.Roles {
 		for _, a := range r.Areas {
@@ -303,6 +323,9 @@ func (c *Config) validate() error {
 		default:
 			errs = append(errs, fmt.Errorf("team %q: confirmation %q is neither %q nor %q", t.OrganizationID, t.Confirmation, ConfirmHuman, ConfirmAgent))
 		}
+	}
+	if c.MaxQueuedRecords < 0 {
+		errs = append(errs, fmt.Errorf("max queued records: %d is negative", c.MaxQueuedRecords))
 	}
 	if n := len(c.ConfirmationKey); n != 0 && n != 32 {
 		errs = append(errs, fmt.Errorf("confirmation key: %d bytes, want 32", n))

@@ -175,10 +175,14 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		return s.approveThenRun(ctx, oc, req, token)
 	}
 	if token != "" {
-		if _, err := s.redeem(ctx, oc, token); err != nil {
+		t, err := s.redeem(ctx, oc, token)
+		if err != nil {
 			s.refused(ctx, oc, err)
 			return nil, err
 		}
+		// The name the person confirmed, for the record (a refused token may name another
+		// target, so only a redeemed one's is used).
+		oc.targetName = t.TargetName
 		res, err := s.perform(ctx, oc)
 		if err != nil {
 			return nil, err
@@ -192,6 +196,7 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 	if err != nil {
 		return nil, err
 	}
+	oc.targetName = t.Name
 	s.recordOutcome(ctx, oc, "confirmation_required")
 	return jsonResult(map[string]any{
 		"status":             "confirmation_required",
@@ -353,6 +358,7 @@ func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.
 		s.refused(ctx, oc, err)
 		return nil, err
 	}
+	oc.targetName = t.TargetName
 	res, err := s.perform(ctx, oc)
 	if err != nil {
 		return nil, err

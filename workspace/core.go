@@ -253,6 +253,9 @@ func operationResult(oc *opCall, res *opResult) (*mcp.CallToolResult, error) {
 		out["hidden_outside_your_areas"] = res.Hidden
 		out["note"] = "Some events were left out: they are about areas your role does not cover (whoami lists your areas)."
 	}
+	if res.Record != "" {
+		out["record"] = res.Record
+	}
 	return jsonResult(out)
 }
 

@@ -866,7 +866,10 @@ func TestE2ERecord(t *testing.T) {
 		t.Errorf("invalid-parameters log does not name the parameters: %v", invalid)
 	}
 
-	// The events are in the team's audit log.
+	// The events are in the team's audit log (reads and refusals are sent in the background).
+	if err := stack.ws.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	csv := teamAuditCSV(t, apiURL)
 	has := func(parts ...string) bool { return csvHas(csv, parts...) }
 	for _, v := range []string{"987654", "987,654", "hunter2"} {
@@ -917,6 +920,9 @@ func TestE2ERecord(t *testing.T) {
 		}
 		if _, ok := rec["operation"]; ok {
 			t.Errorf("disabled-team log names an operation, but none was chosen: %v", rec)
+		}
+		if err := stack.ws.Flush(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 		csv := teamAuditCSV(t, apiURL)
 		if !csvHas(csv, "workos_mcp.query", adminID, "team:"+emulator.DemoTeamOrganizationID, `""outcome"":""denied""`,

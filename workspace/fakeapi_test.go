@@ -22,6 +22,8 @@ type fakeAPI struct {
 	writes  int // membership changes (PUT/POST on a membership), for protection tests
 	audits  []map[string]any
 	calls   []string
+	// auditStatus, when set, is the status every audit event gets (an audit log that is down).
+	auditStatus int
 }
 
 type fakeEnv struct {
@@ -240,6 +242,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		reply(404, map[string]any{"code": "entity_not_found", "message": "User not found"})
 	case r.Method == "GET" && p == "/webhook_endpoints":
 		reply(200, list(env.webhooks))
+	case r.Method == "POST" && p == "/audit_logs/events" && f.auditStatus != 0:
+		reply(f.auditStatus, map[string]any{"code": "unavailable", "message": "audit log down"})
 	case r.Method == "POST" && p == "/audit_logs/events":
 		f.audits = append(f.audits, body)
 		reply(201, map[string]any{"success": true})

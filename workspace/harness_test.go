@@ -47,6 +47,8 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 			// These tests drive the token mechanism itself; the person's approval on the console
 			// (the default) is tested through the dev stack (approval_e2e_test.go).
 			Confirmation: ConfirmAgent,
+			// Tests sweep operations faster than a person; limits_test.go sets its own.
+			Limits: Limits{PerSecond: 1e6, Burst: 1e6},
 		}},
 		ConsoleURL: "http://console.test/console",
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -28,6 +28,8 @@ type opCall struct {
 	op     *catalog.Operation
 	params map[string]any
 	tool   string
+	// targetName is the target's name as the confirmation step read it, for the record.
+	targetName string
 }
 
 // opResult is a redacted WorkOS answer.
@@ -38,6 +40,9 @@ type opResult struct {
 	Redactions int
 	// Hidden counts the items dropped because they are outside the person's areas.
 	Hidden int
+	// Record says what became of a write's record when it was not accepted at once ("queued:
+	// ..."); the answer shows it.
+	Record string
 	// raw is the unredacted answer, for the server's own use (an export's pre-signed download
 	// link); it never reaches a tool result.
 	raw json.RawMessage
@@ -132,13 +137,24 @@ func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, o
 		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
 		return nil, err
 	}
+	oc := &opCall{c: c, env: env, op: op, params: params, tool: tool}
+	// A call over the person's limit sends nothing (protecting the team may read from WorkOS).
+	if err := s.limit(ctx, oc); err != nil {
+		s.record(context.WithoutCancel(ctx), oc, "limited", nil, err)
+		return nil, err
+	}
 	// After validation, so that an invalid call sends nothing at all: protecting the team may
 	// read from WorkOS.
 	if err := s.protectTeam(ctx, c, env, op, params); err != nil {
-		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
+		s.record(context.WithoutCancel(ctx), oc, "denied", nil, err)
 		return nil, err
 	}
-	return &opCall{c: c, env: env, op: op, params: params, tool: tool}, nil
+	// A write must not run when its record could not be kept.
+	if err := s.backlog(ctx, oc); err != nil {
+		s.record(context.WithoutCancel(ctx), oc, "refused", nil, err)
+		return nil, err
+	}
+	return oc, nil
 }
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
@@ -298,46 +314,108 @@ func (s *Server) apiError(oc *opCall, err error) error {
 	return fmt.Errorf("%s: the WorkOS API could not be reached (%s); nothing is known to have changed for reads, retry later", oc.op.Name, s.redactor.Text(err.Error()))
 }
 
-// record writes the log line and the audit-log event for one operation. It never fails the
-// call: a record that cannot be written is logged.
+// record writes the log line and the team audit event for one operation. A write's event
+// (ok or error: something may have changed) is accepted or durably queued before this returns,
+// and what the answer must say about it goes into res.Record; every other event is sent in the
+// background. The reads of a task tool are logged only: the tool call gets one event.
 func (s *Server) record(ctx context.Context, oc *opCall, outcome string, res *opResult, err error) {
 	if s.cfg.Hooks.Operation != nil {
 		s.cfg.Hooks.Operation(oc.op.Name, oc.env.Name, outcome)
 	}
-	s.write(ctx, entry{
+	e := entry{
 		c: oc.c, tool: oc.tool, operation: oc.op.Name, class: string(oc.op.Class), environment: oc.env.Name,
 		outcome: outcome, res: res, err: err,
-	})
+	}
+	e.target, e.related = targetsOf(oc.op, oc.params, res, oc.targetName)
+	if oc.op.Class == classRead && oc.tool != "query" {
+		oc.c.task.add(oc.env.Name, outcome)
+		e.logOnly = true
+	}
+	e.durable = oc.op.Class != classRead && (outcome == "ok" || outcome == "error")
+	note := s.write(ctx, e)
+	if res != nil {
+		res.Record = note
+	}
+}
+
+// outcomeOf is the outcome of a tool call that failed with err.
+func outcomeOf(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case isDenial(err):
+		return "denied"
+	case errors.Is(err, ErrLimited):
+		return "limited"
+	case errors.Is(err, ErrInvalidInput) || errors.Is(err, ErrWrongClass):
+		return "invalid"
+	case errors.Is(err, ErrRecordBacklog):
+		return "refused"
+	}
+	return "error"
 }
 
 // recordToolError records a tool call that failed before any operation's outcome was recorded:
 // MCP access disabled, an unknown role, no team, an unknown operation or environment, a bad
 // argument. Without it such refusals would leave no trace but a metric.
 func (s *Server) recordToolError(ctx context.Context, c *caller, tool string, err error) {
-	outcome := "error"
-	switch {
-	case isDenial(err):
-		outcome = "denied"
-	case errors.Is(err, ErrInvalidInput) || errors.Is(err, ErrWrongClass):
-		outcome = "invalid"
-	}
-	s.write(ctx, entry{c: c, tool: tool, outcome: outcome, err: err})
+	s.write(ctx, entry{c: c, tool: tool, outcome: outcomeOf(err), err: err})
 }
 
-// entry is one record: an operation's outcome, or (operation empty) a tool call that failed
-// before any operation ran.
+// taskReads counts the reads a task tool ran (logged, not sent one by one).
+type taskReads struct {
+	mu       sync.Mutex
+	n        int
+	env      string
+	outcomes map[string]int
+}
+
+func (t *taskReads) add(env, outcome string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n++
+	t.env = env
+	if t.outcomes == nil {
+		t.outcomes = map[string]int{}
+	}
+	t.outcomes[outcome]++
+}
+
+// taskRecord is the one record of a task tool call that read: its outcome, environment and
+// how many reads it ran with which outcomes. It reports false when the call read nothing.
+func (s *Server) taskRecord(ctx context.Context, c *caller, tool string, err error) bool {
+	c.task.mu.Lock()
+	n, env := c.task.n, c.task.env
+	reads := map[string]any{}
+	for k, v := range c.task.outcomes {
+		reads["reads_"+k] = v
+	}
+	c.task.mu.Unlock()
+	if n == 0 {
+		return false
+	}
+	s.write(ctx, entry{c: c, tool: tool, environment: env, outcome: outcomeOf(err), err: err, extra: reads})
+	return true
+}
+
+// entry is one record: an operation's outcome, or (operation empty) a tool call.
 type entry struct {
 	c                                   *caller
 	tool, operation, class, environment string
 	outcome                             string
 	res                                 *opResult
 	err                                 error
+	target                              *recordTarget
+	related                             []recordTarget
+	extra                               map[string]any // more metadata (a task tool's read counts)
+	logOnly                             bool           // a task tool's read: the log line only
+	durable                             bool           // a write's event: accepted or queued before the answer
 }
 
 // reasonOf names the policy step that refused, from the error's sentinel: never the call's
 // values, which may be secrets the person sets.
 func reasonOf(err error) string {
-	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrRefusedField, ErrWrongClass, ErrInvalidInput} {
+	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrRefusedField, ErrWrongClass, ErrInvalidInput, ErrLimited, ErrRecordBacklog} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}
@@ -349,7 +427,8 @@ var gotNumber = regexp.MustCompile(`got -?[0-9](?:[0-9.eE+-]|,[0-9])*`)
 
 // write logs one record and adds it to the team's audit log. Error texts name parameters and
 // rules, never parameter values (validateParams and the catalog see to that), and are redacted.
-func (s *Server) write(ctx context.Context, e entry) {
+// It returns what the answer must say about the record ("" when nothing).
+func (s *Server) write(ctx context.Context, e entry) string {
 	e.c.recorded.Store(true)
 	reqID := ""
 	status := 0
@@ -360,17 +439,32 @@ func (s *Server) write(ctx context.Context, e entry) {
 	if e.c.team != nil {
 		team = e.c.team.OrganizationID
 	}
+	email := ""
+	if e.c.team != nil {
+		email = s.emailOf(ctx, e.c)
+	}
 	attrs := []any{
 		slog.String("user", e.c.session.UserID),
-		slog.String("team", team),
-		slog.String("role", e.c.roleSlug),
 	}
+	if email != "" {
+		attrs = append(attrs, slog.String("email", email))
+	}
+	attrs = append(attrs, slog.String("team", team), slog.String("role", e.c.roleSlug))
 	if e.environment != "" {
 		attrs = append(attrs, slog.String("environment", e.environment))
 	}
 	attrs = append(attrs, slog.String("tool", e.tool))
 	if e.operation != "" {
 		attrs = append(attrs, slog.String("operation", e.operation), slog.String("class", e.class))
+	}
+	if t := e.target; t != nil {
+		attrs = append(attrs, slog.String("target_type", t.Type), slog.String("target_id", t.ID))
+		if t.Name != "" {
+			attrs = append(attrs, slog.String("target_name", t.Name))
+		}
+	}
+	for _, r := range e.related {
+		attrs = append(attrs, slog.String(r.Type+"_id", r.ID))
 	}
 	attrs = append(attrs, slog.String("outcome", e.outcome))
 	if reqID != "" {
@@ -382,6 +476,9 @@ func (s *Server) write(ctx context.Context, e entry) {
 	reason := reasonOf(e.err)
 	if reason != "" {
 		attrs = append(attrs, slog.String("reason", reason))
+	}
+	for _, k := range sortedKeys(e.extra) {
+		attrs = append(attrs, slog.Any(k, e.extra[k]))
 	}
 	if e.err != nil {
 		text := s.redactor.Text(e.err.Error())
@@ -401,49 +498,65 @@ func (s *Server) write(ctx context.Context, e entry) {
 	}
 	s.log.Log(ctx, level, msg, attrs...)
 
-	if e.c.team == nil {
-		return
+	if e.c.team == nil || e.logOnly {
+		return ""
 	}
 	al := e.c.team.SignIn
 	if al == nil || al.APIKey == "" {
-		return
+		return ""
 	}
-	// The event is written even if the person's request was cancelled: it describes what was
-	// attempted. A short deadline bounds how long a slow audit log can hold the answer.
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
 	action := "workos_mcp." + e.operation
-	target := workos.AuditLogTarget{ID: e.environment, Type: "environment"}
 	if e.operation == "" {
 		action = "workos_mcp." + e.tool
 	}
+	targets := []workos.AuditLogTarget{{ID: e.environment, Type: "environment"}}
 	if e.environment == "" {
-		target = workos.AuditLogTarget{ID: team, Type: "team"}
+		targets = []workos.AuditLogTarget{{ID: team, Type: "team"}}
 	}
 	meta := map[string]any{
 		"environment": e.environment, "operation": e.operation, "outcome": e.outcome,
 		"tool": e.tool, "workos_request_id": reqID, "role": e.c.roleSlug,
 	}
+	if t := e.target; t != nil {
+		targets = append(targets, workos.AuditLogTarget{ID: t.ID, Type: t.Type, Name: t.Name})
+		meta["target_type"], meta["target_id"] = t.Type, t.ID
+		if t.Name != "" {
+			meta["target_name"] = t.Name
+		}
+	}
+	for _, r := range e.related {
+		targets = append(targets, workos.AuditLogTarget{ID: r.ID, Type: r.Type})
+	}
 	if reason != "" {
 		meta["reason"] = reason
 	}
-	ev := workos.AuditLogEvent{
+	for k, v := range e.extra {
+		meta[k] = v
+	}
+	actor := workos.AuditLogActor{ID: e.c.session.UserID, Type: "user", Metadata: map[string]any{"role": e.c.roleSlug}}
+	if email != "" {
+		actor.Name = email
+		actor.Metadata["email"] = email
+		meta["email"] = email
+	}
+	qr := &queuedRecord{Team: e.c.team.OrganizationID, Key: newTokenID(), Event: workos.AuditLogEvent{
 		Action:     action,
 		OccurredAt: s.now().UTC().Format(time.RFC3339),
 		Version:    1,
-		Actor:      workos.AuditLogActor{ID: e.c.session.UserID, Type: "user"},
-		Targets:    []workos.AuditLogTarget{target},
+		Actor:      actor,
+		Targets:    targets,
 		Context:    workos.AuditLogContext{Location: "workos-mcp", UserAgent: "workos-mcp/" + Version},
 		Metadata:   meta,
+	}}
+	if e.durable {
+		return s.sendNow(ctx, qr)
 	}
-	cl := s.auditClient(al)
-	if err := cl.CreateAuditLogEvent(actx, e.c.team.auditOrganization(), ev, newTokenID()); err != nil {
-		s.log.Warn("workspace audit event not written", "action", action, "outcome", e.outcome,
-			"error", s.redactor.Text(err.Error()))
-	}
+	s.sendLater(ctx, qr)
+	return ""
 }
 
-// auditClient does not retry: an audit event is best effort and must not hold the answer.
+// auditClient does not retry: a failed event is queued and retried by the record queue's
+// sender, and must not hold the answer.
 func (s *Server) auditClient(al *SignInEnvironment) *workos.Client {
 	key := "audit\x00" + al.BaseURL + "\x00" + al.APIKey
 	s.mu.Lock()

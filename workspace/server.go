@@ -52,6 +52,21 @@ type Server struct {
 	// identities caches which managed environment is a team's sign-in environment (protect.go).
 	identities   map[string]*envIdentity
 	protectRetry time.Duration
+
+	// Per-person limits (limits.go); localLimiter stands in when a shared limiter fails.
+	limiter, localLimiter Limiter
+	// Records (records.go): the person's email, and the delivery of team audit events.
+	emailMu      sync.Mutex
+	emails       map[string]cachedEmail
+	emailLookups map[string]chan struct{}
+	records      RecordQueue
+	maxQueued    int
+	async        chan *queuedRecord
+	inflight     inflight
+	stop         chan struct{}
+	closeOnce    sync.Once
+	closed       atomic.Bool
+	workers      sync.WaitGroup
 }
 
 type cachedRole struct {
@@ -89,6 +104,24 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		protectRetry: cfg.ProtectionRetry,
 		sessionOf:    defaultSessionOf,
 		httpClient:   cfg.HTTPClient,
+
+		limiter:      cfg.Limiter,
+		localLimiter: &MemoryLimiter{},
+		emails:       map[string]cachedEmail{},
+		emailLookups: map[string]chan struct{}{},
+		records:      cfg.RecordQueue,
+		maxQueued:    cfg.MaxQueuedRecords,
+		async:        make(chan *queuedRecord, asyncRecords),
+		stop:         make(chan struct{}),
+	}
+	if s.limiter == nil {
+		s.limiter = s.localLimiter
+	}
+	if s.records == nil {
+		s.records = &MemoryRecordQueue{}
+	}
+	if s.maxQueued <= 0 {
+		s.maxQueued = DefaultMaxQueuedRecords
 	}
 	if s.roles == nil {
 		s.roles = DefaultRoles()
@@ -141,6 +174,10 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	}
 	s.handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp },
 		&mcp.StreamableHTTPOptions{Stateless: true})
+	// The record senders run until Close.
+	s.workers.Add(2)
+	go s.asyncLoop()
+	go s.drainLoop()
 	return s, nil
 }
 
@@ -182,6 +219,9 @@ type caller struct {
 	// recorded is set once a record of this call was written, so that the tool's handler
 	// records a failure only if nothing else did.
 	recorded atomic.Bool
+	// task counts the reads of a task tool, which are logged but not each sent to the team's
+	// audit log: the tool call gets one record (taskRecord).
+	task taskReads
 }
 
 // errNoSession means the server was mounted without authkit in front of it: a wiring mistake,

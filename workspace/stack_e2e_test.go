@@ -42,6 +42,7 @@ type customStack struct {
 	base     string              // localauth stacks: the origin (the issuer)
 	clientID string              // localauth stacks: the registered client
 	synth    *authkittest.Server // synthetic stacks: the token signer
+	ws       *workspace.Server
 }
 
 // upstreamLog records the requests that reach the WorkOS API (the emulator).
@@ -87,6 +88,7 @@ func demoTeam(emu *emulator.Emulator, apiURL string) workspace.Team {
 		SignIn: &workspace.SignInEnvironment{APIKey: emulator.DemoTeamAPIKey, BaseURL: apiURL, ClientID: emulator.DemoTeamClientID},
 		// These stacks drive the token mechanism; the person's approval is tested in approval_e2e_test.go.
 		Confirmation: workspace.ConfirmAgent,
+		Limits:       devstack.TestLimits,
 	}
 	for _, e := range emu.Environments() {
 		if e.Name != emulator.DemoTeamEnvironment {
@@ -154,7 +156,8 @@ func newLocalStack(t *testing.T, mod func(*workspace.Config)) *customStack {
 	if _, err := ws.EstablishProtection(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &customStack{mcpURL: base + "/mcp", apiURL: apiURL, emu: emu, upstream: upstream, base: base}
+	t.Cleanup(func() { _ = ws.Close(context.Background()) })
+	return &customStack{mcpURL: base + "/mcp", apiURL: apiURL, emu: emu, upstream: upstream, base: base, ws: ws}
 }
 
 // token signs a demo person (by role) in through localauth's code flow.
@@ -212,7 +215,8 @@ func newCustomStack(t *testing.T, mod func(*workspace.Config)) *customStack {
 	}
 	h = ak.Middleware(ws.Handler())
 	synth.SetDefaults(map[string]any{"aud": resource})
-	return &customStack{mcpURL: resource, synth: synth, apiURL: api.URL, emu: emu, upstream: upstream}
+	t.Cleanup(func() { _ = ws.Close(context.Background()) })
+	return &customStack{mcpURL: resource, synth: synth, apiURL: api.URL, emu: emu, upstream: upstream, ws: ws}
 }
 
 // connect signs a synthetic token for a person of the team with a role claim ("" for none).

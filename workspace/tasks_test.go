@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -85,6 +86,10 @@ func TestRecordAuditEvents(t *testing.T) {
 	mustFail(t, h.connect("intern", nil), "query", map[string]any{"operation": "organizations.list"}, "not mapped")
 	mustFail(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.nope"}, "unknown operation")
 	mustFail(t, h.connect("stranger", nil), "query", map[string]any{"operation": "organizations.list"}, "no team")
+	// Reads and refusals are sent in the background, in order.
+	if err := h.srv.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if h.api.auditCount() != 4 {
 		t.Fatalf("%d audit events, want 4", h.api.auditCount())
 	}

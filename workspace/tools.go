@@ -58,12 +58,17 @@ func handler[In any](s *Server, name string, body func(ctx context.Context, c *c
 			outcome = "confirmation_required"
 			return nil, nil, wire
 		}
+		// A task tool's reads were logged one by one; the call is one record.
+		tasked := s.taskRecord(context.WithoutCancel(ctx), c, name, err)
 		if err != nil {
 			outcome = "error"
-			if isDenial(err) {
+			switch {
+			case isDenial(err):
 				outcome = "denied"
+			case errors.Is(err, ErrLimited):
+				outcome = "limited"
 			}
-			if !c.recorded.Load() {
+			if !tasked && !c.recorded.Load() {
 				s.recordToolError(context.WithoutCancel(ctx), c, name, err)
 			}
 			return s.errorResult(err), nil, nil

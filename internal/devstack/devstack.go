@@ -86,6 +86,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics receives the stack's metrics; nil creates a registry for this stack.
 	Metrics *telemetry.Metrics
+	// Limits replaces the demo team's per-person rate limits; nil keeps the workspace defaults.
+	Limits *workspace.Limits
 }
 
 // Stack is the running product on one origin. Create it with New (or Start in tests).
@@ -205,14 +207,26 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	// The workspace reaches the emulator in-process too: its calls then survive the listener
 	// closing during a graceful shutdown (an in-flight tool call drains), and each is counted
 	// once, as a WorkOS API call.
+	demo := s.demoTeam()
+	if opts.Limits != nil {
+		demo.Limits = *opts.Limits
+	}
+	// Team audit events the emulator did not accept wait in the data directory, if any.
+	var records workspace.RecordQueue
+	if opts.DataDir != "" {
+		if records, err = workspace.OpenFileRecordQueue(filepath.Join(opts.DataDir, "records")); err != nil {
+			return nil, fmt.Errorf("devstack: %w", err)
+		}
+	}
 	s.ws, err = workspace.New(workspace.Config{
-		Teams:           []workspace.Team{s.demoTeam()},
+		Teams:           []workspace.Team{demo},
 		HTTPClient:      self,
 		ConfirmationKey: opts.ConfirmationKey,
 		ConsoleURL:      base + console.Path,
 		SettingsTTL:     opts.SettingsTTL,
 		Hooks:           WorkspaceHooks(m),
 		Logger:          log.With("component", "workspace"),
+		RecordQueue:     records,
 	}, s.auth)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
@@ -268,6 +282,7 @@ func WorkspaceHooks(m *telemetry.Metrics) workspace.Hooks {
 	return workspace.Hooks{
 		ToolCall:       m.Tool,
 		WorkOSResponse: m.WorkOSResponse,
+		Record:         m.AuditRecord,
 		Operation: func(operation, _ string, outcome string) {
 			class := "unknown"
 			if op, ok := catalog.Lookup(operation); ok {
@@ -402,10 +417,20 @@ func (s *Stack) Ready(ctx context.Context) error {
 	}
 }
 
-// Close releases every component. It is safe to call more than once.
+// recordsCloseLimit bounds how long Close waits for the workspace's queued records.
+const recordsCloseLimit = 10 * time.Second
+
+// Close releases every component, delivering the workspace's queued records first. It is safe
+// to call more than once.
 func (s *Stack) Close() error {
 	var errs []error
 	s.closeOnce.Do(func() {
+		if s.ws != nil {
+			// Records go to the emulator: delivered before it closes.
+			ctx, cancel := context.WithTimeout(context.Background(), recordsCloseLimit)
+			errs = append(errs, s.ws.Close(ctx))
+			cancel()
+		}
 		if s.auth != nil {
 			s.auth.Close()
 		}

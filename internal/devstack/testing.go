@@ -8,7 +8,12 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
+	"github.com/workos-mcp/workos-mcp/workspace"
 )
+
+// TestLimits are the per-person limits Start uses unless told otherwise: high enough that no
+// test that is not about limits meets them.
+var TestLimits = workspace.Limits{PerSecond: 1e6, Burst: 1e6}
 
 // DefaultTestApprover is the person Start approves sign-ins as when Options.AutoApprove is empty.
 const DefaultTestApprover = "admin@example.com"
@@ -16,7 +21,8 @@ const DefaultTestApprover = "admin@example.com"
 // Start runs the whole stack on an httptest server at 127.0.0.1 (in memory unless
 // Options.DataDir is set), waits until it is ready, and closes it when the test ends. Unless
 // Options.AutoApprove is set to "-" (sign-in pages), sign-ins are approved automatically, so that
-// AccessToken works for any person of the demo team.
+// AccessToken works for any person of the demo team. Unless Options.Limits is set, the per-person
+// rate limits are lifted (TestLimits): tests sweep operations faster than a person would.
 func Start(tb testing.TB, opts Options) *Stack {
 	tb.Helper()
 	// Every response of the emulator, called over the network or in-process by the stack's own
@@ -30,6 +36,9 @@ func Start(tb testing.TB, opts Options) *Stack {
 	opts.Addr = ln.Addr().String()
 	if opts.BaseURL == "" {
 		opts.BaseURL = "http://" + opts.Addr
+	}
+	if opts.Limits == nil {
+		opts.Limits = &TestLimits
 	}
 	switch opts.AutoApprove {
 	case "":

@@ -34,6 +34,7 @@ type Metrics struct {
 	workosCalls   *prometheus.CounterVec
 	workosLatency *prometheus.HistogramVec
 	jwksFetches   *prometheus.CounterVec
+	auditRecords  *prometheus.CounterVec
 }
 
 // NewMetrics registers every collector, plus the Go runtime and process collectors, on a fresh
@@ -80,12 +81,16 @@ func NewMetrics() *Metrics {
 			Namespace: Namespace, Name: "jwks_fetches_total",
 			Help: "Fetches of the authorization server's JWKS, by outcome.",
 		}, []string{"outcome"}),
+		auditRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "audit_records_total",
+			Help: "Team audit events, by what became of them (sent, queued, delivered, dropped, lost, discarded).",
+		}, []string{"result"}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.latency, m.authFailures, m.toolCalls, m.tools, m.confirmations,
-		m.workosCalls, m.workosLatency, m.jwksFetches, buildInfoGauge(),
+		m.workosCalls, m.workosLatency, m.jwksFetches, m.auditRecords, buildInfoGauge(),
 	)
 	return m
 }
@@ -130,6 +135,12 @@ func (m *Metrics) Tool(tool, outcome string, d time.Duration) {
 // Confirmation counts a confirmation-token event: issued, used or refused.
 func (m *Metrics) Confirmation(event string) {
 	m.confirmations.WithLabelValues(label(event)).Inc()
+}
+
+// AuditRecord counts a team audit event by what became of it; it matches
+// workspace.Hooks.Record.
+func (m *Metrics) AuditRecord(result string) {
+	m.auditRecords.WithLabelValues(label(result)).Inc()
 }
 
 // observe records one served request.
