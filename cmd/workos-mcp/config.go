@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,6 +37,7 @@ type fileConfig struct {
 	Teams        []teamFile            `yaml:"teams"`
 	Roles        map[string]roleFile   `yaml:"roles"`
 	Confirmation confirmationFile      `yaml:"confirmation"`
+	Records      recordsFile           `yaml:"records"`
 	Log          logFile               `yaml:"log"`
 	HTTP         httpFile              `yaml:"http"`
 	DevOnly      map[string]*yaml.Node `yaml:",inline"`
@@ -67,7 +69,26 @@ type teamFile struct {
 	AuditLog       *auditLogFile `yaml:"audit_log"`
 	// Confirmation: "human" (default: the person approves on the console) or "agent" (the
 	// agent returns the token; for scripts).
-	Confirmation string `yaml:"confirmation"`
+	Confirmation string      `yaml:"confirmation"`
+	Limits       *limitsFile `yaml:"limits"`
+}
+
+// limitsFile is a team's per-person rate limit of WorkOS API calls, per environment.
+type limitsFile struct {
+	limitFile    `yaml:",inline"`
+	Environments map[string]limitFile `yaml:"environments"`
+}
+
+// limitFile is one bucket's rate and size.
+type limitFile struct {
+	PerSecond *float64 `yaml:"per_second"`
+	Burst     *float64 `yaml:"burst"` // a float, so that 2.5 is refused rather than truncated
+}
+
+// recordsFile configures where team audit events wait when the audit log does not accept them.
+type recordsFile struct {
+	QueueDir  string `yaml:"queue_dir"`
+	MaxQueued *int   `yaml:"max_queued"`
 }
 
 type settingsFile struct {
@@ -171,6 +192,10 @@ type serveConfig struct {
 	RedisURL    string
 	RedisURLKey string
 	RedisPrefix string
+	// RecordsDir is the durable queue of team audit events (records.queue_dir); empty means
+	// Redis when configured, else in-process. MaxQueued bounds it (0: the default).
+	RecordsDir string
+	MaxQueued  int
 
 	LogFormat telemetry.LogFormat
 	LogLevel  string
@@ -190,6 +215,7 @@ type teamConfig struct {
 	// SignIn is the team's sign-in environment: the authkit block's, with teams[].audit_log's
 	// overrides.
 	SignIn signInConfig
+	Limits workspace.Limits
 }
 
 type envConfig struct{ Name, Kind, APIKey, BaseURL string }
@@ -544,6 +570,9 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 				tc.SignIn.APIKey = k
 			}
 		}
+		if t.Limits != nil {
+			tc.Limits = resolveLimits(*t.Limits, key+".limits", seenEnv, &ce)
+		}
 		if tc.SignIn.APIKey == "" {
 			ce.add(key, "no sign-in API key: set %s (or authkit.api_key_env / authkit.api_key_file) to the API key of the AuthKit environment people sign in to; the server needs it to tell that environment apart from the managed ones and keep it read-only, to record audit events and to read roles", envAPIKey)
 		}
@@ -622,6 +651,18 @@ func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*ser
 		}
 		if cfg.RedisURL == "" && cfg.RedisURLKey == "" {
 			ce.add("confirmation.redis_prefix", "is set but no Redis is configured (confirmation.redis_url_env or confirmation.redis_url_file)")
+		}
+	}
+
+	// records
+	if d := strings.TrimSpace(fc.Records.QueueDir); d != "" {
+		cfg.RecordsDir = relTo(dir, d)
+	}
+	if n := fc.Records.MaxQueued; n != nil {
+		if *n < 1 || *n > 10_000_000 {
+			ce.add("records.max_queued", "%d: use 1 to 10000000 (default %d)", *n, workspace.DefaultMaxQueuedRecords)
+		} else {
+			cfg.MaxQueued = *n
 		}
 	}
 
@@ -781,6 +822,54 @@ func checkURL(s string, httpsOnly bool) (*url.URL, error) {
 		return nil, fmt.Errorf("%q: use https (plain http is accepted for loopback hosts only)", s)
 	}
 	return u, nil
+}
+
+// Bounds of a per-person limit: beyond them a value is a typo, not a policy.
+const (
+	maxLimitPerSecond = 10_000
+	maxLimitBurst     = 1_000_000
+)
+
+// resolveLimits checks a team's limits block.
+func resolveLimits(l limitsFile, key string, envs map[string]bool, ce *configErrors) workspace.Limits {
+	out := resolveLimit(l.limitFile, key, ce)
+	names := make([]string, 0, len(l.Environments))
+	for n := range l.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ek := key + ".environments." + n
+		if !envs[n] {
+			ce.add(ek, "%q is not one of this team's environments", n)
+			continue
+		}
+		if out.Environments == nil {
+			out.Environments = map[string]workspace.Limits{}
+		}
+		out.Environments[n] = resolveLimit(l.Environments[n], ek, ce)
+	}
+	return out
+}
+
+// resolveLimit checks one rate and size.
+func resolveLimit(l limitFile, key string, ce *configErrors) workspace.Limits {
+	var out workspace.Limits
+	if p := l.PerSecond; p != nil {
+		if !(*p > 0 && *p <= maxLimitPerSecond) {
+			ce.add(key+".per_second", "%v: use a number above 0, at most %d (default %d)", *p, maxLimitPerSecond, workspace.DefaultLimitPerSecond)
+		} else {
+			out.PerSecond = *p
+		}
+	}
+	if b := l.Burst; b != nil {
+		if !(*b >= 1 && *b <= maxLimitBurst && *b == math.Trunc(*b)) {
+			ce.add(key+".burst", "%v: use a whole number from 1 to %d (default %d)", *b, maxLimitBurst, workspace.DefaultLimitBurst)
+		} else {
+			out.Burst = int(*b)
+		}
+	}
+	return out
 }
 
 func parseDuration(s, key string, lo, hi time.Duration, ce *configErrors) time.Duration {

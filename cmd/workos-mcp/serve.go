@@ -95,6 +95,12 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		if err != nil {
 			return err
 		}
+		defer ws.Close(context.WithoutCancel(ctx))
+		if cfg.RecordsDir != "" {
+			if _, err := workspace.OpenFileRecordQueue(cfg.RecordsDir); err != nil {
+				return fmt.Errorf("records.queue_dir: %w", err)
+			}
+		}
 		found, err := establishProtection(ctx, ws)
 		if err != nil {
 			return err
@@ -131,8 +137,26 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		wc.Approvals = workspace.NewRedisApprovals(rc, cfg.RedisPrefix)
 		readiness = append(readiness, telemetry.Check{Name: "redis", Fn: store.Ping})
 		logger.Info("confirmations shared through Redis", "prefix", cfg.RedisPrefix)
+		// The same Redis shares the per-person limits and the queue of audit events.
+		limitPrefix, recordsKey := redisKeys(cfg.RedisPrefix)
+		wc.Limiter = workspace.NewRedisLimiter(rc, limitPrefix)
+		wc.RecordQueue = workspace.NewRedisRecordQueue(rc, recordsKey)
+		logger.Info("per-person limits shared through Redis", "prefix", limitPrefix)
 	} else {
 		logger.Info("confirmations remembered in-process: with more than one replica, configure confirmation.redis_url_env")
+	}
+	switch {
+	case cfg.RecordsDir != "":
+		q, err := workspace.OpenFileRecordQueue(cfg.RecordsDir)
+		if err != nil {
+			return fmt.Errorf("records.queue_dir: %w", err)
+		}
+		wc.RecordQueue = q
+		logger.Info("audit events the audit log does not accept wait in a directory", "dir", cfg.RecordsDir)
+	case wc.RecordQueue != nil:
+		logger.Info("audit events the audit log does not accept wait in Redis")
+	default:
+		logger.Warn("audit events the audit log does not accept wait in memory only: set records.queue_dir (or Redis) so that a restart keeps them")
 	}
 	ws, err := workspace.New(wc, ak)
 	if err != nil {
@@ -188,8 +212,23 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	}
 	srv := telemetry.NewServer("", m.Instrument(logger, h), logger)
 	err = telemetry.Serve(ctx, srv, ln, cfg.ShutdownGrace)
+	// In-flight calls are done: deliver the audit events still waiting before exiting.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
+	defer cancel()
+	if cerr := ws.Close(cctx); cerr != nil {
+		logger.Warn("audit events not delivered at shutdown", "error", cerr.Error())
+	}
 	logger.Info("workos-mcp serve stopped")
 	return err
+}
+
+// redisKeys names the per-person limit keys and the audit-event list in the configured Redis,
+// next to the used confirmation tokens (under the same prefix when one is configured).
+func redisKeys(confirmationPrefix string) (limitPrefix, recordsKey string) {
+	if confirmationPrefix == workspace.DefaultRedisUsedTokensPrefix {
+		return workspace.DefaultRedisLimiterPrefix, workspace.DefaultRedisRecordQueueKey
+	}
+	return confirmationPrefix + "limit:", confirmationPrefix + "records"
 }
 
 // protectionStartTimeout bounds establishing the teams' protection at start.
@@ -244,6 +283,8 @@ func workspaceConfig(cfg *serveConfig, m *telemetry.Metrics, logger *slog.Logger
 		ConsoleURL:      cfg.PublicURL + console.Path,
 		Hooks:           devstack.WorkspaceHooks(m),
 		Logger:          logger.With("component", "workspace"),
+		// The durable queue is opened by serve (openRecords); --check uses the in-process one.
+		MaxQueuedRecords: cfg.MaxQueued,
 	}
 	for _, t := range cfg.Teams {
 		team := workspace.Team{
@@ -257,6 +298,7 @@ func workspaceConfig(cfg *serveConfig, m *telemetry.Metrics, logger *slog.Logger
 		}
 		team.SignIn = &workspace.SignInEnvironment{APIKey: t.SignIn.APIKey, BaseURL: t.SignIn.BaseURL,
 			OrganizationID: t.SignIn.OrganizationID, ClientID: t.SignIn.ClientID}
+		team.Limits = t.Limits
 		wc.Teams = append(wc.Teams, team)
 	}
 	if cfg.Roles != nil {
