@@ -61,14 +61,15 @@ func TestLimitKeysDoNotCollide(t *testing.T) {
 	}
 }
 
-// workosCalls counts the calls sent to the managed environments (not the team's audit log or
-// profile look-ups).
+// workosCalls counts the calls sent to the managed environments for people's operations (not
+// the team's audit log, profile look-ups, or the server's own probes of the team organization,
+// which protection makes and caches).
 func (f *fakeAPI) workosCalls() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
 	for _, c := range f.calls {
-		if c != "POST /audit_logs/events" && !strings.HasPrefix(c, "GET /user_management/users/user_") {
+		if c != "POST /audit_logs/events" && c != "GET /organizations/"+teamOrg && !strings.HasPrefix(c, "GET /user_management/users/user_") {
 			n++
 		}
 	}
