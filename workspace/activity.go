@@ -83,7 +83,7 @@ func (s *Server) Activity(ctx context.Context, sess *authkit.Session, f Activity
 			return nil, false, ctx.Err()
 		case <-time.After(time.Duration(200*(i+1)) * time.Millisecond):
 		}
-		if _, err := cl.Do(ctx, "GET", "/audit_logs/exports/"+export.ID, nil, nil, &export); err != nil {
+		if _, err := cl.DoTemplate(ctx, "GET", "/audit_logs/exports/{id}", map[string]string{"id": export.ID}, nil, nil, &export); err != nil {
 			return nil, false, fmt.Errorf("read the audit trail: %s", s.redactor.Text(err.Error()))
 		}
 	}

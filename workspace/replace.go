@@ -114,12 +114,16 @@ func (s *Server) readCurrent(ctx context.Context, oc *opCall, template string, c
 	if _, ok := rop.In["limit"]; ok {
 		p["limit"] = float64(100)
 	}
-	path, query, _, err := rop.Request(p)
+	_, query, _, err := rop.Request(p)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	pathParams, err := rop.PathParams(p)
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
 	var raw json.RawMessage
-	if _, err := s.client(oc.env.BaseURL, oc.env.APIKey).Do(ctx, "GET", path, query, nil, &raw); err != nil {
+	if _, err := s.client(oc.env.BaseURL, oc.env.APIKey).DoTemplate(ctx, "GET", rop.Path, pathParams, query, nil, &raw); err != nil {
 		return nil, false, s.apiError(oc, fmt.Errorf("read what %s would replace: %w", oc.op.Name, err))
 	}
 	var obj map[string]any

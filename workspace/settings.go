@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,7 +101,7 @@ func (s *Server) teamMetadata(ctx context.Context, t *Team) (map[string]any, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := s.client(t.SignIn.BaseURL, t.SignIn.APIKey).Do(ctx, "GET", "/organizations/"+url.PathEscape(t.OrganizationID), nil, nil, &org); err != nil {
+	if _, err := s.client(t.SignIn.BaseURL, t.SignIn.APIKey).DoTemplate(ctx, "GET", "/organizations/{id}", map[string]string{"id": t.OrganizationID}, nil, nil, &org); err != nil {
 		return nil, err
 	}
 	if org.Metadata == nil {
@@ -168,7 +167,7 @@ func (s *Server) SetSettings(ctx context.Context, sess *authkit.Session, enabled
 	meta[metaAllowWrite] = strconv.FormatBool(allowWrite)
 	body := map[string]any{"metadata": meta}
 	var raw json.RawMessage
-	if _, err := s.client(t.SignIn.BaseURL, t.SignIn.APIKey).Do(ctx, "PUT", "/organizations/"+url.PathEscape(t.OrganizationID), nil, body, &raw); err != nil {
+	if _, err := s.client(t.SignIn.BaseURL, t.SignIn.APIKey).DoTemplate(ctx, "PUT", "/organizations/{id}", map[string]string{"id": t.OrganizationID}, nil, body, &raw); err != nil {
 		rec("error", err)
 		return fmt.Errorf("save the team's settings: %s", s.redactor.Text(err.Error()))
 	}
