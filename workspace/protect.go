@@ -327,32 +327,17 @@ func mentions(s string, needles []string) bool {
 	return false
 }
 
-// guardedPrefixes are the API areas whose objects, targeted by ID, are read before a write to
-// find whether they belong to the team's organization: people, memberships, invitations,
-// roles, and how people sign in (domains, SSO connections, directories).
-var guardedPrefixes = []string{
-	"/user_management/",
-	"/authorization/",
-	"/organization_domains/",
-	"/connections/",
-	"/directories/",
-	"/directory_users/",
-	"/directory_groups/",
-}
-
 // ownedByTeam refuses a write that targets by ID an object of the team's organization (a
 // membership, a user who is a member, an invitation, a role, a domain, a connection, a
-// directory): the object is read first, in the same environment with the same parameters,
-// and refused if it names the team's organization. An object that is not found is left to the
-// write (which then fails the same way); a read that fails otherwise refuses the write.
+// directory, an API key, ...): each object named by a path parameter is read first, in the same
+// environment with the same parameters (through the catalog's read operation of that path),
+// and the write is refused if the object names the team's organization anywhere. A user
+// belongs to no organization, so a user's memberships in the team's organization are looked
+// up. An object that is not found is left to the write (which then fails the same way); a read
+// that fails otherwise refuses the write. Operations with no ID in their path (creations) are
+// covered by referencesTeam, which sees every parameter.
 func (s *Server) ownedByTeam(ctx context.Context, c *caller, env *Environment, op *catalog.Operation, params map[string]any) error {
-	guarded := false
-	for _, p := range guardedPrefixes {
-		if strings.HasPrefix(op.Path, p) {
-			guarded = true
-		}
-	}
-	if !guarded {
+	if !strings.Contains(op.Path, "{") {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
@@ -360,17 +345,14 @@ func (s *Server) ownedByTeam(ctx context.Context, c *caller, env *Environment, o
 	cl := s.client(env.BaseURL, env.APIKey)
 	needles := protectedOrganizations(c.team)
 	segs := strings.Split(op.Path, "/")
-	known := map[string]any{}
 	for i, seg := range segs {
-		if !strings.HasPrefix(seg, "{") || !strings.HasSuffix(seg, "}") {
+		if !isParam(seg) {
 			continue
 		}
-		name := seg[1 : len(seg)-1]
-		v, ok := params[name]
+		v, ok := params[seg[1:len(seg)-1]]
 		if !ok {
 			return nil // validateParams names the missing parameter
 		}
-		known[name] = v
 		prefix := strings.Join(segs[:i+1], "/")
 		if prefix == "/user_management/users/"+seg {
 			// A user belongs to no organization; their memberships do.
@@ -381,7 +363,7 @@ func (s *Server) ownedByTeam(ctx context.Context, c *caller, env *Environment, o
 					if isNotFound(err) {
 						break
 					}
-					return fmt.Errorf("%w: %s: the server could not check whether user %s is a member of the team's organization, so the change is refused: %s", ErrProtection, op.Name, uid, s.redactor.Text(err.Error()))
+					return fmt.Errorf("%w: %s: the server could not check whether the user is a member of the team's organization, so the change is refused: %s", ErrProtection, op.Name, s.redactor.Text(err.Error()))
 				}
 				for _, m := range list.Data {
 					if strings.EqualFold(m.OrganizationID, org) || m.OrganizationID == "" {
@@ -390,19 +372,19 @@ func (s *Server) ownedByTeam(ctx context.Context, c *caller, env *Environment, o
 				}
 			}
 		}
-		get, ok := findByPath(http.MethodGet, prefix)
+		get, getParams, ok := readOf(segs[:i+1], params)
 		if !ok {
 			continue
 		}
-		path, query, _, err := get.Request(known)
+		path, query, _, err := get.Request(getParams)
 		if err != nil {
-			return nil // the write's own validation reports the parameter
+			continue // the write's own request is refused the same way
 		}
 		var raw json.RawMessage
 		_, err = cl.Do(ctx, http.MethodGet, path, query, nil, &raw)
 		if err != nil {
 			if isNotFound(err) {
-				return nil
+				continue
 			}
 			return fmt.Errorf("%w: %s: the server could not check whether the object belongs to the team's organization (%s), so the change is refused", ErrProtection, op.Name, s.redactor.Text(err.Error()))
 		}
@@ -411,6 +393,43 @@ func (s *Server) ownedByTeam(ctx context.Context, c *caller, env *Environment, o
 		}
 	}
 	return nil
+}
+
+func isParam(seg string) bool {
+	return len(seg) > 2 && strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")
+}
+
+// readOf finds the catalog's read operation of a path prefix (the same template, whatever its
+// parameters are called) and gives it the write's values, by position.
+func readOf(segs []string, params map[string]any) (*catalog.Operation, map[string]any, bool) {
+	shape := func(parts []string) string {
+		out := make([]string, len(parts))
+		for i, p := range parts {
+			if isParam(p) {
+				p = "{}"
+			}
+			out[i] = p
+		}
+		return strings.Join(out, "/")
+	}
+	want := shape(segs)
+	for _, op := range catalog.All() {
+		if op.Method != http.MethodGet || excluded(op.Name) || op.Path == "" {
+			continue
+		}
+		gs := strings.Split(op.Path, "/")
+		if len(gs) != len(segs) || shape(gs) != want {
+			continue
+		}
+		in := map[string]any{}
+		for i, g := range gs {
+			if isParam(g) {
+				in[g[1:len(g)-1]] = params[segs[i][1:len(segs[i])-1]]
+			}
+		}
+		return op, in, true
+	}
+	return nil, nil, false
 }
 
 func isNotFound(err error) bool {

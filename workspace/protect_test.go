@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
 // callsSince returns the fake API's calls after the first n.
@@ -261,3 +263,63 @@ func TestFindMention(t *testing.T) {
 		}
 	}
 }
+
+// TestReadBeforeWrite: the writes that target an object of the team's organization by ID find
+// the read that tells whose the object is, whatever the path parameter is called.
+func TestReadBeforeWrite(t *testing.T) {
+	covered, total := 0, 0
+	for _, op := range catalogWrites() {
+		segs := strings.Split(op.Path, "/")
+		for i, seg := range segs {
+			if !isParam(seg) {
+				continue
+			}
+			total++
+			if _, _, ok := readOf(segs[:i+1], map[string]any{seg[1 : len(seg)-1]: "x"}); ok {
+				covered++
+			}
+			break
+		}
+	}
+	t.Logf("%d of %d writes by ID have a read of their first object", covered, total)
+	for name, read := range map[string]string{
+		"organization_memberships.update":     "organization_memberships.get",
+		"organization_memberships.deactivate": "organization_memberships.get",
+		"organization_memberships.delete":     "organization_memberships.get",
+		"users.update":                        "users.get",
+		"organization_domains.delete":         "organization_domains.get",
+		"connections.delete":                  "connections.get",
+		"directories.delete":                  "directories.get",
+	} {
+		op, ok := catalogLookup(name)
+		if !ok {
+			t.Errorf("%s is not in the catalog", name)
+			continue
+		}
+		segs := strings.Split(op.Path, "/")
+		n := 0
+		for n < len(segs) && !isParam(segs[n]) {
+			n++
+		}
+		got, params, ok := readOf(segs[:n+1], map[string]any{segs[n][1 : len(segs[n])-1]: "obj_1"})
+		if !ok || got.Name != read {
+			t.Errorf("%s: read %v, want %s", name, got, read)
+			continue
+		}
+		if len(params) != 1 {
+			t.Errorf("%s: read params %v", name, params)
+		}
+	}
+}
+
+func catalogWrites() []*catalog.Operation {
+	var out []*catalog.Operation
+	for _, op := range catalog.All() {
+		if op.Class != catalog.Read && !excluded(op.Name) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+func catalogLookup(name string) (*catalog.Operation, bool) { return catalog.Lookup(name) }
