@@ -198,7 +198,8 @@ func TestServeSignInEnvironmentAttack(t *testing.T) {
 			if !isErr {
 				t.Errorf("support promoted itself in %s: %s", env, text)
 			}
-			if env == "corp" && !strings.Contains(text, "sign-in environment") {
+			// A padded ID is refused by the path grammar before protection is reached.
+			if env == "corp" && id == om.ID && !strings.Contains(text, "sign-in environment") {
 				t.Errorf("refusal in corp does not name the sign-in environment: %s", text)
 			}
 		}
