@@ -94,6 +94,10 @@ func TestConsoleInChromium(t *testing.T) {
 			t.Fatalf("the approval page lacks %q:\n%s", want, page)
 		}
 	}
+	// The plan reads as counts and names, not as a JSON dump.
+	if strings.Contains(page, `"count"`) || !strings.Contains(page, "How many") {
+		t.Errorf("the approval page shows the plan as raw JSON:\n%s", page)
+	}
 	b.shot("console-approval.png")
 	b.viewport(390, 844, true)
 	b.navigate(link)
