@@ -106,9 +106,6 @@ func TestAdversarial(t *testing.T) {
 // subtest name prefix (after "TestAdversarial/"). Each is reported to the lead; remove the
 // line when the part lands.
 var waiting = []struct{ prefix, part string }{
-	{"serve/secrets/audit_log_exports.get-", "i9a: redaction of pre-signed URL credentials (X-Amz-*, X-Goog-*, Azure SAS) in answers"},
-	{"serve/secrets/upstream-error-", "i9a: upstream error texts through the redactor, for the agent and the log"},
-	{"serve/secrets/link-member-outside-portal-links", "i9a: the portal-link exemption only for portal_links.create's own link"},
 	{"dev/onboard/domain-owned-by-", "i9d2/i9e: onboard_customer's refusal after its reads has no log line with a refusal outcome and reason"},
 	{"serve/onboard/domain-owned-by-", "i9d2/i9e: onboard_customer's refusal after its reads has no log line with a refusal outcome and reason"},
 	{"dev/onboard/unknown-admin_role", "i9d2/i9e: onboard_customer's refusal after its reads has no log line with a refusal outcome and reason"},
