@@ -1297,13 +1297,15 @@ func (s *advSuite) auditEvent(t *testing.T, action, id string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The delete's own event (outcome ok), not the confirmation's.
+	found := ""
 	for _, r := range rows {
 		line := strings.Join(r, " | ")
-		if strings.Contains(line, id) {
-			return line
+		if strings.Contains(line, id) && (found == "" || strings.Contains(line, `"outcome":"ok"`)) {
+			found = line
 		}
 	}
-	return ""
+	return found
 }
 
 // confirmationReplay: a confirmation for one organization does not delete another.
