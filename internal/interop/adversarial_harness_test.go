@@ -602,7 +602,24 @@ var refusalOutcomes = map[string]bool{"denied": true, "invalid": true, "refused"
 // refusal outcome and a reason (or error) naming the category.
 func checkRecord(t *testing.T, s *server, rid string, category string, outcomes map[string]bool) {
 	t.Helper()
-	lines := s.logLines(rid)
+	// Refusals may be logged after the answer (records of reads and refusals go in the
+	// background): look again for a few seconds.
+	var seen []string
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var ok bool
+		if ok, seen = findRecord(s.logLines(rid), category, outcomes); ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Errorf("no log line for request %s with a refusal outcome and a reason naming %q; lines:\n%s", rid, category, strings.Join(seen, "\n"))
+}
+
+// findRecord looks for a record line with one of the outcomes whose reason (or, for WorkOS's
+// own refusal, error) names the category.
+func findRecord(lines []map[string]any, category string, outcomes map[string]bool) (bool, []string) {
 	re := reasons[category]
 	var seen []string
 	for _, l := range lines {
@@ -616,10 +633,10 @@ func checkRecord(t *testing.T, s *server, rid string, category string, outcomes 
 		seen = append(seen, string(b))
 		// A refusal names its reason; WorkOS's own "no" (outcome error) names it in the error.
 		if outcomes[out] && (reason != "" || out == "error") && re.MatchString(reason+" "+errText) {
-			return
+			return true, seen
 		}
 	}
-	t.Errorf("no log line for request %s with a refusal outcome and a reason naming %q; lines:\n%s", rid, category, strings.Join(seen, "\n"))
+	return false, seen
 }
 
 // ---- the suite's servers
