@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -285,4 +286,37 @@ func TestRedisRecordQueue(t *testing.T) {
 	if got != "abc" {
 		t.Errorf("order = %q", got)
 	}
+}
+
+// BenchmarkLimiterTake compares one token taken in-process and through Redis (with
+// WORKOS_MCP_TEST_REDIS): the cost the limit adds to every operation the pipeline sends.
+func BenchmarkLimiterTake(b *testing.B) {
+	ctx := context.Background()
+	b.Run("memory", func(b *testing.B) {
+		l := &MemoryLimiter{}
+		for i := 0; b.Loop(); i++ {
+			_, _, _ = l.Take(ctx, limitKey("org_t", "user_"+string(rune('a'+i%26)), "sandbox"), 1e9, 1e9)
+		}
+	})
+	b.Run("redis", func(b *testing.B) {
+		if os.Getenv("WORKOS_MCP_TEST_REDIS") == "" {
+			b.Skip("WORKOS_MCP_TEST_REDIS is not set")
+		}
+		rc := redis.NewClient(mustRedisOptions(b))
+		defer rc.Close()
+		l := NewRedisLimiter(rc, "workos-mcp-bench:"+newTokenID()+":")
+		for i := 0; b.Loop(); i++ {
+			if _, _, err := l.Take(ctx, limitKey("org_t", "user_"+string(rune('a'+i%26)), "sandbox"), 1e9, 1e9); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func mustRedisOptions(b *testing.B) *redis.Options {
+	opts, err := redis.ParseURL(os.Getenv("WORKOS_MCP_TEST_REDIS"))
+	if err != nil {
+		b.Fatal("WORKOS_MCP_TEST_REDIS is not a valid redis:// URL")
+	}
+	return opts
 }
