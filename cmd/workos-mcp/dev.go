@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -67,6 +68,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	base := fs.String("base-url", "", "public origin when clients reach the server through a tunnel or proxy (default http://ADDR)")
 	rate := fs.Float64("rate-limit", emulator.WorkOSRateLimit.RequestsPerSecond, "the emulator's requests per second per API key before 429 answers, with bursts of 10 times as many (default: WorkOS's 6,000 a minute; 0: no limit)")
 	confirm := fs.String("confirmation", "human", "how the demo team confirms irreversible operations: human (the person approves on /console) or agent (the agent returns the token; for scripts)")
+	personLimit := fs.Float64("person-limit", workspace.DefaultLimitPerSecond, "each person's WorkOS API calls per second in each environment, with bursts of 3 times as many (0: no per-person limit, for load tests)")
 	strict := fs.Bool("strict-idempotency", false, "the emulator honours Idempotency-Key only where WorkOS documents it (audit log events), not on every POST")
 	var origins, hosts stringList
 	fs.Var(&origins, "allow-origin", "a browser origin allowed to call /mcp besides the server's own (repeatable)")
@@ -85,6 +87,13 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	}
 	if *rate < 0 {
 		return usagef("--rate-limit must not be negative")
+	}
+	limits := &workspace.Limits{PerSecond: *personLimit, Burst: int(math.Ceil(3 * *personLimit))}
+	switch {
+	case *personLimit < 0 || math.IsNaN(*personLimit) || *personLimit > 10_000:
+		return usagef("--person-limit: use 0 (no limit) or a number of calls per second up to 10000")
+	case *personLimit == 0:
+		limits = &devstack.TestLimits
 	}
 	if *confirm != string(workspace.ConfirmHuman) && *confirm != string(workspace.ConfirmAgent) {
 		return usagef("--confirmation %q: use human (the person approves on /console) or agent (for scripts)", *confirm)
@@ -120,6 +129,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 		Addr: ln.Addr().String(), BaseURL: baseURL, DataDir: *data, Reset: *reset,
 		AutoApprove: *auto, AllowedOrigins: origins, AllowedHosts: hosts, Logger: logger,
 		Confirmation:      workspace.ConfirmationMode(*confirm),
+		Limits:            limits,
 		StrictIdempotency: *strict, RateLimit: emulator.RateLimit{RequestsPerSecond: *rate, Burst: int(*rate * 10)},
 	})
 	if err != nil {

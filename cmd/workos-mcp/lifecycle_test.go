@@ -160,6 +160,8 @@ func TestDevCommandUsage(t *testing.T) {
 		{"dev", "--base-url", "not a url"},
 		{"emulate", "--rate-limit", "-1"},
 		{"dev", "--rate-limit", "-1"},
+		{"dev", "--person-limit", "-1"},
+		{"dev", "--person-limit", "NaN"},
 		{"serve", "--auto-approve", "admin@example.com"},
 		{"serve", "--reset"},
 	} {
