@@ -18,6 +18,8 @@
 #   WORKOS_MCP_DEPLOY_AUTO_APPROVE  an email of the demo team: dev approves sign-ins as them (scripts)
 #   WORKOS_MCP_DEPLOY_CONFIRMATION  agent: irreversible operations are confirmed by the agent
 #                               returning the token (scripts, the fault test); default human
+#   WORKOS_MCP_DEPLOY_LIMITS    the team's per-person limits, e.g. "{per_second: 5000, burst: 10000}"
+#   WORKOS_MCP_DEPLOY_DEV_ARGS  more flags for dev, e.g. "--rate-limit 0" (no emulated 429s)
 # The configuration files (workos-mcp.yaml, haproxy.cfg, redis.conf, stack.env) are the ones
 # deploy/compose.yaml mounts; this script only rewrites their ports when the base changes.
 set -euo pipefail
@@ -46,6 +48,9 @@ render() { # render FILE: the stack's config file with this run's ports
   if [ "${WORKOS_MCP_DEPLOY_CONFIRMATION:-human}" = agent ]; then
     args+=(-e "s/^    confirmation: human\$/    confirmation: agent/")
   fi
+  if [ -n "${WORKOS_MCP_DEPLOY_LIMITS:-}" ]; then
+    args+=(-e "s/^    limits: .*\$/    limits: ${WORKOS_MCP_DEPLOY_LIMITS//\//\\/}/")
+  fi
   sed "${args[@]}" "$here/$1" > "$run/$1"
 }
 
@@ -73,9 +78,19 @@ prepare() {
 pid_of() { [ -s "$run/$1.pid" ] && cat "$run/$1.pid"; }
 alive() { local p; p=$(pid_of "$1") && kill -0 "$p" 2>/dev/null; }
 
+port_of() {
+  case "$1" in
+    redis) port 79 ;; dev) port 80 ;; r1|r2|r3) port $((80 + ${1#r})) ;; haproxy) port 0 ;;
+  esac
+}
+
 start() {
-  local name=$1 bin
+  local name=$1 bin p
   alive "$name" && { log "$name is already running (pid $(pid_of "$name"))"; return; }
+  p=$(port_of "$name")
+  if [ -n "$p" ] && (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    die "port $p (for $name) is already in use: another stack? (stop it, or set WORKOS_MCP_DEPLOY_PORT_BASE)"
+  fi
   bin=$(binary)
   local cmd=()
   case "$name" in
@@ -83,6 +98,8 @@ start() {
     dev)
       cmd=("$bin" dev --addr "127.0.0.1:$(port 80)" --data "$run/dev-data")
       [ -n "${WORKOS_MCP_DEPLOY_AUTO_APPROVE:-}" ] && cmd+=(--auto-approve "$WORKOS_MCP_DEPLOY_AUTO_APPROVE")
+      # shellcheck disable=SC2206 # extra flags, split on spaces on purpose
+      [ -n "${WORKOS_MCP_DEPLOY_DEV_ARGS:-}" ] && cmd+=($WORKOS_MCP_DEPLOY_DEV_ARGS)
       ;;
     r1|r2|r3) cmd=("$bin" serve --config "$run/workos-mcp.yaml" --addr "127.0.0.1:$(port $((80 + ${name#r})))") ;;
     haproxy) cmd=(haproxy -db -f "$run/haproxy.cfg") ;;

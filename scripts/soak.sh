@@ -15,6 +15,8 @@ export WORKOS_MCP_DEPLOY_PORT_BASE=24000
 export WORKOS_MCP_DEPLOY_DIR="${WORKOS_MCP_DEPLOY_DIR:-$(mktemp -d /tmp/workos-mcp-soak.XXXXXX)}"
 export WORKOS_MCP_DEPLOY_AUTO_APPROVE=admin@example.com
 export WORKOS_MCP_DEPLOY_CONFIRMATION=agent
+export WORKOS_MCP_DEPLOY_LIMITS="{per_second: 5000, burst: 10000}"
+export WORKOS_MCP_DEPLOY_DEV_ARGS="--rate-limit 0"
 trap 'deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
 for p in redis dev r1; do deploy/stack.sh start "$p"; done
 go build -o "$WORKOS_MCP_DEPLOY_DIR/soak" ./internal/cmd/soak
