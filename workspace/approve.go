@@ -72,6 +72,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 				s.refused(ctx, oc, err)
 				return nil, err
 			}
+			oc.targetName = cur.Name // the name the person approved, for the record
 			res, err := s.perform(ctx, oc)
 			if err != nil {
 				return nil, err
@@ -83,6 +84,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 				s.refused(ctx, oc, err)
 				return nil, err
 			}
+			oc.targetName = a.TargetName
 			s.recordOutcome(ctx, oc, "declined")
 			return jsonResult(map[string]any{"status": "denied", "operation": oc.op.Name, "environment": oc.env.Name,
 				"message": "The person denied this on the console; nothing was done. Do not retry unless they ask you to."})
@@ -102,6 +104,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 	if err != nil {
 		return nil, err
 	}
+	oc.targetName = t.Name
 	email := claim(oc.c.session.Claims, "email")
 	a = &Approval{
 		ID: newApprovalID(), Binding: binding, Subject: oc.c.session.UserID, Email: email,

@@ -415,7 +415,9 @@ type entry struct {
 // reasonOf names the policy step that refused, from the error's sentinel: never the call's
 // values, which may be secrets the person sets.
 func reasonOf(err error) string {
-	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrRefusedField, ErrWrongClass, ErrInvalidInput, ErrLimited, ErrRecordBacklog} {
+	for _, e := range []error{ErrDisabled, ErrNoTeam, ErrEnvironment, ErrRole, ErrWriteOff, ErrProtection, ErrRefusedField, ErrWrongClass, ErrInvalidInput, ErrLimited, ErrRecordBacklog,
+		ErrTokenInvalid, ErrTokenExpired, ErrTokenUsed, ErrTokenMismatch, ErrTargetChanged,
+		ErrApprovalNotFound, ErrApprovalExpired, ErrApprovalDecided, ErrApprovalOther, ErrApprovalNotReady} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}
@@ -474,6 +476,10 @@ func (s *Server) write(ctx context.Context, e entry) string {
 		attrs = append(attrs, slog.Int("status", status))
 	}
 	reason := reasonOf(e.err)
+	if reason == "" && e.outcome == "refused" && e.err != nil {
+		// A confirmation refused without a sentinel (the typed name differs, the store failed).
+		reason = "confirmation refused"
+	}
 	if reason != "" {
 		attrs = append(attrs, slog.String("reason", reason))
 	}

@@ -416,3 +416,29 @@ func TestRecordWithoutTeamIsLogged(t *testing.T) {
 		t.Errorf("no log line:\n%s", logs.String())
 	}
 }
+
+// TestRefusedConfirmationNamesReason: a forged or reused confirmation token is recorded as
+// refused with the reason, and with the target it was aimed at.
+func TestRefusedConfirmationNamesReason(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Teams[0].Confirmation = ConfirmAgent })
+	admin := h.connect("admin", nil)
+	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": "org_acme"}}
+	tok := mustOK(t, admin, "mutate", del)["confirmation_token"].(string)
+	del["confirmation_token"] = tok[:len(tok)-4] + "AAAA"
+	mustFail(t, admin, "mutate", del, "not valid")
+	del["confirmation_token"] = tok
+	mustOK(t, admin, "mutate", del)
+	mustFail(t, admin, "mutate", del, "already used")
+	got := eventsFor(h.events(t), "workos_mcp.organizations.delete", "refused")
+	if len(got) != 2 {
+		t.Fatalf("%d refused events, want 2", len(got))
+	}
+	for i, want := range []error{ErrTokenInvalid, ErrTokenUsed} {
+		if r := got[i]["metadata"].(map[string]any)["reason"]; r != want.Error() {
+			t.Errorf("refused event %d reason = %v, want %q", i, r, want.Error())
+		}
+		if !hasTarget(got[i], "organization", "org_acme", "") {
+			t.Errorf("refused event %d targets = %v", i, got[i]["targets"])
+		}
+	}
+}

@@ -105,11 +105,7 @@ func TestAdversarial(t *testing.T) {
 // waiting lists the cases that fail because a part of issue 9 has not landed on main yet, by
 // subtest name prefix (after "TestAdversarial/"). Each is reported to the lead; remove the
 // line when the part lands.
-var waiting = []struct{ prefix, part string }{
-	{"dev/smuggle/destructive-with-forged-token", "i9d2: the record of a refused confirmation names no reason (outcome refused, reason empty)"},
-	{"serve/smuggle/destructive-with-forged-token", "i9d2: the record of a refused confirmation names no reason (outcome refused, reason empty)"},
-	{"records/dev", "i9/i9d2: a delete run after the person's approval on the console is recorded without the target's name (log line and team audit event); serve's agent-token path names it"},
-}
+var waiting = []struct{ prefix, part string }{}
 
 // skipIfWaiting skips a case that waits for a part of issue 9 (see waiting).
 // WORKOS_MCP_ADVERSARIAL_ALL=1 runs them anyway (to see whether a part has landed).
