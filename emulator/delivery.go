@@ -258,6 +258,8 @@ func (d *deliverer) attempt(dd dueDelivery) {
 	secret, status, err := d.endpointSecret(dd)
 	permanent := false
 	switch {
+	case err != nil && d.ctx.Err() != nil:
+		return // stopped while reading the endpoint: not counted, sent again after a restart
 	case err != nil:
 		permanent = true
 	case reservedHost(dd.url):
