@@ -62,3 +62,21 @@ func TestAuthFactorChallengeAndVerify(t *testing.T) {
 	te.must(http.StatusNoContent, sk, "DELETE", "/auth/factors/"+str(f, "id"), nil)
 	te.must(http.StatusNotFound, sk, "POST", "/auth/factors/"+str(f, "id")+"/challenge", nil)
 }
+
+// Deleting a user deletes its factors, consents, connected accounts and pending codes.
+func TestDeletedUserLeavesNothingBehind(t *testing.T) {
+	te := newTestEmulator(t, Options{})
+	alice := str(te.must(200, sk, "GET", "/user_management/users?email=alice@acme.test", nil).list(t)[0], "id")
+	factors := te.must(200, sk, "GET", "/user_management/users/"+alice+"/auth_factors", nil).list(t)
+	if len(factors) == 0 {
+		t.Fatal("the seed gives alice no factor")
+	}
+	te.must(http.StatusOK, sk, "DELETE", "/user_management/users/"+alice, nil)
+	te.must(http.StatusNotFound, sk, "GET", "/auth/factors/"+str(factors[0], "id"), nil)
+	if n := len(te.events("pipes.connected_account.disconnected")); n != 1 {
+		t.Fatalf("%d disconnected events after deleting alice (one connected account), want 1", n)
+	}
+	if n := te.count("/organizations/" + str(te.must(200, sk, "GET", "/organizations/external_id/acme", nil).json(t), "id") + "/authorized_applications"); n != 0 {
+		t.Fatalf("%d consents left in Acme after deleting alice", n)
+	}
+}

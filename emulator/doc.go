@@ -33,6 +33,9 @@
 //	  }]
 //	}
 //
+// SeedExtras documents more (Connect applications and consents, MFA factors, email
+// verifications, Radar challenges, agent registrations, data integrations).
+//
 // An "id" is optional everywhere (a ULID-based WorkOS ID is generated). References to an
 // organization accept its ID, external ID or name; references to a user accept its ID or email.
 // Secrets in a seed (API keys, passwords, webhook secrets, invitation tokens, organization API key
@@ -44,12 +47,14 @@
 // audit-log export (a link that works without an API key, like a presigned URL), the page an
 // Admin Portal link opens, and GET /_emulator/emails, the outbox of the emails WorkOS would
 // have sent (invitations, verification and magic-auth codes, password resets), readable with
-// the environment's API key so that scripts can complete those flows. Domain verification
-// succeeds for any domain except those under .invalid. POST /user_management/authenticate
-// authenticates the client with client_id and client_secret (the environment's API key), signs
-// people in with a password, a magic auth code, an email verification code or an organization
-// selection, answers RS256 JWT access tokens verifiable with GET /sso/jwks/{clientId} and
-// one-use refresh tokens, and records failures as events. Every event is delivered to the
+// the environment's API key so that scripts can complete those flows (SMS codes of MFA
+// factors and Radar challenge codes land there too), and the page a data integration's
+// authorize URL opens (it connects the account at once, as if the person had consented).
+// Domain verification succeeds for any domain except those under .invalid.
+// POST /user_management/authenticate authenticates the client with client_id and client_secret
+// (the environment's API key), signs people in with a password, a magic auth code, an email
+// verification code or an organization selection, answers RS256 JWT access tokens verifiable
+// with GET /sso/jwks/{clientId} and one-use refresh tokens, and records failures as events. Every event is delivered to the
 // webhook endpoints subscribed to it (GET /_emulator/webhook_deliveries is the delivery log).
 //
 // # Faults and rate limits

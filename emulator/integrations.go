@@ -328,7 +328,7 @@ func deleteIntegration(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	for _, a := range accounts {
-		if err := t.disconnect(d, a); err != nil {
+		if err := t.disconnect(a); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -485,7 +485,7 @@ func (t *tx) upsertAccount(d *storedIntegration, userID, orgID string, s account
 	return a, t.emit(name, orgID, a.pipesEvent())
 }
 
-func (t *tx) disconnect(d *storedIntegration, a *storedAccount) error {
+func (t *tx) disconnect(a *storedAccount) error {
 	if err := t.remove("connected_account", a.ID); err != nil {
 		return err
 	}
@@ -633,7 +633,7 @@ func deleteAccount(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, c.t.disconnect(d, a)
+	return http.StatusNoContent, nil, c.t.disconnect(a)
 }
 
 // setAccountSecret is PUT /data-integrations/{slug}/api-key and …/client-credentials.

@@ -334,6 +334,9 @@ func deleteUserHandler(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
+	if err := t.forgetUser(u.ID); err != nil {
+		return 0, nil, err
+	}
 	if err := t.remove("password", u.ID); err != nil {
 		return 0, nil, err
 	}
