@@ -99,8 +99,8 @@ func validateAgentCredential(c *call) (int, any, error) {
 		Credential string `json:"credential"`
 		Audience   string `json:"audience"`
 	}
-	if err := c.decode(&in); err != nil {
-		return 0, nil, err
+	if err := c.decode(&in); err != nil { // the spec documents 400 invalid_request for a bad body
+		return 0, nil, badRequest("invalid_request", "The request body must be {type, credential}.")
 	}
 	if in.Type != "api_key" && in.Type != "access_token" {
 		return 0, nil, badRequest("invalid_request", "type must be api_key or access_token.")

@@ -118,4 +118,5 @@ func TestRadarListsAndAgentCredentials(t *testing.T) {
 		t.Fatal("agent credentials are not checked per environment")
 	}
 	te.must(http.StatusBadRequest, sk, "POST", "/agents/credentials/validate", map[string]any{"type": "password", "credential": "x"})
+	te.must(http.StatusBadRequest, sk, "POST", "/agents/credentials/validate", `{"type": 7}`)
 }
