@@ -74,6 +74,9 @@ func (s *Server) whoami(ctx context.Context, c *caller, _ *mcp.CallToolRequest, 
 	for i := range t.Environments {
 		e := &t.Environments[i]
 		a, why := c.access(e)
+		if a == AccessWrite && s.knownSignIn(t, e) {
+			a, why = AccessRead, "the team's own sign-in environment: read-only through this server"
+		}
 		envs = append(envs, map[string]any{"name": e.Name, "kind": e.Kind, "access": a, "why": why, "default": def == e})
 	}
 	out["environments"] = envs

@@ -114,6 +114,15 @@ func (s *Server) writable(ctx context.Context, t *Team, env *Environment) error 
 	return nil
 }
 
+// knownSignIn reports whether an environment is already established as the team's sign-in
+// environment, from the cache only (no WorkOS call): for whoami, which must not probe.
+func (s *Server) knownSignIn(t *Team, env *Environment) bool {
+	e := s.identityEntry(t, env.Name)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.state == identitySignIn
+}
+
 // entry returns the cache entry of one team's environment ("" for the team's sign-in check).
 func (s *Server) identityEntry(t *Team, env string) *envIdentity {
 	key := t.OrganizationID + "\x00" + env

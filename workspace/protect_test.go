@@ -90,6 +90,12 @@ func TestSignInEnvironmentNeverWritable(t *testing.T) {
 			// Task tools go through the same check.
 			mustFail(t, admin, "onboard_customer", map[string]any{"name": "Shadow Corp", "admin_email": "mallory@attacker.test", "environment": "corp"},
 				"sign-in environment")
+			// whoami says so, once the server knows (the refusals above established it).
+			for _, e := range mustOK(t, admin, "whoami", nil)["environments"].([]any) {
+				if e := e.(map[string]any); e["name"] == "corp" && e["access"] != "read" {
+					t.Errorf("whoami shows %v access to the sign-in environment", e["access"])
+				}
+			}
 			noWrites(t, h.api, before)
 			if h.api.writeCount() != 0 {
 				t.Fatalf("a membership changed")
