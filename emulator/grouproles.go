@@ -124,24 +124,34 @@ func groupAssignmentFromPath(c *call) (*groupRoleAssignment, error) {
 	return a, err
 }
 
-func createGroupAssignment(c *call) (int, any, error) {
+// requestedGrant reads the grant a create or delete-matching call names, its group, and the
+// group's assignments.
+func requestedGrant(c *call) (*group, *groupRoleAssignment, []*groupRoleAssignment, error) {
 	var in groupAssignmentInput
 	if err := c.decode(&in); err != nil {
+		return nil, nil, nil, err
+	}
+	g, err := c.t.anyGroup(c.param("group_id"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := c.t.newGroupAssignment(g, in, "")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	existing, err := c.t.groupAssignments(g)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return g, a, existing, nil
+}
+
+func createGroupAssignment(c *call) (int, any, error) {
+	g, a, existing, err := requestedGrant(c)
+	if err != nil {
 		return 0, nil, err
 	}
 	t := c.t
-	g, err := t.anyGroup(c.param("group_id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	a, err := t.newGroupAssignment(g, in, "")
-	if err != nil {
-		return 0, nil, err
-	}
-	existing, err := t.groupAssignments(g)
-	if err != nil {
-		return 0, nil, err
-	}
 	if slices.ContainsFunc(existing, func(x *groupRoleAssignment) bool { return sameGrant(x, a) }) {
 		return 0, nil, conflict("duplicate_group_role_assignment", "The group already has this role on this resource.")
 	}
@@ -199,26 +209,14 @@ func replaceGroupAssignments(c *call) (int, any, error) {
 }
 
 func deleteMatchingGroupAssignment(c *call) (int, any, error) {
-	var in groupAssignmentInput
-	if err := c.decode(&in); err != nil {
+	_, probe, existing, err := requestedGrant(c)
+	if err != nil {
 		return 0, nil, err
 	}
 	t := c.t
-	g, err := t.anyGroup(c.param("group_id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	probe, err := t.newGroupAssignment(g, in, "")
-	if err != nil {
-		return 0, nil, err
-	}
-	existing, err := t.groupAssignments(g)
-	if err != nil {
-		return 0, nil, err
-	}
 	i := slices.IndexFunc(existing, func(x *groupRoleAssignment) bool { return sameGrant(x, probe) })
 	if i < 0 {
-		return 0, nil, notFound("Group role assignment", in.RoleSlug)
+		return 0, nil, notFound("Group role assignment", probe.Role.Slug)
 	}
 	return http.StatusNoContent, nil, t.remove("group_role_assignment", existing[i].ID)
 }

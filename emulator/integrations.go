@@ -521,6 +521,25 @@ type tokenImport struct {
 	State        string    `json:"state"`
 }
 
+// apply sets what the caller gave on s; what it left out keeps its value.
+func (in *tokenImport) apply(s *accountSecret) {
+	if in.AccessToken != nil {
+		s.accessToken = *in.AccessToken
+	}
+	if in.RefreshToken != nil {
+		s.refreshToken = *in.RefreshToken
+	}
+	if in.ExpiresAt != nil {
+		s.expiresAt = in.ExpiresAt
+	}
+	if in.Scopes != nil {
+		s.scopes = *in.Scopes
+	}
+	if in.State != "" {
+		s.needsReauthorization = in.State == "needs_reauthorization"
+	}
+}
+
 func (in *tokenImport) check() error {
 	if in.ExpiresAt != nil {
 		if _, err := time.Parse(time.RFC3339, *in.ExpiresAt); err != nil {
@@ -553,17 +572,8 @@ func importAccount(c *call) (int, any, error) {
 	if !slices.Contains(d.AuthMethods, "oauth") {
 		return 0, nil, invalidField("slug", "auth_method_mismatch", "The integration does not use OAuth.")
 	}
-	s := accountSecret{method: "oauth", accessToken: "emulator_pipes_at_" + randomToken(24), needsReauthorization: in.State == "needs_reauthorization"}
-	if in.AccessToken != nil {
-		s.accessToken = *in.AccessToken
-	}
-	if in.RefreshToken != nil {
-		s.refreshToken = *in.RefreshToken
-	}
-	s.expiresAt = in.ExpiresAt
-	if in.Scopes != nil {
-		s.scopes = *in.Scopes
-	}
+	s := accountSecret{method: "oauth", accessToken: "emulator_pipes_at_" + randomToken(24)}
+	in.apply(&s)
 	a, err := t.upsertAccount(d, user, org, s)
 	if err != nil {
 		return 0, nil, err
@@ -602,21 +612,7 @@ func updateAccount(c *call) (int, any, error) {
 	}
 	s := accountSecret{method: a.AuthMethod, apiKey: a.APIKey, clientID: a.ClientID, clientSecret: a.ClientSecret, config: a.Config,
 		accessToken: a.AccessToken, refreshToken: a.RefreshToken, expiresAt: a.ExpiresAt, scopes: a.Scopes, needsReauthorization: a.State == "needs_reauthorization"}
-	if in.AccessToken != nil {
-		s.accessToken = *in.AccessToken
-	}
-	if in.RefreshToken != nil {
-		s.refreshToken = *in.RefreshToken
-	}
-	if in.ExpiresAt != nil {
-		s.expiresAt = in.ExpiresAt
-	}
-	if in.Scopes != nil {
-		s.scopes = *in.Scopes
-	}
-	if in.State != "" {
-		s.needsReauthorization = in.State == "needs_reauthorization"
-	}
+	in.apply(&s)
 	a, err = t.upsertAccount(d, user, org, s)
 	if err != nil {
 		return 0, nil, err
