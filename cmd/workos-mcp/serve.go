@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/console"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/server"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 	"github.com/workos-mcp/workos-mcp/workspace"
 )
@@ -182,23 +182,13 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle(console.Path, con.Handler())
-	mux.Handle(console.Path+"/", con.Handler())
-	mcp := telemetry.CheckOrigin(telemetry.OriginPolicy{Self: cfg.PublicURL, Allowed: cfg.AllowedOrigins}, ak.Middleware(ws.Handler()))
-	mux.Handle("/mcp", mcp)
-	mux.Handle("/mcp/", mcp)
-	ak.Register(mux)
-	mux.Handle("GET /healthz", telemetry.Healthz())
-	mux.Handle("GET /readyz", telemetry.Readyz(readiness...))
-	mux.Handle("GET /metrics", m.Handler())
-	var h http.Handler = telemetry.LimitBody(cfg.MaxBodyBytes, mux)
-	if telemetry.IsLoopbackAddr(cfg.Listen) {
-		hosts := append([]string{}, cfg.AllowedHosts...)
-		if u, err := url.Parse(cfg.PublicURL); err == nil {
-			hosts = append(hosts, u.Hostname())
-		}
-		h = telemetry.CheckHost(hosts, h)
+	srv, err := server.New(server.Config{
+		PublicURL: cfg.PublicURL, Listen: cfg.Listen,
+		AllowedOrigins: cfg.AllowedOrigins, AllowedHosts: cfg.AllowedHosts, MaxBodyBytes: cfg.MaxBodyBytes,
+		AuthKit: ak, Workspace: ws, Console: con, Metrics: m, Logger: logger, Readiness: readiness,
+	})
+	if err != nil {
+		return err
 	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -210,8 +200,8 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	if e.ready != nil {
 		e.ready("http://" + ln.Addr().String())
 	}
-	srv := telemetry.NewServer("", m.Instrument(logger, h), logger)
-	err = telemetry.Serve(ctx, srv, ln, cfg.ShutdownGrace)
+	hs := telemetry.NewServer("", srv.Handler(), logger)
+	err = telemetry.Serve(ctx, hs, ln, cfg.ShutdownGrace)
 	// In-flight calls are done: deliver the audit events still waiting before exiting.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
 	defer cancel()

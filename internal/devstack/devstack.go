@@ -23,6 +23,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/console"
 	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/server"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 	"github.com/workos-mcp/workos-mcp/localauth"
 	"github.com/workos-mcp/workos-mcp/workos"
@@ -33,11 +34,8 @@ import (
 // DefaultAddr is where `workos-mcp dev` listens.
 const DefaultAddr = "127.0.0.1:8080"
 
-// Paths of the stack on its origin.
-const (
-	MCPPath      = "/mcp"
-	EmulatorPath = "/workos"
-)
+// EmulatorPath is where the stack mounts the WorkOS API emulator on its origin.
+const EmulatorPath = "/workos"
 
 // Options configure a Stack. The zero value is an in-memory stack for DefaultAddr.
 type Options struct {
@@ -103,8 +101,7 @@ type Stack struct {
 	auth    *authkit.AuthKit
 	ws      *workspace.Server
 	console *console.Console
-	mux     *http.ServeMux
-	outer   http.Handler
+	srv     *server.Server
 
 	clientOnce sync.Once
 	clientID   string
@@ -137,7 +134,7 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	if m == nil {
 		m = telemetry.NewMetrics()
 	}
-	s := &Stack{opts: opts, base: base, log: log, metrics: m, mux: http.NewServeMux()}
+	s := &Stack{opts: opts, base: base, log: log, metrics: m}
 	ok := false
 	defer func() {
 		if !ok {
@@ -192,7 +189,7 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 
 	s.auth, err = authkit.New(authkit.Config{
 		Issuer:      base,
-		ResourceURL: base + MCPPath,
+		ResourceURL: base + server.MCPPath,
 		APIKey:      emulator.DemoTeamAPIKey,
 		ClientID:    emulator.DemoTeamClientID,
 		APIBaseURL:  base + EmulatorPath,
@@ -233,14 +230,16 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	// The console signs people in through the stack's own authorization server, in-process.
 	s.console, err = console.New(console.Config{
-		Workspace: s.ws, AuthKit: s.auth, Issuer: base, PublicURL: base, ResourceURL: base + MCPPath,
+		Workspace: s.ws, AuthKit: s.auth, Issuer: base, PublicURL: base, ResourceURL: base + server.MCPPath,
 		Key: opts.ConfirmationKey, HTTPClient: self, Logger: log.With("component", "console"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
 	// Establish now, through the in-process emulator, which environment is the team's sign-in
 	// one (the emulator's team environment, never managed): the first write then has nothing to
 	// wait for, and a broken stack fails here rather than at a person's call.
@@ -301,40 +300,25 @@ func WorkspaceHooks(m *telemetry.Metrics) workspace.Hooks {
 	}
 }
 
-func (s *Stack) routes() {
-	mux := s.mux
-	origins := append([]string{s.base}, s.opts.AllowedOrigins...)
-	if u, _ := url.Parse(s.base); telemetry.IsLoopbackHost(u.Hostname()) {
-		// The same server is reachable as localhost, 127.0.0.1 and [::1].
-		port := u.Port()
-		for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
-			o := u.Scheme + "://" + h
-			if port != "" {
-				o += ":" + port
-			}
-			origins = append(origins, o)
-		}
+// routes assembles the stack's handler with the server constructor: the product's routes, plus
+// the emulator under EmulatorPath and the authorization server at the root.
+func (s *Stack) routes() error {
+	srv, err := server.New(server.Config{
+		PublicURL: s.base, Listen: s.opts.Addr,
+		AllowedOrigins: s.opts.AllowedOrigins, AllowedHosts: s.opts.AllowedHosts, MaxBodyBytes: s.opts.MaxBodyBytes,
+		AuthKit: s.auth, Workspace: s.ws, Console: s.console, Metrics: s.metrics, Logger: s.log,
+		Readiness:           s.ReadinessChecks(),
+		AuthorizationServer: s.as.Handler(),
+		Routes: map[string]http.Handler{
+			EmulatorPath + "/":                        http.StripPrefix(EmulatorPath, s.emu.Handler()),
+			EmulatorPath + "/authkit/oauth2/complete": s.as.CompletionHandler(),
+		},
+	})
+	if err != nil {
+		return err
 	}
-	mcp := telemetry.CheckOrigin(telemetry.OriginPolicy{Self: s.base, Allowed: origins}, s.auth.Middleware(s.ws.Handler()))
-	mux.Handle(MCPPath, mcp)
-	mux.Handle(MCPPath+"/", mcp)
-	s.auth.RegisterProtectedResourceMetadata(mux)
-	mux.Handle(EmulatorPath+"/", http.StripPrefix(EmulatorPath, s.emu.Handler()))
-	mux.Handle(EmulatorPath+"/authkit/oauth2/complete", s.as.CompletionHandler())
-	mux.Handle("GET /healthz", telemetry.Healthz())
-	mux.Handle("GET /readyz", telemetry.Readyz(s.ReadinessChecks()...))
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	mux.Handle(console.Path, s.console.Handler())
-	mux.Handle(console.Path+"/", s.console.Handler())
-	mux.Handle("/", s.as.Handler())
-
-	// DNS-rebinding protection whenever the stack listens on loopback only, also behind a
-	// tunnel: the public origin's host (a tunnel's name) is accepted besides loopback names.
-	var h http.Handler = telemetry.LimitBody(s.opts.MaxBodyBytes, mux)
-	if u, _ := url.Parse(s.base); telemetry.IsLoopbackHost(u.Hostname()) || telemetry.IsLoopbackAddr(s.opts.Addr) {
-		h = telemetry.CheckHost(append([]string{u.Hostname()}, s.opts.AllowedHosts...), h)
-	}
-	s.outer = s.metrics.Instrument(s.log, h)
+	s.srv = srv
+	return nil
 }
 
 // ReadinessChecks are what /readyz checks: the authorization server's metadata and keys as the
@@ -348,13 +332,13 @@ func (s *Stack) ReadinessChecks() []telemetry.Check {
 }
 
 // Handler serves the whole stack.
-func (s *Stack) Handler() http.Handler { return s.outer }
+func (s *Stack) Handler() http.Handler { return s.srv.Handler() }
 
 // URL is the stack's origin (the issuer), without a trailing slash.
 func (s *Stack) URL() string { return s.base }
 
 // MCPURL is the MCP endpoint (the resource URL).
-func (s *Stack) MCPURL() string { return s.base + MCPPath }
+func (s *Stack) MCPURL() string { return s.base + server.MCPPath }
 
 // EmulatorURL is the base URL of the WorkOS API emulator.
 func (s *Stack) EmulatorURL() string { return s.base + EmulatorPath }
@@ -453,6 +437,9 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	if u, err := url.Parse(t.s.base); err != nil || !strings.EqualFold(r.URL.Host, u.Host) {
 		return http.DefaultTransport.RoundTrip(r)
 	}
+	if t.s.srv == nil {
+		return nil, errors.New("devstack: the stack's routes are not assembled yet")
+	}
 	rec := newRecorder()
 	done := make(chan struct{})
 	go func() {
@@ -469,7 +456,7 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 		r2.RemoteAddr = "127.0.0.1:0"
 		r2.RequestURI = r.URL.RequestURI()
 		r2.Host = r.URL.Host
-		t.s.mux.ServeHTTP(rec, r2)
+		t.s.srv.Routes().ServeHTTP(rec, r2)
 	}()
 	select {
 	case <-done:
