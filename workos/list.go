@@ -50,6 +50,38 @@ func (p ListParams) Apply(q url.Values) {
 // MaxListPages bounds how many pages ListAll fetches, whatever max says.
 const MaxListPages = 1000
 
+// ErrCursorRepeated is Paginate's error when a list hands out the same cursor twice.
+var ErrCursorRepeated = errors.New("cursor repeated")
+
+// Paginate walks a cursor-paginated list, the one loop every reader of a WorkOS list shares
+// whatever the transport (the client, or a pipeline that checks and records each call). fetch gets
+// "" for the first page and then the cursor the previous page returned, and answers the page's items
+// and the cursor to the next page ("" at the end); visit sees each page's items in order.
+//
+// The walk stops after a page with no items or no next cursor, when visit returns false, at the
+// first error (fetch's, returned as is), or after maxPages pages (fewer than 1 counts as 1): more
+// then reports that the list goes on past the last page fetched. A cursor the server hands out
+// twice is an error (ErrCursorRepeated), since following it would loop.
+func Paginate[T any](ctx context.Context, maxPages int, fetch func(ctx context.Context, cursor string) (items []T, next string, err error), visit func(items []T) bool) (more bool, err error) {
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 0; page < max(maxPages, 1); page++ {
+		items, next, err := fetch(ctx, cursor)
+		if err != nil {
+			return false, err
+		}
+		if !visit(items) || next == "" || len(items) == 0 {
+			return false, nil
+		}
+		if seen[next] {
+			return false, fmt.Errorf("%w: %q", ErrCursorRepeated, next)
+		}
+		seen[next] = true
+		cursor = next
+	}
+	return true, nil
+}
+
 // ListAll fetches path page by page (limit 100 unless query sets one) and
 // returns up to max items (max <= 0: no item limit, but at most MaxListPages
 // pages). It follows list_metadata.after; when query sets "before" and not
@@ -62,32 +94,39 @@ func ListAll[T any](ctx context.Context, c *Client, path string, query url.Value
 	if q.Get("limit") == "" {
 		q.Set("limit", "100")
 	}
-	backwards := q.Get("before") != "" && q.Get("after") == ""
+	param := "after"
+	if q.Get("before") != "" && q.Get("after") == "" {
+		param = "before"
+	}
 	var all []T
-	seen := map[string]bool{}
-	for page := 0; page < MaxListPages; page++ {
+	more, err := Paginate(ctx, MaxListPages, func(ctx context.Context, cursor string) ([]T, string, error) {
+		if cursor != "" {
+			q.Set(param, cursor)
+		}
 		var l List[T]
 		if _, err := c.Do(ctx, "GET", path, q, nil, &l); err != nil {
-			return all, err
+			return nil, "", err
 		}
-		all = append(all, l.Data...)
-		if max > 0 && len(all) >= max {
-			return all[:max], nil
+		if param == "before" {
+			return l.Data, l.ListMetadata.Before, nil
 		}
-		next, param := l.ListMetadata.After, "after"
-		if backwards {
-			next, param = l.ListMetadata.Before, "before"
-		}
-		if next == "" || len(l.Data) == 0 {
-			return all, nil
-		}
-		if seen[next] {
-			return all, fmt.Errorf("workos: list %s: cursor %q repeated", path, next)
-		}
-		seen[next] = true
-		q.Set(param, next)
+		return l.Data, l.ListMetadata.After, nil
+	}, func(items []T) bool {
+		all = append(all, items...)
+		return max <= 0 || len(all) < max
+	})
+	switch {
+	case errors.Is(err, ErrCursorRepeated):
+		return all, fmt.Errorf("workos: list %s: %w", path, err)
+	case err != nil:
+		return all, err
+	case more:
+		return all, errors.New("workos: list " + path + ": more than " + strconv.Itoa(MaxListPages) + " pages")
 	}
-	return all, errors.New("workos: list " + path + ": more than " + strconv.Itoa(MaxListPages) + " pages")
+	if max > 0 && len(all) > max {
+		all = all[:max]
+	}
+	return all, nil
 }
 
 // PathPattern replaces the segments of path that look like identifiers

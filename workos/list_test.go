@@ -173,3 +173,107 @@ func TestTypedHelpers(t *testing.T) {
 		t.Fatal("a hostile ID reached the server")
 	}
 }
+
+// pages serves fetch from a fixed list of pages; the cursor of page i is "c<i>".
+func pages(t *testing.T, ps ...[]string) (func(context.Context, string) ([]string, string, error), *[]string) {
+	var cursors []string
+	return func(_ context.Context, cursor string) ([]string, string, error) {
+		cursors = append(cursors, cursor)
+		i := 0
+		if cursor != "" {
+			i, _ = strconv.Atoi(strings.TrimPrefix(cursor, "c"))
+		}
+		if i >= len(ps) {
+			t.Fatalf("page %d fetched, only %d exist", i, len(ps))
+		}
+		next := ""
+		if i+1 < len(ps) {
+			next = fmt.Sprintf("c%d", i+1)
+		}
+		return ps[i], next, nil
+	}, &cursors
+}
+
+func TestPaginate(t *testing.T) {
+	collect := func(all *[]string) func([]string) bool {
+		return func(items []string) bool { *all = append(*all, items...); return true }
+	}
+	t.Run("to the end", func(t *testing.T) {
+		fetch, cursors := pages(t, []string{"a", "b"}, []string{"c"})
+		var all []string
+		more, err := Paginate(context.Background(), 5, fetch, collect(&all))
+		if err != nil || more || strings.Join(all, ",") != "a,b,c" || strings.Join(*cursors, ",") != ",c1" {
+			t.Fatalf("more %v err %v items %v cursors %q", more, err, all, *cursors)
+		}
+	})
+	t.Run("empty page ends the walk whatever its cursor", func(t *testing.T) {
+		fetch, cursors := pages(t, []string{"a"}, nil, []string{"never"})
+		var all []string
+		more, err := Paginate(context.Background(), 5, fetch, collect(&all))
+		if err != nil || more || len(all) != 1 || len(*cursors) != 2 {
+			t.Fatalf("more %v err %v items %v cursors %q", more, err, all, *cursors)
+		}
+	})
+	t.Run("page bound reports more", func(t *testing.T) {
+		fetch, cursors := pages(t, []string{"a"}, []string{"b"}, []string{"c"})
+		var all []string
+		more, err := Paginate(context.Background(), 2, fetch, collect(&all))
+		if err != nil || !more || strings.Join(all, ",") != "a,b" || len(*cursors) != 2 {
+			t.Fatalf("more %v err %v items %v cursors %q", more, err, all, *cursors)
+		}
+	})
+	t.Run("last page within the bound is not more", func(t *testing.T) {
+		fetch, _ := pages(t, []string{"a"}, []string{"b"})
+		more, err := Paginate(context.Background(), 2, fetch, func([]string) bool { return true })
+		if err != nil || more {
+			t.Fatalf("more %v err %v", more, err)
+		}
+	})
+	t.Run("a bound below one reads one page", func(t *testing.T) {
+		fetch, cursors := pages(t, []string{"a"}, []string{"b"})
+		more, err := Paginate(context.Background(), 0, fetch, func([]string) bool { return true })
+		if err != nil || !more || len(*cursors) != 1 {
+			t.Fatalf("more %v err %v cursors %q", more, err, *cursors)
+		}
+	})
+	t.Run("visit stops the walk", func(t *testing.T) {
+		fetch, cursors := pages(t, []string{"a"}, []string{"b"}, []string{"c"})
+		more, err := Paginate(context.Background(), 5, fetch, func([]string) bool { return false })
+		if err != nil || more || len(*cursors) != 1 {
+			t.Fatalf("more %v err %v cursors %q", more, err, *cursors)
+		}
+	})
+	t.Run("fetch error returned as is after the pages before it", func(t *testing.T) {
+		boom := errors.New("boom")
+		var all []string
+		more, err := Paginate(context.Background(), 5, func(_ context.Context, cursor string) ([]string, string, error) {
+			if cursor == "" {
+				return []string{"a"}, "c1", nil
+			}
+			return nil, "", boom
+		}, collect(&all))
+		if err != boom || more || len(all) != 1 {
+			t.Fatalf("more %v err %v items %v", more, err, all)
+		}
+	})
+	t.Run("repeated cursor", func(t *testing.T) {
+		n := 0
+		_, err := Paginate(context.Background(), 100, func(context.Context, string) ([]string, string, error) {
+			n++
+			return []string{"a"}, "same", nil
+		}, func([]string) bool { return true })
+		if !errors.Is(err, ErrCursorRepeated) || n != 2 {
+			t.Fatalf("err %v after %d pages", err, n)
+		}
+	})
+	t.Run("context reaches fetch", func(t *testing.T) {
+		type key struct{}
+		ctx := context.WithValue(context.Background(), key{}, "v")
+		_, _ = Paginate(ctx, 1, func(ctx context.Context, _ string) ([]string, string, error) {
+			if ctx.Value(key{}) != "v" {
+				t.Fatal("fetch did not get the walk's context")
+			}
+			return nil, "", nil
+		}, func([]string) bool { return true })
+	})
+}

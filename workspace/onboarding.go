@@ -13,6 +13,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/workos-mcp/workos-mcp/workos"
 )
 
 // onboard_customer checks everything it can before its first write: the inputs, the policy and
@@ -315,7 +317,7 @@ func (s *Server) checkAdminRole(ctx context.Context, c *caller, env string, p *o
 	if err != nil {
 		return fmt.Errorf("admin_role could not be checked: %w; nothing was created", err)
 	}
-	var lp listPage
+	var lp workos.List[map[string]any]
 	if err := json.Unmarshal(raw, &lp); err != nil {
 		return fmt.Errorf("admin_role could not be checked: unexpected roles answer: %w; nothing was created", err)
 	}

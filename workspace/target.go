@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/workos-mcp/workos-mcp/workos"
 )
 
 // target is what an irreversible operation would destroy: the object, what hangs off it, and a
@@ -96,21 +98,20 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 		// agrees to destroy.
 		var items []any
 		var ids []string
-		more := false
 		q := url.Values{d.param: {id}, "limit": {"100"}}
-		for page := 0; ; page++ {
-			var list struct {
-				Data         []map[string]any `json:"data"`
-				ListMetadata struct {
-					After *string `json:"after"`
-				} `json:"list_metadata"`
+		more, err := workos.Paginate(ctx, maxDependentPages, func(ctx context.Context, cursor string) ([]map[string]any, string, error) {
+			if cursor != "" {
+				q.Set("after", cursor)
 			}
+			var list workos.List[map[string]any]
 			var lraw json.RawMessage
 			if _, err := cl.Do(ctx, "GET", d.path, q, nil, &lraw); err != nil {
-				return nil, s.apiError(oc, fmt.Errorf("list %s: %w", d.key, err))
+				return nil, "", err
 			}
 			_ = json.Unmarshal(lraw, &list)
-			for _, it := range list.Data {
+			return list.Data, list.ListMetadata.After, nil
+		}, func(page []map[string]any) bool {
+			for _, it := range page {
 				items = append(items, it)
 				iid, _ := it["id"].(string)
 				upd, _ := it["updated_at"].(string)
@@ -120,15 +121,10 @@ func (s *Server) describeTarget(ctx context.Context, oc *opCall) (*target, error
 				}
 				ids = append(ids, iid+"@"+upd+"@"+st)
 			}
-			after := list.ListMetadata.After
-			if after == nil || *after == "" || len(list.Data) == 0 {
-				break
-			}
-			if page == maxDependentPages-1 {
-				more = true
-				break
-			}
-			q.Set("after", *after)
+			return true
+		})
+		if err != nil {
+			return nil, s.apiError(oc, fmt.Errorf("list %s: %w", d.key, err))
 		}
 		sort.Strings(ids)
 		if !oc.c.role.Covers(lop) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
@@ -43,14 +44,6 @@ func (s *Server) runResult(ctx context.Context, c *caller, tool, env, method, pa
 	return s.perform(ctx, oc)
 }
 
-// listPage is the shape of every WorkOS list.
-type listPage struct {
-	Data         []map[string]any `json:"data"`
-	ListMetadata struct {
-		After *string `json:"after"`
-	} `json:"list_metadata"`
-}
-
 // list reads up to maxPages pages of a list through the pipeline.
 func (s *Server) list(ctx context.Context, c *caller, tool, env, path string, params map[string]any, maxPages int) ([]map[string]any, bool, error) {
 	var all []map[string]any
@@ -58,22 +51,27 @@ func (s *Server) list(ctx context.Context, c *caller, tool, env, path string, pa
 	for k, v := range params {
 		p[k] = v
 	}
-	for page := 0; page < maxPages; page++ {
+	more, err := workos.Paginate(ctx, maxPages, func(ctx context.Context, cursor string) ([]map[string]any, string, error) {
+		if cursor != "" {
+			p["after"] = cursor
+		}
 		raw, err := s.run(ctx, c, tool, env, "GET", path, p)
 		if err != nil {
-			return all, false, err
+			return nil, "", err
 		}
-		var lp listPage
+		var lp workos.List[map[string]any]
 		if err := json.Unmarshal(raw, &lp); err != nil {
-			return all, false, fmt.Errorf("unexpected answer from %s: %w", path, err)
+			return nil, "", fmt.Errorf("unexpected answer from %s: %w", path, err)
 		}
-		all = append(all, lp.Data...)
-		if lp.ListMetadata.After == nil || *lp.ListMetadata.After == "" || len(lp.Data) == 0 {
-			return all, false, nil
-		}
-		p["after"] = *lp.ListMetadata.After
+		return lp.Data, lp.ListMetadata.After, nil
+	}, func(items []map[string]any) bool {
+		all = append(all, items...)
+		return true
+	})
+	if errors.Is(err, workos.ErrCursorRepeated) {
+		err = fmt.Errorf("unexpected answer from %s: %w", path, err)
 	}
-	return all, true, nil
+	return all, more, err
 }
 
 // sections collects the parts of a composed answer; a part the person may not read, or that
