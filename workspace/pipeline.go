@@ -191,10 +191,11 @@ func validateParams(op *catalog.Operation, params map[string]any) error {
 		return fmt.Errorf("%w for %s: missing required parameter(s) %s (%s)", ErrInvalidInput, op.Name, strings.Join(missing, ", "), hint)
 	}
 	if err := op.ValidateParams(params); err != nil {
-		// The catalog names the parameter and the rule, never the value (it may be a secret).
-		msg := strings.TrimPrefix(err.Error(), op.Name+": ")
-		msg = strings.TrimPrefix(msg, "invalid parameters: ")
-		return fmt.Errorf("%w for %s: %s (%s)", ErrInvalidInput, op.Name, msg, hint)
+		var pe *catalog.ParamError
+		if !errors.As(err, &pe) {
+			return fmt.Errorf("%w for %s: %v (%s)", ErrInvalidInput, op.Name, err, hint)
+		}
+		return &paramsError{pe: pe, hint: hint}
 	}
 	// Path parameters are single ID-like segments ("..", "a/b" would address another endpoint).
 	if _, err := op.PathParams(params); err != nil {
@@ -202,6 +203,27 @@ func validateParams(op *catalog.Operation, params map[string]any) error {
 	}
 	return nil
 }
+
+// paramsError is a call whose parameters break the operation's schema. The agent is told every
+// violation in full (what a value measured is the agent's own input); a record keeps the rules
+// only (recorded), since a number the person sent may be anything, a secret included.
+type paramsError struct {
+	pe   *catalog.ParamError
+	hint string
+}
+
+func (e *paramsError) Error() string { return e.render(catalog.Violation.String) }
+
+// recorded is the text logs and records keep.
+func (e *paramsError) recorded() string { return e.render(catalog.Violation.Rule) }
+
+func (e *paramsError) render(v func(catalog.Violation) string) string {
+	return fmt.Sprintf("%v for %s: %s (%s)", ErrInvalidInput, e.pe.Operation, e.pe.Describe(v), e.hint)
+}
+
+// Unwrap makes the error both ErrInvalidInput (the policy step, for records and outcomes) and
+// the catalog's *ParamError (the violations).
+func (e *paramsError) Unwrap() []error { return []error{ErrInvalidInput, e.pe} }
 
 // request builds the path, query and body of a prepared call (the catalog knows where each
 // parameter goes and how arrays are encoded), and the checked path parameters for
@@ -425,10 +447,9 @@ func reasonOf(err error) string {
 	return ""
 }
 
-var gotNumber = regexp.MustCompile(`got -?[0-9](?:[0-9.eE+-]|,[0-9])*`)
-
 // write logs one record and adds it to the team's audit log. Error texts name parameters and
-// rules, never parameter values (validateParams and the catalog see to that), and are redacted.
+// rules, never parameter values (validateParams, the catalog and paramsError.recorded see to
+// that), and are redacted.
 // It returns what the answer must say about the record ("" when nothing).
 func (s *Server) write(ctx context.Context, e entry) string {
 	e.c.recorded.Store(true)
@@ -487,12 +508,11 @@ func (s *Server) write(ctx context.Context, e entry) string {
 		attrs = append(attrs, slog.Any(k, e.extra[k]))
 	}
 	if e.err != nil {
-		text := s.redactor.Text(e.err.Error())
-		if e.outcome == "invalid" {
-			// Schema errors quote a number that breaks a bound; the log keeps the rule only.
-			text = gotNumber.ReplaceAllString(text, "got (value)")
+		text := e.err.Error()
+		if pe := (*paramsError)(nil); errors.As(e.err, &pe) {
+			text = pe.recorded() // the rules, not what the person's values measured
 		}
-		attrs = append(attrs, slog.String("error", text))
+		attrs = append(attrs, slog.String("error", s.redactor.Text(text)))
 	}
 	level := slog.LevelInfo
 	if e.outcome == "error" {

@@ -98,3 +98,26 @@ func TestConfigValidation(t *testing.T) {
 		t.Errorf("empty config: %v", err)
 	}
 }
+
+// TestParamsError: a schema failure tells the agent each violation in full and is both
+// ErrInvalidInput and the catalog's *ParamError; what records keep has the rule, not what the
+// value measured.
+func TestParamsError(t *testing.T) {
+	op, _ := catalog.Lookup("organizations.list")
+	err := validateParams(op, map[string]any{"limit": 987654, "order": "hunter2"})
+	var pe *catalog.ParamError
+	if !errors.Is(err, ErrInvalidInput) || !errors.As(err, &pe) || len(pe.Violations) != 2 {
+		t.Fatalf("err %v: want ErrInvalidInput and a *catalog.ParamError with two violations", err)
+	}
+	if !strings.HasPrefix(err.Error(), "invalid parameters for organizations.list: at '/limit': maximum: got 987654, want 100; at '/order': value must be one of") ||
+		!strings.HasSuffix(err.Error(), `(list_operations with operation="organizations.list" shows the schema)`) {
+		t.Errorf("agent text = %q", err)
+	}
+	var ip *paramsError
+	if !errors.As(err, &ip) {
+		t.Fatal("not a paramsError")
+	}
+	if rec := ip.recorded(); strings.Contains(rec, "987654") || strings.Contains(rec, "hunter2") || !strings.Contains(rec, "at '/limit': maximum: want 100") {
+		t.Errorf("recorded text = %q", rec)
+	}
+}

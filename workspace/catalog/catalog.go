@@ -25,7 +25,6 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/workos-mcp/workos-mcp/internal/openapi"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
 
@@ -265,7 +264,8 @@ func (o *Operation) Schema() (*jsonschema.Schema, error) {
 }
 
 // ValidateParams checks params (a JSON object: map[string]any, json.RawMessage or []byte) against
-// the operation's parameter schema. The error says which parameter is wrong and how.
+// the operation's parameter schema. When they do not fit, the error is a *ParamError that says
+// which parameter is wrong and how, without the offending values.
 func (o *Operation) ValidateParams(params any) error {
 	sch, err := o.Schema()
 	if err != nil {
@@ -276,8 +276,7 @@ func (o *Operation) ValidateParams(params any) error {
 		return fmt.Errorf("%s: %w", o.Name, err)
 	}
 	if err := sch.Validate(v); err != nil {
-		// Described without the offending values: a parameter may be a secret the person sets.
-		return fmt.Errorf("%s: invalid parameters: %s", o.Name, openapi.DescribeSchemaError(err))
+		return paramError(o.Name, err)
 	}
 	return nil
 }
