@@ -132,7 +132,7 @@ func (s *Server) listOperations(ctx context.Context, c *caller, _ *mcp.CallToolR
 		return nil, err
 	}
 	if in.Operation != "" {
-		op, err := lookup(in.Operation)
+		op, err := c.lookup(in.Operation)
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +222,7 @@ func (s *Server) query(ctx context.Context, c *caller, _ *mcp.CallToolRequest, i
 	if err := c.gate(); err != nil {
 		return nil, err
 	}
-	op, err := lookup(in.Operation)
+	op, err := c.lookup(in.Operation)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (s *Server) mutate(ctx context.Context, c *caller, req *mcp.CallToolRequest
 	if err := c.gate(); err != nil {
 		return nil, err
 	}
-	op, err := lookup(in.Operation)
+	op, err := c.lookup(in.Operation)
 	if err != nil {
 		return nil, err
 	}

@@ -58,42 +58,60 @@ const (
 // excluded reports whether the catalog lists the operation as excluded; such an operation never
 // runs even if a catalog bug listed it among All().
 func excluded(name string) bool {
+	_, ok := exclusion(name)
+	return ok
+}
+
+// exclusion is why the catalog leaves an operation out.
+func exclusion(name string) (string, bool) {
 	excludedOnce.Do(func() {
-		excludedNames = map[string]bool{}
+		excludedReasons = map[string]string{}
 		for _, e := range catalog.Excluded() {
-			excludedNames[e.Name] = true
+			excludedReasons[e.Name] = e.Reason
 		}
 	})
-	return excludedNames[name]
+	r, ok := excludedReasons[name]
+	return r, ok
 }
 
 var (
-	excludedOnce  sync.Once
-	excludedNames map[string]bool
+	excludedOnce    sync.Once
+	excludedReasons map[string]string
 )
 
-// lookup finds a runnable operation by name.
-func lookup(name string) (*catalog.Operation, error) {
-	op, ok := catalog.Lookup(name)
-	if !ok || excluded(name) {
-		hint := ""
-		if i := strings.IndexByte(name, '.'); i > 0 {
-			var near []string
-			for _, o := range catalog.All() {
-				if strings.HasPrefix(o.Name, name[:i+1]) && !excluded(o.Name) {
-					near = append(near, o.Name)
-				}
-			}
-			if len(near) > 10 {
-				near = near[:10]
-			}
-			if len(near) > 0 {
-				hint = "; operations on " + name[:i] + ": " + strings.Join(near, ", ")
-			}
-		}
-		return nil, fmt.Errorf("%w: unknown operation %q%s; search with list_operations", ErrInvalidInput, name, hint)
+// lookup finds a runnable operation by name. An unknown name is answered with the closest names
+// (catalog.Suggest): among the operations the person may run, as list_operations would show
+// them, so that a suggestion is something to try; when the only close ones are outside the
+// person's access, the answer names them and says so, which is the real reason (the catalog is
+// public: naming an operation reveals nothing, and list_operations with its name says the same).
+func (c *caller) lookup(name string) (*catalog.Operation, error) {
+	if op, ok := catalog.Lookup(name); ok && !excluded(name) {
+		return op, nil
 	}
-	return op, nil
+	if why, ok := exclusion(name); ok {
+		return nil, fmt.Errorf("%w: unknown operation %q: this server never runs it (%s)", ErrInvalidInput, name, why)
+	}
+	runnable := func(op *catalog.Operation) bool { return !excluded(op.Name) && (c.team == nil || c.mayRun(op)) }
+	hint := "search with list_operations"
+	if near := catalog.Suggest(name, runnable); len(near) > 0 {
+		hint = "did you mean " + orList(near) + "? Otherwise " + hint
+	} else if near := catalog.Suggest(name, func(op *catalog.Operation) bool { return !excluded(op.Name) }); len(near) > 0 {
+		hint = fmt.Sprintf("the closest, %s, %s outside what you may run in the team's environments (whoami shows your access); %s",
+			orList(near), plural(len(near), "is", "are"), hint)
+	}
+	return nil, fmt.Errorf("%w: unknown operation %q; %s", ErrInvalidInput, name, hint)
+}
+
+// orList joins operation names as "a", "a or b", "a, b or c".
+func orList(ops []*catalog.Operation) string {
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = op.Name
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // findByPath finds a runnable operation by method and path template, so that task tools do not

@@ -121,3 +121,41 @@ func TestParamsError(t *testing.T) {
 		t.Errorf("recorded text = %q", rec)
 	}
 }
+
+// TestUnknownOperationSuggestions: wherever an operation name is accepted, an unknown one is
+// answered with the closest names the person may run; when only operations outside their access
+// are close, the answer names them and says why; an excluded name says it never runs.
+func TestUnknownOperationSuggestions(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.connect("admin", nil)
+	for _, tc := range []struct{ tool, name, want string }{
+		{"query", "organization.list", "did you mean organizations.list?"},
+		{"query", "organisations.list", "did you mean organizations.list?"},
+		{"query", "list_organizations", "did you mean organizations.list?"},
+		{"query", "organizations.lst", "did you mean organizations.list?"},
+		{"query", "GET /organizations", "did you mean organizations.list?"},
+		{"mutate", "organization.delete", "did you mean organizations.delete?"},
+		{"mutate", "DELETE /organizations/org_acme", "did you mean organizations.delete?"},
+		{"list_operations", "user.get", "did you mean users.get?"},
+		{"query", "sso.get_profile", "never runs it"},
+	} {
+		text := mustFail(t, admin, tc.tool, map[string]any{"operation": tc.name}, "unknown operation")
+		if !strings.Contains(text, tc.want) {
+			t.Errorf("%s %q: %q does not say %q", tc.tool, tc.name, text, tc.want)
+		}
+	}
+	// support-viewer may run user and organization reads only: suggestions are chosen among
+	// those, as list_operations lists them.
+	viewer := h.connect("support-viewer", nil)
+	text := mustFail(t, viewer, "query", map[string]any{"operation": "organization.delete"}, "unknown operation")
+	if strings.Contains(text, "organizations.delete") || !strings.Contains(text, "did you mean organizations.") {
+		t.Errorf("support-viewer: %q: want runnable organizations operations only", text)
+	}
+	text = mustFail(t, viewer, "query", map[string]any{"operation": "webhook_endpoint.list"}, "unknown operation")
+	if !strings.Contains(text, "the closest, webhook_endpoints.list, is outside what you may run") {
+		t.Errorf("support-viewer, webhooks: %q", text)
+	}
+	if strings.Contains(text, "did you mean") {
+		t.Errorf("support-viewer is offered an operation it may not run: %q", text)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
 // events returns the team audit events received so far (after Flush).
@@ -122,7 +123,7 @@ func TestRecordNamesActorAndTarget(t *testing.T) {
 // TestRecordRelatedObjects: an operation on a nested object names every object of its path,
 // and values that are not IDs (an agent's free text) are left out of the record.
 func TestRecordRelatedObjects(t *testing.T) {
-	op, _ := lookup("group_members.remove")
+	op, _ := catalog.Lookup("group_members.remove")
 	tg, rel := targetsOf(op, map[string]any{"organizationId": "org_1", "groupId": "group_2", "omId": "om_3"}, nil, "")
 	if tg == nil || tg.Type != "group_member" || tg.ID != "om_3" {
 		t.Errorf("target = %+v", tg)
@@ -136,7 +137,7 @@ func TestRecordRelatedObjects(t *testing.T) {
 			t.Errorf("related %+v, want %v", r, want)
 		}
 	}
-	op, _ = lookup("organization_memberships.create")
+	op, _ = catalog.Lookup("organization_memberships.create")
 	tg, rel = targetsOf(op, map[string]any{"organization_id": "org_1", "user_id": "user 2\nDROP", "role_slug": "admin"}, nil, "")
 	if tg != nil || len(rel) != 1 || rel[0] != (recordTarget{Type: "organization", ID: "org_1"}) {
 		t.Errorf("target %+v related %+v: want only the organization (the user ID is not an ID)", tg, rel)
