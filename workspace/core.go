@@ -284,15 +284,10 @@ func (s *Server) mutate(ctx context.Context, c *caller, req *mcp.CallToolRequest
 	if err != nil {
 		return nil, err
 	}
-	destructive := op.Class == classDestructive
-	if !destructive {
-		// An update that would remove what exists is confirmed like a deletion.
-		rms, err := s.removals(ctx, oc)
-		if err != nil {
-			s.record(context.WithoutCancel(ctx), oc, "error", nil, err)
-			return nil, err
-		}
-		destructive = removes(rms)
+	// An irreversible operation, or an update that would remove what exists, is confirmed first.
+	destructive, err := s.mustConfirm(ctx, oc)
+	if err != nil {
+		return nil, err
 	}
 	if !destructive {
 		if in.ConfirmationToken != "" {

@@ -9,8 +9,9 @@
 // operations through the same pipeline, never around it.
 //
 // Where each step lives: tools.go (the tool inventory; every handler identifies the person
-// first), policy.go (enabled, environment, role, write switch), pipeline.go (prepare: the policy
-// and parameter validation; perform: execution, redaction, record), confirm.go (irreversible
+// first), policy.go (decide, a pure function: enabled, environment, role, write switch, refused
+// fields, confirmation; pinned by the tables in testdata/policy), pipeline.go (prepare: the
+// policy and parameter validation; perform: execution, redaction, record), confirm.go (irreversible
 // operations: sealed tokens, form elicitation), target.go (what an irreversible operation would
 // destroy), core.go (whoami, list_operations, query, mutate) and tasks.go (the task tools).
 //

@@ -125,8 +125,8 @@ func findByPath(method, path string) (*catalog.Operation, bool) {
 	return nil, false
 }
 
-// prepare runs the policy for one operation (enabled, environment, role, write switch),
-// validates its parameters and protects the team. Only the team's protection may read from
+// prepare runs the policy for one operation (decide: enabled, environment, role, write switch,
+// refused fields), validates its parameters and protects the team. Only the team's protection may read from
 // WorkOS (protect.go); nothing is changed.
 func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, op *catalog.Operation, params map[string]any) (*opCall, error) {
 	if err := c.gate(); err != nil {
@@ -139,13 +139,10 @@ func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, o
 	if params == nil {
 		params = map[string]any{}
 	}
-	if err := c.authorize(env, op); err != nil {
-		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
-		return nil, err
-	}
-	if err := refuseCredentials(op, params); err != nil {
-		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
-		return nil, err
+	// Whether it must be confirmed is decided once what it would remove is known (mustConfirm).
+	if d := c.decide(env, op, params); d.verdict == refuse {
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, d.err)
+		return nil, d.err
 	}
 	if err := validateParams(op, params); err != nil {
 		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "invalid", nil, err)
@@ -173,6 +170,22 @@ func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, o
 		return nil, err
 	}
 	return oc, nil
+}
+
+// mustConfirm reports whether a prepared call must be confirmed by the person before it runs:
+// the policy's verdict, once what its replacing fields would remove is known. What exists is read
+// only for a call that is not irreversible anyway.
+func (s *Server) mustConfirm(ctx context.Context, oc *opCall) (bool, error) {
+	call := oc.c.policyCall(oc.env, oc.op, oc.params)
+	if decide(call).verdict != confirm {
+		rms, err := s.removals(ctx, oc)
+		if err != nil {
+			s.record(context.WithoutCancel(ctx), oc, "error", nil, err)
+			return false, err
+		}
+		call.removes = removes(rms)
+	}
+	return decide(call).verdict == confirm, nil
 }
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)

@@ -27,26 +27,13 @@ var (
 	ErrRefusedField = errors.New("refused to agents")
 )
 
-// gate is the first step of every tool but whoami: the team exists and is enabled.
+// gate is the first step of every tool but whoami: the team exists, and the policy admits the
+// person at all (admit).
 func (c *caller) gate() error {
 	if c.team == nil {
 		return fmt.Errorf("%w (organization %s): ask the server's operator to add it; whoami shows what the server knows about you", ErrNoTeam, c.session.OrganizationID)
 	}
-	if !on(c.settings.Enabled) {
-		return fmt.Errorf("%w: a team admin has turned it off", ErrDisabled)
-	}
-	if !c.roleKnown {
-		role := c.roleSlug
-		if role == "" {
-			role = "(none)"
-		}
-		detail := ""
-		if c.roleErr != nil {
-			detail = " (" + c.roleErr.Error() + ")"
-		}
-		return fmt.Errorf("%w: your role %s is not mapped to any permissions, so only whoami is available%s", ErrRole, role, detail)
-	}
-	return nil
+	return admit(c.principal())
 }
 
 // environment resolves the environment parameter: the team's first sandbox-kind environment
@@ -100,29 +87,140 @@ func (c *caller) access(env *Environment) (Access, string) {
 	return a, why
 }
 
-// authorize runs the environment, role and write-switch steps for one operation.
-func (c *caller) authorize(env *Environment, op *catalog.Operation) error {
-	if env.Kind == KindProduction && !on(c.settings.AllowProduction) {
-		return fmt.Errorf("%w: environment %q is production and a team admin does not allow production access; use the sandbox", ErrEnvironment, env.Name)
+// verdict is what the policy decides for one call.
+type verdict string
+
+// The verdicts (their names are testdata/policy's).
+const (
+	// allow: the call runs.
+	allow verdict = "allow"
+	// refuse: the call does not run; decision.err says why.
+	refuse verdict = "refuse"
+	// confirm: the call runs only after the person confirms it (an irreversible operation, or
+	// an update that would remove what exists).
+	confirm verdict = "confirm"
+)
+
+// decision is the policy's answer for one call.
+type decision struct {
+	verdict verdict
+	// err says why a call is refused, wrapping one of the Err* refusals (ErrDisabled, ErrRole,
+	// ErrEnvironment, ErrWriteOff, ErrRefusedField); nil otherwise.
+	err error
+}
+
+// principal is the person as the policy sees them: their role and their team's settings.
+type principal struct {
+	roleSlug  string
+	role      Role
+	roleKnown bool  // the slug is mapped to a Role (an unknown role may use whoami only)
+	roleErr   error // why the role could not be read, shown with an unknown role
+	settings  Settings
+}
+
+// policyCall is one call as the policy sees it: who makes it, where, what it runs and which
+// fields it sets. Nothing in it needs I/O, so decide is a pure function of it.
+type policyCall struct {
+	principal
+	env environment
+	op  *catalog.Operation
+	// fields are the parameters the call sets, by name.
+	fields []string
+	// removes says that a replacing field the call sets would remove what exists, or that what
+	// exists could not be read to tell: known only after reading it (Server.mustConfirm), so
+	// false until then.
+	removes bool
+}
+
+// environment is an environment as the policy sees it.
+type environment struct{ name, kind string }
+
+// decide is the policy: whether a call may run, must be confirmed first, or is refused and why.
+// The steps, in order (the first refusal wins): MCP access on and the role known (admit);
+// production allowed by the team; the operation's area inside the role's areas; the role's
+// access in this kind of environment enough for the operation's class; writes allowed by the
+// team; no field that sets a credential; then an irreversible operation, or an update that
+// would remove what exists, is confirmed. Every call path decides here (prepare for every tool,
+// mustConfirm for mutate, mayRun for list_operations); testdata/policy pins it as a table.
+//
+// What it leaves to the steps around it, because they need the parameters' values or I/O:
+// parameter validation, event types outside the role's areas (checkEventTypes), limits, the
+// team's own organization and sign-in environment (protectTeam), and the record backlog.
+func decide(call policyCall) decision {
+	refused := func(err error) decision { return decision{verdict: refuse, err: err} }
+	p, env, op := call.principal, call.env, call.op
+	if err := admit(p); err != nil {
+		return refused(err)
 	}
-	if !c.role.Covers(op) {
-		return fmt.Errorf("%w: role %s covers only the areas %s; %s acts on %s (%s)", ErrRole, c.roleSlug, strings.Join(c.role.Areas, ", "), op.Name, op.Area, op.Area.Describe())
+	if env.kind == KindProduction && !on(p.settings.AllowProduction) {
+		return refused(fmt.Errorf("%w: environment %q is production and a team admin does not allow production access; use the sandbox", ErrEnvironment, env.name))
 	}
-	roleAccess := c.role.AccessIn(env.Kind)
+	if !p.role.Covers(op) {
+		return refused(fmt.Errorf("%w: role %s covers only the areas %s; %s acts on %s (%s)", ErrRole, p.roleSlug, strings.Join(p.role.Areas, ", "), op.Name, op.Area, op.Area.Describe()))
+	}
+	roleAccess := p.role.AccessIn(env.kind)
 	need := AccessRead
-	if op.Class != catalog.Class("read") {
+	if op.Class != catalog.Read {
 		need = AccessWrite
 	}
 	if roleAccess.rank() < need.rank() {
 		if roleAccess.rank() == 0 {
-			return fmt.Errorf("%w: role %s has no access to %s environments", ErrRole, c.roleSlug, env.Kind)
+			return refused(fmt.Errorf("%w: role %s has no access to %s environments", ErrRole, p.roleSlug, env.kind))
 		}
-		return fmt.Errorf("%w: role %s is read-only in %s environments; %s changes data", ErrRole, c.roleSlug, env.Kind, op.Name)
+		return refused(fmt.Errorf("%w: role %s is read-only in %s environments; %s changes data", ErrRole, p.roleSlug, env.kind, op.Name))
 	}
-	if need == AccessWrite && !on(c.settings.AllowWrite) {
-		return fmt.Errorf("%w: a team admin made MCP access read-only; %s changes data", ErrWriteOff, op.Name)
+	if need == AccessWrite && !on(p.settings.AllowWrite) {
+		return refused(fmt.Errorf("%w: a team admin made MCP access read-only; %s changes data", ErrWriteOff, op.Name))
+	}
+	if err := refuseCredentials(op, call.fields); err != nil {
+		return refused(err)
+	}
+	if op.Class == catalog.Destructive || call.removes {
+		return decision{verdict: confirm}
+	}
+	return decision{verdict: allow}
+}
+
+// admit is the policy's first step, for every tool but whoami: MCP access is on for the team
+// and the person's role is mapped to permissions.
+func admit(p principal) error {
+	if !on(p.settings.Enabled) {
+		return fmt.Errorf("%w: a team admin has turned it off", ErrDisabled)
+	}
+	if !p.roleKnown {
+		role := p.roleSlug
+		if role == "" {
+			role = "(none)"
+		}
+		detail := ""
+		if p.roleErr != nil {
+			detail = " (" + p.roleErr.Error() + ")"
+		}
+		return fmt.Errorf("%w: your role %s is not mapped to any permissions, so only whoami is available%s", ErrRole, role, detail)
 	}
 	return nil
+}
+
+// principal is the caller as the policy sees them.
+func (c *caller) principal() principal {
+	return principal{roleSlug: c.roleSlug, role: c.role, roleKnown: c.roleKnown, roleErr: c.roleErr, settings: c.settings}
+}
+
+// decide runs the policy for the caller's call of op in env with these parameters (nil: before
+// any parameter is known, as list_operations asks).
+func (c *caller) decide(env *Environment, op *catalog.Operation, params map[string]any) decision {
+	return decide(c.policyCall(env, op, params))
+}
+
+// policyCall is the caller's call of op in env with these parameters.
+func (c *caller) policyCall(env *Environment, op *catalog.Operation, params map[string]any) policyCall {
+	return policyCall{principal: c.principal(), env: environment{name: env.Name, kind: env.Kind}, op: op, fields: sortedKeys(params)}
+}
+
+// authorize is the policy's refusal, if any, for running op in env (a call that must be
+// confirmed is not refused).
+func (c *caller) authorize(env *Environment, op *catalog.Operation) error {
+	return c.decide(env, op, nil).err
 }
 
 // mayRun reports whether the caller may run the operation in at least one environment, for
@@ -168,19 +266,19 @@ func (s *Server) protectTeam(ctx context.Context, c *caller, env *Environment, o
 // refuseCredentials refuses a call that sets a field the catalog classifies as a credential, under
 // whatever operation carries it. A null or empty value is refused too: clearing a password hash or
 // an email is as much a change of how someone signs in.
-func refuseCredentials(op *catalog.Operation, params map[string]any) error {
-	var fields []string
-	for name := range params {
+func refuseCredentials(op *catalog.Operation, fields []string) error {
+	var refused []string
+	for _, name := range fields {
 		if op.Effect(name) == catalog.Credential {
-			fields = append(fields, name)
+			refused = append(refused, name)
 		}
 	}
-	if len(fields) == 0 {
+	if len(refused) == 0 {
 		return nil
 	}
-	sort.Strings(fields)
+	sort.Strings(refused)
 	return fmt.Errorf("%w: %s: setting %s %s; send the call without it (list_operations shows the refused fields)",
-		ErrRefusedField, op.Name, strings.Join(fields, ", "), catalog.CredentialReason)
+		ErrRefusedField, op.Name, strings.Join(refused, ", "), catalog.CredentialReason)
 }
 
 // checkEventTypes refuses an events query that names an event type outside the caller's areas.
