@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -9,38 +8,21 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-)
 
-// chromium finds the browser; without it the test skips, or fails under CI.
-func chromium(t *testing.T) string {
-	for _, name := range []string{os.Getenv("WORKOS_MCP_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "chromium not found (apt-get install chromium, or set WORKOS_MCP_CHROMIUM)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
+)
 
 // TestSignInPageScreenshot renders the sign-in pages of `workos-mcp dev` (no auto-approve) in
 // headless Chromium: the page that lists the people, then the consent page a person reaches after
 // choosing themselves. The screenshots are kept under .ci/out/screenshots/ as CI artifacts; the
 // pages' content is asserted on the HTML.
 func TestSignInPageScreenshot(t *testing.T) {
-	browser := chromium(t)
+	browser := harness.Chromium(t)
 	p := startDev(t, nil)
 
 	// A client registers, then sends a person to the authorization endpoint.
@@ -85,7 +67,10 @@ func TestSignInPageScreenshot(t *testing.T) {
 			t.Fatalf("sign-in page lacks %s:\n%.3000s", want, signIn)
 		}
 	}
-	screenshot(t, browser, authorize, "sign-in.png")
+	b := harness.OpenPage(t, browser)
+	shots := harness.OutDir(t, "screenshots")
+	b.Navigate(authorize)
+	b.Screenshot(shots, "sign-in.png")
 
 	// Choose the first person: the consent page follows.
 	form := url.Values{}
@@ -108,31 +93,6 @@ func TestSignInPageScreenshot(t *testing.T) {
 	if err := os.WriteFile(file, []byte(consent), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	screenshot(t, browser, "file://"+file, "consent.png")
-}
-
-// screenshot renders target in headless Chromium into .ci/out/screenshots/name.
-func screenshot(t *testing.T, browser, target, name string) {
-	t.Helper()
-	shot := filepath.Join(outDir(t, "screenshots"), name)
-	os.Remove(shot)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, append(headlessFlags(t), "--screenshot="+shot, target)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	st, err := os.Stat(shot)
-	if err != nil || st.Size() < 1000 {
-		t.Fatalf("no screenshot at %s: %v\n%s", shot, err, out)
-	}
-	t.Logf("screenshot: %s (%d bytes)", shot, st.Size())
-}
-
-// headlessFlags are the flags every headless Chromium of these tests runs with: no sandbox, GPU
-// or /dev/shm (containers), a desktop window and a fresh profile.
-func headlessFlags(t *testing.T) []string {
-	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--hide-scrollbars", "--window-size=1280,900", "--user-data-dir=" + t.TempDir()}
+	b.Navigate("file://" + file)
+	b.Screenshot(shots, "consent.png")
 }

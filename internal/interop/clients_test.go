@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
 )
 
 // browserScript is what mcp-remote opens instead of a browser: it follows the authorization
@@ -21,7 +23,7 @@ func browserScript(t *testing.T) (script, opened string) {
 	t.Helper()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
-		curl = need(t, "curl", "/usr/bin/curl")
+		curl = harness.Executable(t, "curl", "/usr/bin/curl")
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "browser.sh")
@@ -52,8 +54,8 @@ func mcpRemoteEnv(t *testing.T) (env []string, opened string) {
 // dynamic client registration, the browser round trip (auto-approve), the token exchange, then
 // tools/list.
 func TestMCPRemoteClient(t *testing.T) {
-	node := node22(t)
-	client := npmBin(t, "mcp-remote-client")
+	node := harness.Node22(t)
+	client := harness.NPMBin(t, "mcp-remote-client")
 	p := startDev(t, nil, "--auto-approve", "member@example.com")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -64,7 +66,7 @@ func TestMCPRemoteClient(t *testing.T) {
 	stdin, _ := cmd.StdinPipe()
 	defer stdin.Close()
 	out, err := cmd.CombinedOutput()
-	os.WriteFile(filepath.Join(outDir(t, "mcp-remote"), "client.txt"), out, 0o644)
+	os.WriteFile(filepath.Join(harness.OutDir(t, "mcp-remote"), "client.txt"), out, 0o644)
 	if err != nil {
 		t.Fatalf("mcp-remote-client: %v\n%s\nserver:\n%.3000s", err, out, p.stderr)
 	}
@@ -87,8 +89,8 @@ func TestMCPRemoteClient(t *testing.T) {
 // TestMCPRemoteProxy drives the mcp-remote stdio proxy (what Claude Desktop runs, see
 // `workos-mcp connect claude-desktop`) like a desktop client would: initialize, then whoami.
 func TestMCPRemoteProxy(t *testing.T) {
-	node := node22(t)
-	proxy := npmBin(t, "mcp-remote")
+	node := harness.Node22(t)
+	proxy := harness.NPMBin(t, "mcp-remote")
 	p := startDev(t, nil, "--auto-approve", "support@example.com")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -105,7 +107,7 @@ func TestMCPRemoteProxy(t *testing.T) {
 		stdin.Close()
 		cmd.Process.Kill()
 		cmd.Wait()
-		os.WriteFile(filepath.Join(outDir(t, "mcp-remote"), "proxy.txt"), []byte(stderr.String()), 0o644)
+		os.WriteFile(filepath.Join(harness.OutDir(t, "mcp-remote"), "proxy.txt"), []byte(stderr.String()), 0o644)
 	}()
 	lines := make(chan string, 16)
 	go func() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
 )
 
 // TestConformance runs the MCP conformance suite's server scenarios against `workos-mcp dev`
@@ -23,29 +24,26 @@ import (
 // every announced scenario reported, the scenarios this issue names ran real checks and passed
 // them, and the number of passed checks stays above a floor.
 func TestConformance(t *testing.T) {
-	node := node22(t)
-	suite := npmBin(t, "conformance")
+	suite := harness.Conformance(t)
 	p := startDev(t, nil, "--auto-approve", "admin@example.com")
 	proxy := tokenProxy(t, p.base, func() string { return p.token(t, "admin@example.com") })
 	baseline, _ := filepath.Abs(filepath.Join("testdata", "conformance-baseline.yml"))
 	// The suite writes one directory per scenario and run: start from an empty directory, so that
 	// the artifact is this run's and does not grow across runs.
-	out := freshOutDir(t, "conformance")
+	out := harness.FreshOutDir(t, "conformance")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	// Every scenario (--suite all: active, draft and extension), each with a generous timeout
 	// because the machine running CI is shared.
-	args := []string{suite, "server", "--url", proxy + "/mcp", "--suite", "all", "--timeout", "120000",
+	args := []string{"server", "--url", proxy + "/mcp", "--suite", "all", "--timeout", "120000",
 		"--expected-failures", baseline, "-o", out}
 	one := os.Getenv("WORKOS_MCP_CONFORMANCE_SCENARIO")
 	if one != "" {
 		// One scenario, for debugging; the baseline does not apply.
-		args = []string{suite, "server", "--url", proxy + "/mcp", "--scenario", one, "--timeout", "120000", "-o", out}
+		args = []string{"server", "--url", proxy + "/mcp", "--scenario", one, "--timeout", "120000", "-o", out}
 	}
-	cmd := exec.CommandContext(ctx, node, args...)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	output, err := cmd.CombinedOutput()
+	output, err := suite.Command(ctx, args...).CombinedOutput()
 	os.WriteFile(filepath.Join(out, "summary.txt"), output, 0o644)
 	if err != nil {
 		t.Fatalf("conformance suite: %v\n%s\n(server log:\n%.4000s)", err, output, p.stderr)

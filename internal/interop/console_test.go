@@ -8,6 +8,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
 )
 
 // orgInEmulator reports whether the organization still exists in the binary's WorkOS emulator.
@@ -39,7 +40,7 @@ func orgInEmulator(t *testing.T, p *process, id string) bool {
 // under .ci/out/screenshots/ (console-*.png), the approval and activity pages also at a phone's
 // width (390px).
 func TestConsoleInChromium(t *testing.T) {
-	browser := chromium(t)
+	browser := harness.Chromium(t)
 	p := startDev(t, nil, "--auto-approve", devstack.DemoPeople["admin"])
 	tok := p.token(t, devstack.DemoPeople["admin"])
 	if tok == "" {
@@ -75,20 +76,21 @@ func TestConsoleInChromium(t *testing.T) {
 	handle := link[strings.LastIndex(link, "/")+1:]
 
 	// Sign in: the browser follows /console/login through localauth and back with its cookie.
-	b := openPage(t, browser)
-	b.navigate(p.base + "/console/login?login_hint=" + url.QueryEscape(devstack.DemoPeople["admin"]))
-	if loc := b.location(); loc != p.base+"/console/approvals" {
-		t.Fatalf("after sign-in the browser is at %s:\n%s", loc, b.text())
+	b := harness.OpenPage(t, browser)
+	shots := harness.OutDir(t, "screenshots")
+	b.Navigate(p.base + "/console/login?login_hint=" + url.QueryEscape(devstack.DemoPeople["admin"]))
+	if loc := b.Location(); loc != p.base+"/console/approvals" {
+		t.Fatalf("after sign-in the browser is at %s:\n%s", loc, b.Text())
 	}
 	var listed bool
-	b.eval(`document.querySelector('a[href="/console/approvals/`+handle+`"]') !== null`, &listed)
-	if list := b.text(); !listed || !strings.Contains(list, "organizations.delete") || !strings.Contains(list, "Chromium Approves Me") {
+	b.Eval(`document.querySelector('a[href="/console/approvals/`+handle+`"]') !== null`, &listed)
+	if list := b.Text(); !listed || !strings.Contains(list, "organizations.delete") || !strings.Contains(list, "Chromium Approves Me") {
 		t.Fatalf("the approvals list lacks the request %s:\n%s", handle, list)
 	}
-	b.shot("console-approvals.png")
+	b.Screenshot(shots, "console-approvals.png")
 
-	b.navigate(link)
-	page := b.text()
+	b.Navigate(link)
+	page := b.Text()
 	for _, want := range []string{"organizations.delete", "Chromium Approves Me", "It would destroy", "sandbox", "Approve: it cannot be undone", "Deny"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("the approval page lacks %q:\n%s", want, page)
@@ -98,26 +100,26 @@ func TestConsoleInChromium(t *testing.T) {
 	if strings.Contains(page, `"count"`) || !strings.Contains(page, "How many") {
 		t.Errorf("the approval page shows the plan as raw JSON:\n%s", page)
 	}
-	b.shot("console-approval.png")
-	b.viewport(390, 844, true)
-	b.navigate(link)
+	b.Screenshot(shots, "console-approval.png")
+	b.Viewport(390, 844, true)
+	b.Navigate(link)
 	var overflow bool
-	b.eval(`document.documentElement.scrollWidth > window.innerWidth`, &overflow)
+	b.Eval(`document.documentElement.scrollWidth > window.innerWidth`, &overflow)
 	if overflow {
 		t.Error("the approval page is wider than a phone's screen (390px)")
 	}
-	b.shot("console-approval-phone.png")
-	b.viewport(1280, 900, false)
+	b.Screenshot(shots, "console-approval-phone.png")
+	b.Viewport(1280, 900, false)
 	if !orgInEmulator(t, p, org) {
 		t.Fatal("the organization was deleted before anyone approved")
 	}
 
 	// Approve with a click: the form posts with the browser's session and CSRF token.
-	b.click(`button[name="decision"][value="approve"]`)
-	if page := b.text(); !strings.Contains(page, "Approved") {
+	b.ClickAndLoad(`button[name="decision"][value="approve"]`)
+	if page := b.Text(); !strings.Contains(page, "Approved") {
 		t.Fatalf("after clicking Approve:\n%s", page)
 	}
-	b.shot("console-approved.png")
+	b.Screenshot(shots, "console-approved.png")
 	if !orgInEmulator(t, p, org) {
 		t.Fatal("approving ran the call by itself")
 	}
@@ -135,12 +137,12 @@ func TestConsoleInChromium(t *testing.T) {
 	// Deny with a click: the agent is told, nothing runs.
 	org2 := createOrg("Chromium Denies Me")
 	del2, link2 := askDelete(org2)
-	b.navigate(link2)
-	b.click(`button[name="decision"][value="deny"]`)
-	if page := b.text(); !strings.Contains(page, "Denied") {
+	b.Navigate(link2)
+	b.ClickAndLoad(`button[name="decision"][value="deny"]`)
+	if page := b.Text(); !strings.Contains(page, "Denied") {
 		t.Fatalf("after clicking Deny:\n%s", page)
 	}
-	b.shot("console-denied.png")
+	b.Screenshot(shots, "console-denied.png")
 	if m, raw := mutate(del2); m == nil || m["status"] != "denied" {
 		t.Errorf("the agent's repeated call after the denial: %s", raw)
 	}
@@ -149,29 +151,29 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 
 	// Settings, as a team admin.
-	b.navigate(p.base + "/console/settings")
-	page = b.text()
+	b.Navigate(p.base + "/console/settings")
+	page = b.Text()
 	for _, want := range []string{"MCP access enabled", "Allow production environments", "Allow writes", "Save"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("the settings page lacks %q:\n%s", want, page)
 		}
 	}
-	b.shot("console-settings.png")
+	b.Screenshot(shots, "console-settings.png")
 
 	// Activity: the agent's calls, the approved delete among them.
-	b.navigate(p.base + "/console/activity")
-	page = b.text()
+	b.Navigate(p.base + "/console/activity")
+	page = b.Text()
 	for _, want := range []string{"organizations.create", "organizations.delete", devstack.DemoPeople["admin"]} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("the activity page lacks %q:\n%s", want, page)
 		}
 	}
-	b.shot("console-activity.png")
-	b.viewport(390, 844, true)
-	b.navigate(p.base + "/console/activity")
-	b.eval(`document.documentElement.scrollWidth > window.innerWidth`, &overflow)
+	b.Screenshot(shots, "console-activity.png")
+	b.Viewport(390, 844, true)
+	b.Navigate(p.base + "/console/activity")
+	b.Eval(`document.documentElement.scrollWidth > window.innerWidth`, &overflow)
 	if overflow {
 		t.Error("the activity page is wider than a phone's screen (390px); only its table may scroll")
 	}
-	b.shot("console-activity-phone.png")
+	b.Screenshot(shots, "console-activity-phone.png")
 }

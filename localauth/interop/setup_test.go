@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -108,17 +107,4 @@ func startMCPServer(t testing.TB, issuer string) (mcpURL string, kit *authkit.Au
 	hs.Start()
 	t.Cleanup(func() { hs.Close(); kit.Close() })
 	return base + "/mcp", kit
-}
-
-// requireTool skips when a tool is absent, except in CI (CI=true), where
-// it fails.
-func requireTool(t testing.TB, what string, ok bool) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI (CI=true) but was not found", what)
-	}
-	t.Skipf("%s not found; skipping (install it, or run .ci/run)", what)
 }
