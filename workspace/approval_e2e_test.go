@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace"
 )
 
@@ -82,7 +83,7 @@ func (b *browser) post(path string, form url.Values, withToken bool) (string, in
 
 func createOrg(t *testing.T, cs *mcp.ClientSession, name string) string {
 	t.Helper()
-	return ok(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": name}})["result"].(map[string]any)["id"].(string)
+	return mcptest.OK(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": name}})["result"].(map[string]any)["id"].(string)
 }
 
 func orgExists(t *testing.T, st *devstack.Stack, id string) bool {
@@ -106,7 +107,7 @@ func TestE2EApprovalByThePerson(t *testing.T) {
 	org := createOrg(t, agent, "Approve Me")
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}}
 
-	m := ok(t, agent, "mutate", del)
+	m := mcptest.OK(t, agent, "mutate", del)
 	if m["status"] != "approval_required" || !strings.HasPrefix(m["approval_url"].(string), st.URL()+"/console/approvals/apv_") {
 		t.Fatalf("first call: %v", m)
 	}
@@ -115,14 +116,14 @@ func TestE2EApprovalByThePerson(t *testing.T) {
 		t.Errorf("handle %q is not a short handle of the link", handle)
 	}
 	// The agent on its own: repeating, sending the handle, or forging a sealed token does nothing.
-	if m := ok(t, agent, "mutate", del); m["status"] != "approval_required" || m["confirmation_token"] != handle {
+	if m := mcptest.OK(t, agent, "mutate", del); m["status"] != "approval_required" || m["confirmation_token"] != handle {
 		t.Errorf("repeat before approval: %v", m)
 	}
-	if m := ok(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": handle}); m["status"] != "approval_required" {
+	if m := mcptest.OK(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": handle}); m["status"] != "approval_required" {
 		t.Errorf("handle before approval: %v", m)
 	}
-	fails(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": "wmc1_AAAA"}, "not accepted")
-	fails(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": "apv_zzzzzzzzzzzzzzzzzzzz"}, "no such approval")
+	mcptest.Fails(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": "wmc1_AAAA"}, "not accepted")
+	mcptest.Fails(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": "apv_zzzzzzzzzzzzzzzzzzzz"}, "no such approval")
 	if !orgExists(t, st, org) {
 		t.Fatal("the organization was deleted without approval")
 	}
@@ -170,33 +171,33 @@ func TestE2EApprovalByThePerson(t *testing.T) {
 	if !orgExists(t, st, org) {
 		t.Fatal("approving ran the call by itself")
 	}
-	m = ok(t, agent, "mutate", del)
+	m = mcptest.OK(t, agent, "mutate", del)
 	if m["status"] != float64(202) && m["status"] != float64(200) && m["status"] != float64(204) {
 		t.Fatalf("after approval: %v", m)
 	}
 	if orgExists(t, st, org) {
 		t.Fatal("the approved call did not run")
 	}
-	fails(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": handle}, "already used")
+	mcptest.Fails(t, agent, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}, "confirmation_token": handle}, "already used")
 
 	// Denied: reported once, nothing done.
 	org2 := createOrg(t, agent, "Deny Me")
 	del2 := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org2}}
-	h2 := ok(t, agent, "mutate", del2)["confirmation_token"].(string)
+	h2 := mcptest.OK(t, agent, "mutate", del2)["confirmation_token"].(string)
 	if page, status := mine.post("/console/approvals/"+h2, url.Values{"decision": {"deny"}}, true); status != http.StatusOK || !strings.Contains(page, "Denied") {
 		t.Fatalf("deny: %d %s", status, page)
 	}
-	if m := ok(t, agent, "mutate", del2); m["status"] != "denied" {
+	if m := mcptest.OK(t, agent, "mutate", del2); m["status"] != "denied" {
 		t.Errorf("after denial: %v", m)
 	}
-	if m := ok(t, agent, "mutate", del2); m["status"] != "approval_required" || m["confirmation_token"] == h2 {
+	if m := mcptest.OK(t, agent, "mutate", del2); m["status"] != "approval_required" || m["confirmation_token"] == h2 {
 		t.Errorf("after the denial was reported, a new request: %v", m)
 	}
 	if !orgExists(t, st, org2) {
 		t.Fatal("a denied call ran")
 	}
 	// whoami says which mode is in effect.
-	if w := ok(t, agent, "whoami", nil); w["confirmation"].(map[string]any)["mode"] != "human" {
+	if w := mcptest.OK(t, agent, "whoami", nil); w["confirmation"].(map[string]any)["mode"] != "human" {
 		t.Errorf("whoami confirmation: %v", w["confirmation"])
 	}
 	// Signed out: pages redirect to sign-in, posts are refused.
@@ -226,7 +227,7 @@ func TestE2EApprovalURLElicitation(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: st.MCPURL(), HTTPClient: &http.Client{Transport: bearer{token, http.DefaultTransport}}}, nil)
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: st.MCPURL(), HTTPClient: mcptest.HTTPClient(mcptest.Bearer(token))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestE2EConsoleSettings(t *testing.T) {
 	st := devstack.Start(t, devstack.Options{SettingsTTL: 200 * time.Millisecond})
 	agent := as(t, st, "member")
 	prod := map[string]any{"operation": "organizations.list", "environment": "production"}
-	ok(t, agent, "query", prod)
+	mcptest.OK(t, agent, "query", prod)
 
 	// A second replica: another workspace server for the same team, the same AuthKit.
 	team := demoTeam(st.Emulator(), st.EmulatorURL())
@@ -277,8 +278,8 @@ func TestE2EConsoleSettings(t *testing.T) {
 	}
 	srv2 := httptest.NewServer(st.AuthKit().Middleware(ws2.Handler()))
 	defer srv2.Close()
-	agent2 := connectURL(t, srv2.URL, st.AccessToken(t, devstack.DemoPeople["member"]), nil)
-	ok(t, agent2, "query", prod)
+	agent2 := mcptest.Connect(t, srv2.URL, mcptest.Bearer(st.AccessToken(t, devstack.DemoPeople["member"])), nil)
+	mcptest.OK(t, agent2, "query", prod)
 
 	member := signIn(t, st, "member")
 	if page, status := member.get("/console/settings"); status != http.StatusForbidden || !strings.Contains(page, "Only team admins") {
@@ -298,7 +299,7 @@ func TestE2EConsoleSettings(t *testing.T) {
 	for i, cs := range []*mcp.ClientSession{agent, agent2} {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			text, _, isErr := callTool(t, cs, "query", prod)
+			text, _, isErr := mcptest.Call(t, cs, "query", prod)
 			if isErr && strings.Contains(text, "production") {
 				break
 			}
@@ -308,7 +309,7 @@ func TestE2EConsoleSettings(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	if w := ok(t, agent2, "whoami", nil); w["settings"].(map[string]any)["allow_production"] != false || w["settings"].(map[string]any)["source"] != "console" {
+	if w := mcptest.OK(t, agent2, "whoami", nil); w["settings"].(map[string]any)["allow_production"] != false || w["settings"].(map[string]any)["source"] != "console" {
 		t.Errorf("whoami on replica 2: %v", w["settings"])
 	}
 	// Back on.
@@ -316,7 +317,7 @@ func TestE2EConsoleSettings(t *testing.T) {
 		t.Fatalf("save: %d", status)
 	}
 	time.Sleep(300 * time.Millisecond)
-	ok(t, agent2, "query", prod)
+	mcptest.OK(t, agent2, "query", prod)
 
 	// The activity page shows the change with its author, and agents' actions.
 	act, status := admin.get("/console/activity")

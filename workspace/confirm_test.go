@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 func deleteAcme(extra map[string]any) map[string]any {
@@ -22,7 +23,7 @@ func deleteAcme(extra map[string]any) map[string]any {
 
 func confirmationToken(t *testing.T, cs *mcp.ClientSession, args map[string]any) (string, map[string]any) {
 	t.Helper()
-	m := mustOK(t, cs, "mutate", args)
+	m := mcptest.OK(t, cs, "mutate", args)
 	if m["status"] != "confirmation_required" {
 		t.Fatalf("first call: %v", m)
 	}
@@ -53,12 +54,12 @@ func TestConfirmationHappyPath(t *testing.T) {
 	if m["target"] != "Acme" || m["expires_in_minutes"] != float64(5) || m["expires_at"] == nil {
 		t.Errorf("answer = %v", m)
 	}
-	mustOK(t, cs, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}))
+	mcptest.OK(t, cs, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}))
 	if h.api.deleteCount() != 1 {
 		t.Fatalf("deletes = %d, want 1", h.api.deleteCount())
 	}
 	// Replay: refused.
-	mustFail(t, cs, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "already used")
+	mcptest.Fails(t, cs, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "already used")
 }
 
 func TestConfirmationRefusals(t *testing.T) {
@@ -73,32 +74,32 @@ func TestConfirmationRefusals(t *testing.T) {
 	h.sessions["admin-team2"] = &authkit.Session{UserID: "user_admin", OrganizationID: "org_team2", Role: "admin"}
 	admin := h.connect("admin", nil)
 	tok, _ := confirmationToken(t, admin, deleteAcme(nil))
-	mustFail(t, h.connect("admin-team2", nil), "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "another team")
+	mcptest.Fails(t, h.connect("admin-team2", nil), "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "another team")
 
 	tampered := tok[:len(tok)-3] + map[bool]string{true: "AAA", false: "BBB"}[!strings.HasSuffix(tok, "AAA")]
-	mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tampered}), "not valid")
-	mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": "garbage"}), "not valid")
-	mustFail(t, h.connect("member", nil), "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "another person")
-	mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok, "environment": "production"}), "environment")
-	mustFail(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": "org_other"}, "confirmation_token": tok}, "parameters differ")
-	mustFail(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": "org_acme", "name": "x"}, "confirmation_token": tok}, "takes no confirmation_token")
+	mcptest.Fails(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tampered}), "not valid")
+	mcptest.Fails(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": "garbage"}), "not valid")
+	mcptest.Fails(t, h.connect("member", nil), "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "another person")
+	mcptest.Fails(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok, "environment": "production"}), "environment")
+	mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": "org_other"}, "confirmation_token": tok}, "parameters differ")
+	mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": "org_acme", "name": "x"}, "confirmation_token": tok}, "takes no confirmation_token")
 
 	// Expired.
 	h.srv.now = func() time.Time { return time.Now().Add(6 * time.Minute) }
-	mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "expired")
+	mcptest.Fails(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "expired")
 	h.srv.now = time.Now
 
 	// The target changed after the token was issued.
 	tok2, _ := confirmationToken(t, admin, deleteAcme(nil))
-	mustOK(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": "org_acme", "name": "Acme 2"}})
-	mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok2}), "target changed")
+	mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": "org_acme", "name": "Acme 2"}})
+	mcptest.Fails(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok2}), "target changed")
 
 	if h.api.deleteCount() != 0 {
 		t.Fatalf("a refused confirmation deleted something: %d", h.api.deleteCount())
 	}
 	// Refusals on the binding did not spend the first token, but the target changed since it
 	// was issued, so it is refused as well.
-	mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "target changed")
+	mcptest.Fails(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "target changed")
 }
 
 func TestConfirmationConcurrent(t *testing.T) {
@@ -141,15 +142,15 @@ func TestConfirmationElicitation(t *testing.T) {
 			return &mcp.ElicitResult{Action: action, Content: map[string]any{"name": name}}, nil
 		}
 	}
-	m := mustOK(t, h.connect("admin", typed("Acme", "decline")), "mutate", deleteAcme(nil))
+	m := mcptest.OK(t, h.connect("admin", typed("Acme", "decline")), "mutate", deleteAcme(nil))
 	if m["status"] != "cancelled" || h.api.deleteCount() != 0 {
 		t.Fatalf("declined: %v, deletes %d", m, h.api.deleteCount())
 	}
-	mustFail(t, h.connect("admin", typed("Acme Inc", "accept")), "mutate", deleteAcme(nil), "does not match")
+	mcptest.Fails(t, h.connect("admin", typed("Acme Inc", "accept")), "mutate", deleteAcme(nil), "does not match")
 	if h.api.deleteCount() != 0 {
 		t.Fatal("a wrong name deleted")
 	}
-	mustOK(t, h.connect("admin", typed("Acme", "accept")), "mutate", deleteAcme(nil))
+	mcptest.OK(t, h.connect("admin", typed("Acme", "accept")), "mutate", deleteAcme(nil))
 	if h.api.deleteCount() != 1 {
 		t.Fatalf("deletes = %d, want 1", h.api.deleteCount())
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
@@ -23,31 +24,6 @@ import (
 // These tests drive the product as a person's agent does: the go-sdk client, a real token from
 // localauth through the code flow, authkit in front of /mcp, and the WorkOS API emulator.
 
-type bearer struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.next.RoundTrip(r)
-}
-
-func connectURL(t *testing.T, endpoint, token string, elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)) *mcp.ClientSession {
-	t.Helper()
-	client := mcp.NewClient(&mcp.Implementation{Name: "workspace-e2e", Version: "1"}, &mcp.ClientOptions{ElicitationHandler: elicit})
-	tr := &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: &http.Client{Transport: bearer{token, http.DefaultTransport}, Timeout: 2 * time.Minute}}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cs, err := client.Connect(ctx, tr, nil)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() { cs.Close() })
-	return cs
-}
-
 // as connects to the stack as a person of the demo team (by role).
 func as(t *testing.T, st *devstack.Stack, role string) *mcp.ClientSession {
 	t.Helper()
@@ -55,48 +31,12 @@ func as(t *testing.T, st *devstack.Stack, role string) *mcp.ClientSession {
 	if !ok {
 		t.Fatalf("no demo person with role %s", role)
 	}
-	return connectURL(t, st.MCPURL(), st.AccessToken(t, email), nil)
-}
-
-func callTool(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) (string, map[string]any, bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
-	if err != nil {
-		t.Fatalf("call %s: %v", tool, err)
-	}
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	var m map[string]any
-	_ = json.Unmarshal([]byte(b.String()), &m)
-	return b.String(), m, res.IsError
-}
-
-func ok(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) map[string]any {
-	t.Helper()
-	text, m, isErr := callTool(t, cs, tool, args)
-	if isErr {
-		t.Fatalf("%s %v: %s", tool, args, text)
-	}
-	return m
-}
-
-func fails(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any, want string) {
-	t.Helper()
-	text, _, isErr := callTool(t, cs, tool, args)
-	if !isErr || !strings.Contains(text, want) {
-		t.Fatalf("%s %v: want an error containing %q, got (error=%v) %s", tool, args, want, isErr, text)
-	}
+	return mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(st.AccessToken(t, email)), nil)
 }
 
 func TestE2EWhoami(t *testing.T) {
 	st := devstack.Start(t, tokenConfirm)
-	m := ok(t, as(t, st, "member-sandbox"), "whoami", nil)
+	m := mcptest.OK(t, as(t, st, "member-sandbox"), "whoami", nil)
 	if m["role"].(map[string]any)["slug"] != "member-sandbox" {
 		t.Fatalf("whoami = %v", m)
 	}
@@ -122,7 +62,7 @@ func TestE2EWhoami(t *testing.T) {
 	}
 	// A path parameter cannot climb to another route: it is refused before anything is sent
 	// (issue 9; this used to be sent escaped and answered 404).
-	fails(t, as(t, st, "admin"), "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "x/../../user_management/users"}}, `invalid parameters for organizations.get: path parameter "id" contains a slash`)
+	mcptest.Fails(t, as(t, st, "admin"), "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "x/../../user_management/users"}}, `invalid parameters for organizations.get: path parameter "id" contains a slash`)
 }
 
 // TestE2ERoles checks, for each default role, what it may list, read and write in sandbox and
@@ -147,7 +87,7 @@ func TestE2ERoles(t *testing.T) {
 		t.Run(tc.role, func(t *testing.T) {
 			cs := as(t, st, tc.role)
 			for env, want := range map[string]access{"sandbox": tc.sandbox, "production": tc.production} {
-				text, m, isErr := callTool(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": env})
+				text, m, isErr := mcptest.Call(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": env})
 				if isErr == want.read {
 					t.Errorf("read in %s: error=%v %s", env, isErr, text)
 				}
@@ -157,25 +97,25 @@ func TestE2ERoles(t *testing.T) {
 				// An irreversible operation: a confirmation where the role writes (nothing is
 				// deleted by the first call), a refusal without a token elsewhere.
 				first := m["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"]
-				text, m, isErr = callTool(t, cs, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": first}, "environment": env})
+				text, m, isErr = mcptest.Call(t, cs, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": first}, "environment": env})
 				if want.write != (!isErr && m["status"] == "confirmation_required") || (isErr && strings.Contains(text, "confirmation_token")) {
 					t.Errorf("delete in %s: error=%v %.300s", env, isErr, text)
 				}
-				text, _, isErr = callTool(t, cs, "mutate", map[string]any{"operation": "organizations.create",
+				text, _, isErr = mcptest.Call(t, cs, "mutate", map[string]any{"operation": "organizations.create",
 					"params": map[string]any{"name": "E2E " + tc.role + " " + env}, "environment": env})
 				if isErr == want.write {
 					t.Errorf("write in %s: error=%v %s", env, isErr, text)
 				}
 			}
-			_, _, isErr := callTool(t, cs, "query", map[string]any{"operation": "webhook_endpoints.list"})
+			_, _, isErr := mcptest.Call(t, cs, "query", map[string]any{"operation": "webhook_endpoints.list"})
 			if isErr == tc.webhooks {
 				t.Errorf("webhook_endpoints.list: error=%v", isErr)
 			}
-			m := ok(t, cs, "list_operations", map[string]any{"class": "destructive"})
+			m := mcptest.OK(t, cs, "list_operations", map[string]any{"class": "destructive"})
 			if (m["count"].(float64) > 0) != tc.destructive {
 				t.Errorf("destructive operations listed: %v", m["count"])
 			}
-			m = ok(t, cs, "list_operations", map[string]any{"words": "webhook"})
+			m = mcptest.OK(t, cs, "list_operations", map[string]any{"words": "webhook"})
 			if (m["count"].(float64) > 0) != tc.webhooks {
 				t.Errorf("webhook operations listed: %v", m["count"])
 			}
@@ -187,24 +127,24 @@ func TestE2EAdminSettings(t *testing.T) {
 	off := false
 	t.Run("enabled off", func(t *testing.T) {
 		cs := newLocalStack(t, func(c *workspace.Config) { c.Teams[0].Settings.Enabled = &off }).as(t, "admin")
-		m := ok(t, cs, "whoami", nil)
+		m := mcptest.OK(t, cs, "whoami", nil)
 		if m["settings"].(map[string]any)["enabled"] != false {
 			t.Fatalf("whoami: %v", m)
 		}
-		fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "disabled")
-		fails(t, cs, "list_operations", nil, "disabled")
-		fails(t, cs, "describe_organization", map[string]any{"domain": "acme.test"}, "disabled")
+		mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "disabled")
+		mcptest.Fails(t, cs, "list_operations", nil, "disabled")
+		mcptest.Fails(t, cs, "describe_organization", map[string]any{"domain": "acme.test"}, "disabled")
 	})
 	t.Run("production off", func(t *testing.T) {
 		cs := newLocalStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowProduction = &off }).as(t, "admin")
-		ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
-		fails(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"}, "production")
+		mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"}, "production")
 	})
 	t.Run("write off", func(t *testing.T) {
 		cs := newLocalStack(t, func(c *workspace.Config) { c.Teams[0].Settings.AllowWrite = &off }).as(t, "admin")
-		ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
-		fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "No"}}, "read-only")
-		m := ok(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"search": "No"}})
+		mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "No"}}, "read-only")
+		m := mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"search": "No"}})
 		for _, o := range m["result"].(map[string]any)["data"].([]any) {
 			if o.(map[string]any)["name"] == "No" {
 				t.Fatal("an organization was created with writes off")
@@ -213,8 +153,8 @@ func TestE2EAdminSettings(t *testing.T) {
 	})
 	t.Run("unknown role", func(t *testing.T) {
 		cs := newLocalStack(t, withoutRole("support")).as(t, "support")
-		ok(t, cs, "whoami", nil)
-		fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "only whoami")
+		mcptest.OK(t, cs, "whoami", nil)
+		mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "only whoami")
 	})
 }
 
@@ -223,16 +163,16 @@ func TestE2EConfirmationExpired(t *testing.T) {
 	cs := newLocalStack(t, func(c *workspace.Config) { c.ConfirmationTTL = time.Second }).as(t, "admin")
 	orgID := orgByName(t, cs, "sandbox", "Initech")
 	args := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": orgID}}
-	m := ok(t, cs, "mutate", args)
+	m := mcptest.OK(t, cs, "mutate", args)
 	args["confirmation_token"] = m["confirmation_token"]
 	time.Sleep(2100 * time.Millisecond) // past the token's expiry (whole seconds)
-	fails(t, cs, "mutate", args, "expired")
-	ok(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": orgID}})
+	mcptest.Fails(t, cs, "mutate", args, "expired")
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": orgID}})
 }
 
 func orgByName(t *testing.T, cs *mcp.ClientSession, env, name string) string {
 	t.Helper()
-	m := ok(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": env, "params": map[string]any{"limit": 100}})
+	m := mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": env, "params": map[string]any{"limit": 100}})
 	for _, o := range m["result"].(map[string]any)["data"].([]any) {
 		if o := o.(map[string]any); o["name"] == name {
 			return o["id"].(string)
@@ -253,7 +193,7 @@ func TestE2EConfirmation(t *testing.T) {
 		}
 		return a
 	}
-	m := ok(t, admin, "mutate", del(initech, nil))
+	m := mcptest.OK(t, admin, "mutate", del(initech, nil))
 	if m["status"] != "confirmation_required" || m["target"] != "Initech" {
 		t.Fatalf("first call: %v", m)
 	}
@@ -266,33 +206,33 @@ func TestE2EConfirmation(t *testing.T) {
 	}
 	tok := m["confirmation_token"].(string)
 	// Still there after the first call.
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}})
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}})
 
 	// Refusals: nothing is done.
-	fails(t, as(t, st, "member"), "mutate", del(initech, map[string]any{"confirmation_token": tok}), "another person")
-	fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok, "environment": "production"}), "environment")
+	mcptest.Fails(t, as(t, st, "member"), "mutate", del(initech, map[string]any{"confirmation_token": tok}), "another person")
+	mcptest.Fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok, "environment": "production"}), "environment")
 	globex := orgByName(t, admin, "sandbox", "Globex")
-	fails(t, admin, "mutate", del(globex, map[string]any{"confirmation_token": tok}), "parameters differ")
-	fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok[:len(tok)-4] + "AAAA"}), "not valid")
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}})
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+	mcptest.Fails(t, admin, "mutate", del(globex, map[string]any{"confirmation_token": tok}), "parameters differ")
+	mcptest.Fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok[:len(tok)-4] + "AAAA"}), "not valid")
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}})
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
 
 	// Happy path, then a replay.
-	m = ok(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok}))
+	m = mcptest.OK(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok}))
 	if m["status"] == "confirmation_required" {
 		t.Fatalf("second call: %v", m)
 	}
-	fails(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}}, "404")
-	fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok}), "already used")
+	mcptest.Fails(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}}, "404")
+	mcptest.Fails(t, admin, "mutate", del(initech, map[string]any{"confirmation_token": tok}), "already used")
 
 	// The target changes between the two calls.
-	m = ok(t, admin, "mutate", del(globex, nil))
-	ok(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": globex, "name": "Globex 2"}})
-	fails(t, admin, "mutate", del(globex, map[string]any{"confirmation_token": m["confirmation_token"]}), "target changed")
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+	m = mcptest.OK(t, admin, "mutate", del(globex, nil))
+	mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": globex, "name": "Globex 2"}})
+	mcptest.Fails(t, admin, "mutate", del(globex, map[string]any{"confirmation_token": m["confirmation_token"]}), "target changed")
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
 
 	// Two concurrent confirmations of one token: exactly one runs.
-	m = ok(t, admin, "mutate", del(globex, nil))
+	m = mcptest.OK(t, admin, "mutate", del(globex, nil))
 	args := del(globex, map[string]any{"confirmation_token": m["confirmation_token"]})
 	results := make(chan bool, 2)
 	for i := 0; i < 2; i++ {
@@ -312,7 +252,7 @@ func TestE2EConfirmation(t *testing.T) {
 	if succeeded != 1 {
 		t.Fatalf("%d of 2 concurrent confirmations ran, want exactly 1", succeeded)
 	}
-	fails(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}}, "404")
+	mcptest.Fails(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}}, "404")
 }
 
 func TestE2EConfirmationElicitation(t *testing.T) {
@@ -327,12 +267,12 @@ func TestE2EConfirmationElicitation(t *testing.T) {
 	token := st.AccessToken(t, devstack.DemoPeople["admin"])
 	initech := orgByName(t, as(t, st, "admin"), "sandbox", "Initech")
 	args := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": initech}}
-	fails(t, connectURL(t, st.MCPURL(), token, typed("Initech Corp")), "mutate", args, "does not match")
+	mcptest.Fails(t, mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(token), typed("Initech Corp")), "mutate", args, "does not match")
 	if !strings.Contains(asked, "Initech") {
 		t.Fatalf("elicitation message %q", asked)
 	}
-	ok(t, connectURL(t, st.MCPURL(), token, typed("Initech")), "mutate", args)
-	fails(t, as(t, st, "admin"), "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}}, "404")
+	mcptest.OK(t, mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(token), typed("Initech")), "mutate", args)
+	mcptest.Fails(t, as(t, st, "admin"), "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": initech}}, "404")
 }
 
 // TestE2ERedaction calls every read operation the emulator implements, in both environments,
@@ -381,7 +321,7 @@ func TestE2ERedaction(t *testing.T) {
 				t.Errorf("%s %s: no parameters found, not called", env, op.Name)
 				continue
 			}
-			text, _, isErr := callTool(t, admin, "query", map[string]any{"operation": op.Name, "params": params, "environment": env})
+			text, _, isErr := mcptest.Call(t, admin, "query", map[string]any{"operation": op.Name, "params": params, "environment": env})
 			calls++
 			if !isErr {
 				succeeded++
@@ -405,7 +345,7 @@ func TestE2ERedaction(t *testing.T) {
 		}
 	}
 	// Writes that answer with secrets: the answer is redacted too; the input secret is set.
-	text, _, _ := callTool(t, admin, "mutate", map[string]any{"operation": "webhook_endpoints.create",
+	text, _, _ := mcptest.Call(t, admin, "mutate", map[string]any{"operation": "webhook_endpoints.create",
 		"params": map[string]any{"endpoint_url": "https://hooks.example.test/x", "events": []any{"user.created"}}})
 	check("webhook_endpoints.create", text)
 	if strings.Contains(text, "whsec_") {
@@ -413,7 +353,7 @@ func TestE2ERedaction(t *testing.T) {
 	}
 	// Inputs are not redacted: a secret the person provides is stored as given.
 	own := "own-vault-value-" + strings.Repeat("z", 16)
-	text, m, isErr := callTool(t, admin, "mutate", map[string]any{"operation": "vault_objects.create",
+	text, m, isErr := mcptest.Call(t, admin, "mutate", map[string]any{"operation": "vault_objects.create",
 		"params": map[string]any{"name": "own-secret", "value": own, "key_context": map[string]any{"organization_id": fixtures["sandbox"].ids["org"]}}})
 	if isErr {
 		t.Fatalf("vault_objects.create: %s", text)
@@ -433,7 +373,7 @@ func TestE2ERedaction(t *testing.T) {
 		"debug_sign_in":         {"email": "alice@acme.test"},
 		"audit_configuration":   nil,
 	} {
-		text, _, _ := callTool(t, admin, tool, args)
+		text, _, _ := mcptest.Call(t, admin, tool, args)
 		check(tool, text)
 	}
 	t.Logf("%d read calls over %d operations, %d succeeded", calls, len(reads), succeeded)
@@ -568,7 +508,7 @@ func (f *idFinder) known(name, tmpl string) string {
 		if org == nil {
 			return ""
 		}
-		_, m, isErr := callTool(f.t, f.cs, "query", map[string]any{"operation": "audit_log_exports.create", "environment": f.env,
+		_, m, isErr := mcptest.Call(f.t, f.cs, "query", map[string]any{"operation": "audit_log_exports.create", "environment": f.env,
 			"params": map[string]any{"organization_id": org["id"], "range_start": "2020-01-01T00:00:00Z", "range_end": "2030-01-01T00:00:00Z"}})
 		if !isErr {
 			id, _ := m["result"].(map[string]any)["id"].(string)
@@ -586,7 +526,7 @@ func (f *idFinder) all(path string, filter ...string) []map[string]any {
 	}
 	for _, op := range catalog.All() {
 		if op.Method == "GET" && op.Path == path {
-			_, m, isErr := callTool(f.t, f.cs, "query", map[string]any{"operation": op.Name, "environment": f.env, "params": params})
+			_, m, isErr := mcptest.Call(f.t, f.cs, "query", map[string]any{"operation": op.Name, "environment": f.env, "params": params})
 			if isErr {
 				return nil
 			}
@@ -613,7 +553,7 @@ func (f *idFinder) first(tmpl, concrete string, known map[string]any) map[string
 				params[k] = v
 			}
 		}
-		_, m, isErr := callTool(f.t, f.cs, "query", map[string]any{"operation": op.Name, "params": params, "environment": f.env})
+		_, m, isErr := mcptest.Call(f.t, f.cs, "query", map[string]any{"operation": op.Name, "params": params, "environment": f.env})
 		if isErr {
 			break
 		}
@@ -647,7 +587,7 @@ func TestE2ETaskTools(t *testing.T) {
 	admin := as(t, st, "admin")
 
 	t.Run("describe_organization", func(t *testing.T) {
-		m := ok(t, admin, "describe_organization", map[string]any{"domain": "acme.test"})
+		m := mcptest.OK(t, admin, "describe_organization", map[string]any{"domain": "acme.test"})
 		if testing.Verbose() {
 			t.Logf("%v", m)
 		}
@@ -678,26 +618,26 @@ func TestE2ETaskTools(t *testing.T) {
 			t.Errorf("pending_invitations = %v", inv)
 		}
 		// The same organization by external ID, and in production by domain.
-		m = ok(t, admin, "describe_organization", map[string]any{"external_id": "acme"})
+		m = mcptest.OK(t, admin, "describe_organization", map[string]any{"external_id": "acme"})
 		if m["organization"].(map[string]any)["name"] != "Acme Corp" {
 			t.Errorf("by external_id: %v", m["organization"])
 		}
-		m = ok(t, admin, "describe_organization", map[string]any{"domain": "contoso.test", "environment": "production"})
+		m = mcptest.OK(t, admin, "describe_organization", map[string]any{"domain": "contoso.test", "environment": "production"})
 		if m["organization"].(map[string]any)["name"] != "Contoso" {
 			t.Errorf("production: %v", m["organization"])
 		}
 		// A support role reads organizations and people, not SSO connections: those parts say so.
-		m = ok(t, as(t, st, "support-viewer"), "describe_organization", map[string]any{"domain": "acme.test"})
+		m = mcptest.OK(t, as(t, st, "support-viewer"), "describe_organization", map[string]any{"domain": "acme.test"})
 		un, _ := m["unavailable"].(map[string]any)
 		if m["organization"].(map[string]any)["name"] != "Acme Corp" || un["connections"] == nil || un["directories"] == nil || m["member_count"] == nil {
 			t.Errorf("support-viewer answer = %v", m)
 		}
-		fails(t, admin, "describe_organization", map[string]any{"domain": "acme.test", "external_id": "acme"}, "exactly one")
-		fails(t, admin, "describe_organization", map[string]any{"domain": "nobody.test"}, "no organization")
+		mcptest.Fails(t, admin, "describe_organization", map[string]any{"domain": "acme.test", "external_id": "acme"}, "exactly one")
+		mcptest.Fails(t, admin, "describe_organization", map[string]any{"domain": "nobody.test"}, "no organization")
 	})
 
 	t.Run("debug_sign_in", func(t *testing.T) {
-		m := ok(t, admin, "debug_sign_in", map[string]any{"email": "alice@acme.test"})
+		m := mcptest.OK(t, admin, "debug_sign_in", map[string]any{"email": "alice@acme.test"})
 		if testing.Verbose() {
 			t.Logf("%v", m)
 		}
@@ -721,19 +661,19 @@ func TestE2ETaskTools(t *testing.T) {
 		}, nil); err != nil {
 			t.Fatalf("sign in: %v", err)
 		}
-		m = ok(t, admin, "debug_sign_in", map[string]any{"user_id": m["user"].(map[string]any)["id"]})
+		m = mcptest.OK(t, admin, "debug_sign_in", map[string]any{"user_id": m["user"].(map[string]any)["id"]})
 		evs, _ := json.Marshal(m["authentication_events"])
 		if !strings.Contains(string(evs), "authentication.password_succeeded") {
 			t.Errorf("authentication_events = %s", evs)
 		}
-		m = ok(t, admin, "debug_sign_in", map[string]any{"email": "nobody@acme.test"})
+		m = mcptest.OK(t, admin, "debug_sign_in", map[string]any{"email": "nobody@acme.test"})
 		if f := m["findings"].([]any); len(f) != 1 || f[0].(map[string]any)["code"] != "user_not_found" {
 			t.Errorf("unknown user findings = %v", f)
 		}
 	})
 
 	t.Run("audit_configuration", func(t *testing.T) {
-		m := ok(t, admin, "audit_configuration", nil)
+		m := mcptest.OK(t, admin, "audit_configuration", nil)
 		if testing.Verbose() {
 			t.Logf("%v", m)
 		}
@@ -750,7 +690,7 @@ func TestE2ETaskTools(t *testing.T) {
 
 	t.Run("audit_logs", func(t *testing.T) {
 		acme := orgByName(t, admin, "sandbox", "Acme Corp")
-		m := ok(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z"})
+		m := mcptest.OK(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z"})
 		if testing.Verbose() {
 			t.Logf("%v", m)
 		}
@@ -758,16 +698,16 @@ func TestE2ETaskTools(t *testing.T) {
 		if !strings.Contains(string(text), "user.signed_in") || !strings.Contains(string(text), "document.updated") {
 			t.Errorf("events = %s (answer %v)", text, m)
 		}
-		m = ok(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z", "actions": []any{"user.signed_in"}})
+		m = mcptest.OK(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z", "actions": []any{"user.signed_in"}})
 		text, _ = json.Marshal(m["events"])
 		if !strings.Contains(string(text), "user.signed_in") || strings.Contains(string(text), "document.updated") {
 			t.Errorf("filtered events = %s", text)
 		}
-		fails(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "yesterday"}, "RFC 3339")
+		mcptest.Fails(t, admin, "audit_logs", map[string]any{"organization_id": acme, "range_start": "yesterday"}, "RFC 3339")
 	})
 
 	t.Run("onboard_customer", func(t *testing.T) {
-		m := ok(t, admin, "onboard_customer", map[string]any{"name": "Umbrella", "domains": []any{"umbrella.test"}, "admin_email": "it@umbrella.test", "portal_intent": "sso"})
+		m := mcptest.OK(t, admin, "onboard_customer", map[string]any{"name": "Umbrella", "domains": []any{"umbrella.test"}, "admin_email": "it@umbrella.test", "portal_intent": "sso"})
 		if testing.Verbose() {
 			t.Logf("%v", m)
 		}
@@ -781,13 +721,13 @@ func TestE2ETaskTools(t *testing.T) {
 		if link, _ := m["admin_portal_link"].(string); !strings.HasPrefix(link, "http") {
 			t.Errorf("admin_portal_link = %v", m["admin_portal_link"])
 		}
-		d := ok(t, admin, "describe_organization", map[string]any{"domain": "umbrella.test"})
+		d := mcptest.OK(t, admin, "describe_organization", map[string]any{"domain": "umbrella.test"})
 		if inv := d["pending_invitations"].([]any); len(inv) != 1 {
 			t.Errorf("the invitation is not pending: %v", d)
 		}
 		// Read-only roles cannot onboard, and nothing is created.
-		fails(t, as(t, st, "support-viewer"), "onboard_customer", map[string]any{"name": "Nope", "admin_email": "a@nope.test"}, "read-only")
-		fails(t, as(t, st, "member-sandbox"), "onboard_customer", map[string]any{"name": "Nope", "admin_email": "a@nope.test", "environment": "production"}, "read-only")
+		mcptest.Fails(t, as(t, st, "support-viewer"), "onboard_customer", map[string]any{"name": "Nope", "admin_email": "a@nope.test"}, "read-only")
+		mcptest.Fails(t, as(t, st, "member-sandbox"), "onboard_customer", map[string]any{"name": "Nope", "admin_email": "a@nope.test", "environment": "production"}, "read-only")
 	})
 }
 
@@ -819,22 +759,22 @@ func TestE2ERecord(t *testing.T) {
 		apiURL = c.Teams[0].SignIn.BaseURL
 	})
 	cs := stack.as(t, "admin")
-	adminID := ok(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)
+	adminID := mcptest.OK(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)
 	viewer := stack.as(t, "support-viewer")
-	viewerID := ok(t, viewer, "whoami", nil)["user"].(map[string]any)["id"].(string)
-	ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
-	fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}, "environment": "staging"}, "unknown environment")
-	ok(t, cs, "query", map[string]any{"operation": "webhook_endpoints.list", "environment": "production"})
+	viewerID := mcptest.OK(t, viewer, "whoami", nil)["user"].(map[string]any)["id"].(string)
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+	mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}, "environment": "staging"}, "unknown environment")
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "webhook_endpoints.list", "environment": "production"})
 	// Denied, confirmation required, refused, then run: each outcome is recorded.
-	fails(t, viewer, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
+	mcptest.Fails(t, viewer, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": orgByName(t, cs, "sandbox", "Initech")}}
-	tok := ok(t, cs, "mutate", del)["confirmation_token"].(string)
+	tok := mcptest.OK(t, cs, "mutate", del)["confirmation_token"].(string)
 	del["confirmation_token"] = tok[:len(tok)-4] + "AAAA"
-	fails(t, cs, "mutate", del, "not valid")
+	mcptest.Fails(t, cs, "mutate", del, "not valid")
 	del["confirmation_token"] = tok
-	ok(t, cs, "mutate", del)
+	mcptest.OK(t, cs, "mutate", del)
 	// Invalid parameters are recorded too, naming the rule, never the values.
-	fails(t, cs, "query", map[string]any{"operation": "organizations.list",
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list",
 		"params": map[string]any{"limit": 987654, "order": "hunter2-not-an-order"}}, "invalid parameters")
 
 	rec := logLine(t, logs.String(), `"operation":"organizations.list","class":"read","outcome":"ok"`)
@@ -909,8 +849,8 @@ func TestE2ERecord(t *testing.T) {
 			apiURL = c.Teams[0].SignIn.BaseURL
 		})
 		cs := stack.as(t, "admin")
-		adminID := ok(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)
-		fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "MCP access is disabled")
+		adminID := mcptest.OK(t, cs, "whoami", nil)["user"].(map[string]any)["id"].(string)
+		mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "MCP access is disabled")
 		rec := logLine(t, logs.String(), `"outcome":"denied"`)
 		for k, want := range map[string]any{"user": adminID, "team": emulator.DemoTeamOrganizationID, "tool": "query",
 			"role": "admin", "reason": workspace.ErrDisabled.Error()} {
@@ -993,35 +933,35 @@ func TestE2EConfirmationOtherTargets(t *testing.T) {
 	admin := as(t, st, "admin")
 	confirm := func(args map[string]any) map[string]any {
 		t.Helper()
-		m := ok(t, admin, "mutate", args)
+		m := mcptest.OK(t, admin, "mutate", args)
 		if m["status"] != "confirmation_required" {
 			t.Fatalf("%v: first call %v", args["operation"], m)
 		}
 		args["confirmation_token"] = m["confirmation_token"]
-		ok(t, admin, "mutate", args)
+		mcptest.OK(t, admin, "mutate", args)
 		return m
 	}
 	acme := orgByName(t, admin, "sandbox", "Acme Corp")
-	inv := ok(t, admin, "query", map[string]any{"operation": "invitations.list", "params": map[string]any{"organization_id": acme}})
+	inv := mcptest.OK(t, admin, "query", map[string]any{"operation": "invitations.list", "params": map[string]any{"organization_id": acme}})
 	invID := inv["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"]
 	m := confirm(map[string]any{"operation": "invitations.revoke", "params": map[string]any{"id": invID}})
 	if m["target"] != "grace@acme.test" {
 		t.Errorf("revoke target = %v", m["target"])
 	}
-	got := ok(t, admin, "query", map[string]any{"operation": "invitations.get", "params": map[string]any{"id": invID}})
+	got := mcptest.OK(t, admin, "query", map[string]any{"operation": "invitations.get", "params": map[string]any{"id": invID}})
 	if state := got["result"].(map[string]any)["state"]; state != "revoked" {
 		t.Errorf("invitation state after revoke = %v", state)
 	}
 
-	conns := ok(t, admin, "query", map[string]any{"operation": "connections.list", "params": map[string]any{"organization_id": acme}})
+	conns := mcptest.OK(t, admin, "query", map[string]any{"operation": "connections.list", "params": map[string]any{"organization_id": acme}})
 	connID := conns["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"]
 	m = confirm(map[string]any{"operation": "connections.delete", "params": map[string]any{"id": connID}})
 	if m["target"] != "Acme Okta" {
 		t.Errorf("connection target = %v", m["target"])
 	}
-	fails(t, admin, "query", map[string]any{"operation": "connections.get", "params": map[string]any{"id": connID}}, "404")
+	mcptest.Fails(t, admin, "query", map[string]any{"operation": "connections.get", "params": map[string]any{"id": connID}}, "404")
 
-	users := ok(t, admin, "query", map[string]any{"operation": "users.list", "params": map[string]any{"email": "bob@acme.test"}})
+	users := mcptest.OK(t, admin, "query", map[string]any{"operation": "users.list", "params": map[string]any{"email": "bob@acme.test"}})
 	bob := users["result"].(map[string]any)["data"].([]any)[0].(map[string]any)["id"].(string)
 	m = confirm(map[string]any{"operation": "users.delete", "params": map[string]any{"id": bob}})
 	if wd := m["would_destroy"].(map[string]any); wd["memberships"].(map[string]any)["count"] != float64(1) {
@@ -1035,24 +975,24 @@ func TestE2EUpstreamFailures(t *testing.T) {
 	st := devstack.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	remove := st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations", Status: 500})
-	fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "WorkOS answered 500")
-	fails(t, admin, "audit_configuration", nil, "500")
+	mcptest.Fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "WorkOS answered 500")
+	mcptest.Fails(t, admin, "audit_configuration", nil, "500")
 	remove()
-	ok(t, admin, "query", map[string]any{"operation": "organizations.list"})
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.list"})
 
 	remove = st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations", Status: 429, RetryAfter: 30 * time.Second})
-	fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "429")
+	mcptest.Fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "429")
 	remove()
 
 	globex := orgByName(t, admin, "sandbox", "Globex")
 	remove = st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations/{id}", Status: 503})
-	fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}}, "503")
+	mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}}, "503")
 	remove()
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
 
 	// A create applied upstream whose answer is lost: not retried, and the agent is told to check.
 	remove = st.Emulator().InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: 503, AfterApply: true, Times: 1})
-	fails(t, admin, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Lost Answer Co"}}, "check the current state with a read before retrying")
+	mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Lost Answer Co"}}, "check the current state with a read before retrying")
 	remove()
 	orgByName(t, admin, "sandbox", "Lost Answer Co") // created exactly where the agent is told to look
 }

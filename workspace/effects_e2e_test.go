@@ -8,6 +8,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
 
@@ -60,7 +61,7 @@ func TestE2ECredentialFieldsRefused(t *testing.T) {
 		for _, env := range []string{"sandbox", "production"} {
 			for _, c := range cases {
 				args := map[string]any{"operation": c.op, "params": c.params, "environment": env}
-				text, _, isErr := callTool(t, cs, "mutate", args)
+				text, _, isErr := mcptest.Call(t, cs, "mutate", args)
 				if !isErr || !strings.Contains(text, "refused to agents") || !strings.Contains(text, "sign in as someone") {
 					t.Errorf("%s %s %s %v: want a refusal, got (error=%v) %s", role, env, c.op, c.params, isErr, text)
 				}
@@ -80,8 +81,8 @@ func TestE2ECredentialFieldsRefused(t *testing.T) {
 	}
 	// The same person may still change harmless fields, and see why the others are refused.
 	admin := as(t, st, "admin")
-	ok(t, admin, "mutate", map[string]any{"operation": "users.update", "params": map[string]any{"id": id, "first_name": "Renamed"}})
-	m := ok(t, admin, "list_operations", map[string]any{"operation": "users.update"})
+	mcptest.OK(t, admin, "mutate", map[string]any{"operation": "users.update", "params": map[string]any{"id": id, "first_name": "Renamed"}})
+	m := mcptest.OK(t, admin, "list_operations", map[string]any{"operation": "users.update"})
 	rf, _ := m["refused_fields"].(map[string]any)
 	if rf == nil || !strings.Contains(strings.Join(anyStrings(rf["fields"]), ","), "password") {
 		t.Errorf("list_operations does not list the refused fields: %v", m)
@@ -121,7 +122,7 @@ func TestE2EReplacingUpdateIsConfirmed(t *testing.T) {
 		{"id": acme, "domains": []any{"other.test"}},
 		{"id": acme, "name": "Acme Corp", "domain_data": []any{map[string]any{"domain": "ACME.TEST", "state": "verified"}, map[string]any{"domain": "acme-corp.test", "state": "pending"}}},
 	} {
-		m := ok(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": params})
+		m := mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": params})
 		if m["status"] != "confirmation_required" {
 			t.Fatalf("%v ran without confirmation: %v", params, m)
 		}
@@ -139,34 +140,34 @@ func TestE2EReplacingUpdateIsConfirmed(t *testing.T) {
 		map[string]any{"domain": "acme-corp.test", "state": "pending"},
 		map[string]any{"domain": "acme-extra.test", "state": "pending"},
 	}}
-	m := ok(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": keep})
+	m := mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": keep})
 	if m["status"] == "confirmation_required" {
 		t.Fatalf("adding a domain asked for confirmation: %v", m)
 	}
 	// Removing it again with the token from the plan: runs once.
 	drop := map[string]any{"id": acme, "domain_data": []any{map[string]any{"domain": "acme.test", "state": "verified"}, map[string]any{"domain": "acme-corp.test", "state": "pending"}}}
-	m = ok(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": drop})
+	m = mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": drop})
 	if m["status"] != "confirmation_required" || !strings.Contains(mustMarshal(m["would_destroy"]), "acme-extra.test") || strings.Contains(mustMarshal(m["would_destroy"]), `"acme.test"`) {
 		t.Fatalf("plan: %v", m)
 	}
 	args := map[string]any{"operation": "organizations.update", "params": drop, "confirmation_token": m["confirmation_token"]}
-	ok(t, admin, "mutate", args)
+	mcptest.OK(t, admin, "mutate", args)
 	if strings.Contains(domains(), "acme-extra.test") {
 		t.Errorf("the confirmed update did not run: %s", domains())
 	}
 	// A replay refuses: with nothing to remove it is a plain write that takes no token; with the
 	// domain back, the token is spent.
-	fails(t, admin, "mutate", args, "takes no confirmation_token")
-	ok(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": keep})
-	fails(t, admin, "mutate", args, "already used")
+	mcptest.Fails(t, admin, "mutate", args, "takes no confirmation_token")
+	mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": keep})
+	mcptest.Fails(t, admin, "mutate", args, "already used")
 	if !strings.Contains(domains(), "acme-extra.test") {
 		t.Errorf("the replay removed the domain: %s", domains())
 	}
 	// A confirmation token is no bypass for a write that removes nothing.
-	fails(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": acme, "name": "Acme Corp"}, "confirmation_token": m["confirmation_token"]}, "takes no confirmation_token")
+	mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": acme, "name": "Acme Corp"}, "confirmation_token": m["confirmation_token"]}, "takes no confirmation_token")
 
 	// Permissions: set_permissions with a shorter set is confirmed, naming what goes.
-	m = ok(t, admin, "mutate", map[string]any{"operation": "roles.set_permissions", "params": map[string]any{"slug": "member", "permissions": []any{"documents:read"}}})
+	m = mcptest.OK(t, admin, "mutate", map[string]any{"operation": "roles.set_permissions", "params": map[string]any{"slug": "member", "permissions": []any{"documents:read"}}})
 	if m["status"] != "confirmation_required" || !strings.Contains(mustMarshal(m["would_destroy"]), "documents:write") {
 		t.Fatalf("roles.set_permissions: %v", m)
 	}
@@ -175,7 +176,7 @@ func TestE2EReplacingUpdateIsConfirmed(t *testing.T) {
 		t.Errorf("permissions changed before confirmation: %s", perms)
 	}
 	// The same removal under its own name is destructive too.
-	m = ok(t, admin, "mutate", map[string]any{"operation": "organization_roles.remove_permission", "params": map[string]any{"organizationId": acme, "slug": "org-billing-admin", "permissionSlug": "billing:manage"}})
+	m = mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organization_roles.remove_permission", "params": map[string]any{"organizationId": acme, "slug": "org-billing-admin", "permissionSlug": "billing:manage"}})
 	if m["status"] != "confirmation_required" {
 		t.Errorf("organization_roles.remove_permission ran at once: %v", m)
 	}
@@ -194,8 +195,8 @@ func TestE2EAreas(t *testing.T) {
 	admin := as(t, st, "admin")
 	acme := orgByName(t, admin, "sandbox", "Acme Corp")
 	// Events of several areas: an organization (organizations), a group (roles).
-	org := ok(t, admin, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Areas Test"}})["result"].(map[string]any)["id"].(string)
-	ok(t, admin, "mutate", map[string]any{"operation": "groups.create", "params": map[string]any{"organizationId": org, "name": "Engineers"}})
+	org := mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Areas Test"}})["result"].(map[string]any)["id"].(string)
+	mcptest.OK(t, admin, "mutate", map[string]any{"operation": "groups.create", "params": map[string]any{"organizationId": org, "name": "Engineers"}})
 
 	sv := as(t, st, "support-viewer")
 	for _, c := range []struct {
@@ -209,11 +210,11 @@ func TestE2EAreas(t *testing.T) {
 		{"organization_feature_flags.list", map[string]any{"organizationId": acme}},
 		{"connections.list", map[string]any{}},
 	} {
-		fails(t, sv, "query", map[string]any{"operation": c.op, "params": c.params}, "your role does not allow this")
+		mcptest.Fails(t, sv, "query", map[string]any{"operation": c.op, "params": c.params}, "your role does not allow this")
 	}
-	ok(t, sv, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
+	mcptest.OK(t, sv, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
 
-	all := ok(t, admin, "query", map[string]any{"operation": "events.list", "params": map[string]any{"limit": 100}})
+	all := mcptest.OK(t, admin, "query", map[string]any{"operation": "events.list", "params": map[string]any{"limit": 100}})
 	seen := map[string]bool{}
 	for _, e := range all["result"].(map[string]any)["data"].([]any) {
 		seen[e.(map[string]any)["event"].(string)] = true
@@ -221,7 +222,7 @@ func TestE2EAreas(t *testing.T) {
 	if !seen["group.created"] || !seen["organization.created"] {
 		t.Fatalf("admin events: %v", seen)
 	}
-	m := ok(t, sv, "query", map[string]any{"operation": "events.list", "params": map[string]any{"limit": 100}})
+	m := mcptest.OK(t, sv, "query", map[string]any{"operation": "events.list", "params": map[string]any{"limit": 100}})
 	got := map[string]bool{}
 	for _, e := range m["result"].(map[string]any)["data"].([]any) {
 		got[e.(map[string]any)["event"].(string)] = true
@@ -233,22 +234,22 @@ func TestE2EAreas(t *testing.T) {
 		t.Errorf("the answer does not say events were left out: %v", m)
 	}
 	for _, types := range [][]any{{"group.created"}, {"organization.created", "dsync.user.created"}, {"api_key.created"}, {"unknown.type"}} {
-		fails(t, sv, "query", map[string]any{"operation": "events.list", "params": map[string]any{"events": types}}, "reads only events about")
+		mcptest.Fails(t, sv, "query", map[string]any{"operation": "events.list", "params": map[string]any{"events": types}}, "reads only events about")
 	}
-	ok(t, sv, "query", map[string]any{"operation": "events.list", "params": map[string]any{"events": []any{"organization.created"}}})
+	mcptest.OK(t, sv, "query", map[string]any{"operation": "events.list", "params": map[string]any{"events": []any{"organization.created"}}})
 
 	// support may delete an organization, but not one whose SSO connections and directories
 	// would go with it: those are outside its areas.
 	sup := as(t, st, "support")
-	fails(t, sup, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}}, "outside your role's areas")
+	mcptest.Fails(t, sup, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}}, "outside your role's areas")
 	sandboxGet(t, st, "/organizations/"+acme)
-	empty := ok(t, sup, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Deletable"}})["result"].(map[string]any)["id"].(string)
-	m = ok(t, sup, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": empty}})
+	empty := mcptest.OK(t, sup, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Deletable"}})["result"].(map[string]any)["id"].(string)
+	m = mcptest.OK(t, sup, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": empty}})
 	if m["status"] != "confirmation_required" {
 		t.Errorf("support delete of an empty organization: %v", m)
 	}
 	// whoami names the areas.
-	w := ok(t, sv, "whoami", nil)
+	w := mcptest.OK(t, sv, "whoami", nil)
 	if areas, _ := w["role"].(map[string]any)["areas"].(map[string]any); areas["users"] == nil || areas["api_keys"] != nil {
 		t.Errorf("whoami areas: %v", w["role"])
 	}

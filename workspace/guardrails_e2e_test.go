@@ -13,6 +13,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
@@ -133,7 +134,7 @@ func TestE2EEveryToolRefusesWhenBlocked(t *testing.T) {
 					continue
 				}
 				for _, env := range []string{"sandbox", "production"} {
-					fails(t, cs, tool, sampleArgs(tool, env), tc.want)
+					mcptest.Fails(t, cs, tool, sampleArgs(tool, env), tc.want)
 				}
 			}
 			if reqs := environmentRequests(st.upstream.since(before)); len(reqs) != 0 {
@@ -141,7 +142,7 @@ func TestE2EEveryToolRefusesWhenBlocked(t *testing.T) {
 			}
 			noOrganizationNamed(t, st.apiURL, "Blocked")
 
-			m := ok(t, cs, "whoami", nil)
+			m := mcptest.OK(t, cs, "whoami", nil)
 			for _, e := range m["environments"].([]any) {
 				if e := e.(map[string]any); e["access"] != "none" {
 					t.Errorf("whoami: %v", e)
@@ -164,10 +165,10 @@ func TestE2EWriteSwitch(t *testing.T) {
 	acme := orgByName(t, cs, "sandbox", "Acme Corp")
 	before := st.upstream.count()
 	for _, env := range []string{"sandbox", "production"} {
-		fails(t, cs, "mutate", sampleArgs("mutate", env), "read-only")
-		fails(t, cs, "onboard_customer", sampleArgs("onboard_customer", env), "read-only")
+		mcptest.Fails(t, cs, "mutate", sampleArgs("mutate", env), "read-only")
+		mcptest.Fails(t, cs, "onboard_customer", sampleArgs("onboard_customer", env), "read-only")
 	}
-	text, _, isErr := callTool(t, cs, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}})
+	text, _, isErr := mcptest.Call(t, cs, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}})
 	if !isErr || strings.Contains(text, "confirmation_token") {
 		t.Errorf("delete with writes off: %s", text)
 	}
@@ -175,15 +176,15 @@ func TestE2EWriteSwitch(t *testing.T) {
 		t.Errorf("%d requests reached a managed environment, first %s %s", len(reqs), reqs[0].Method, reqs[0].URL)
 	}
 	noOrganizationNamed(t, st.apiURL, "Blocked")
-	ok(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
-	ok(t, cs, "describe_organization", map[string]any{"organization_id": acme})
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
+	mcptest.OK(t, cs, "describe_organization", map[string]any{"organization_id": acme})
 	for _, class := range []string{"write", "destructive"} {
-		if m := ok(t, cs, "list_operations", map[string]any{"class": class}); m["count"].(float64) != 0 {
+		if m := mcptest.OK(t, cs, "list_operations", map[string]any{"class": class}); m["count"].(float64) != 0 {
 			t.Errorf("list_operations class=%s with writes off: %v", class, m["count"])
 		}
 	}
-	fails(t, cs, "list_operations", map[string]any{"operation": "organizations.create"}, "may not run")
-	m := ok(t, cs, "whoami", nil)
+	mcptest.Fails(t, cs, "list_operations", map[string]any{"operation": "organizations.create"}, "may not run")
+	m := mcptest.OK(t, cs, "whoami", nil)
 	for _, e := range m["environments"].([]any) {
 		if e := e.(map[string]any); e["access"] != "read" {
 			t.Errorf("whoami with writes off: %v", e)
@@ -202,15 +203,15 @@ func TestE2EProductionSwitch(t *testing.T) {
 		if tool == "whoami" || tool == "list_operations" {
 			continue
 		}
-		fails(t, cs, tool, sampleArgs(tool, "production"), "production")
+		mcptest.Fails(t, cs, tool, sampleArgs(tool, "production"), "production")
 	}
 	for _, r := range st.upstream.since(before) {
 		if r.Authorization == "Bearer "+emulator.DemoProductionAPIKey {
 			t.Errorf("a request reached production: %s %s", r.Method, r.URL)
 		}
 	}
-	ok(t, cs, "query", sampleArgs("query", "sandbox"))
-	m := ok(t, cs, "list_operations", map[string]any{"words": "organizations"})
+	mcptest.OK(t, cs, "query", sampleArgs("query", "sandbox"))
+	m := mcptest.OK(t, cs, "list_operations", map[string]any{"words": "organizations"})
 	for _, row := range m["operations"].([]any) {
 		for _, env := range row.(map[string]any)["environments"].([]any) {
 			if env == "production" {
@@ -218,7 +219,7 @@ func TestE2EProductionSwitch(t *testing.T) {
 			}
 		}
 	}
-	for _, e := range ok(t, cs, "whoami", nil)["environments"].([]any) {
+	for _, e := range mcptest.OK(t, cs, "whoami", nil)["environments"].([]any) {
 		if e := e.(map[string]any); e["name"] == "production" && e["access"] != "none" {
 			t.Errorf("whoami: %v", e)
 		}
@@ -231,34 +232,34 @@ func TestE2EEnvironmentRules(t *testing.T) {
 	st := devstack.Start(t, tokenConfirm)
 	ms := as(t, st, "member-sandbox")
 	// Sandbox by default: the answer says so and holds sandbox data (Acme is sandbox only).
-	m := ok(t, ms, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": 100}})
+	m := mcptest.OK(t, ms, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": 100}})
 	if m["environment"] != "sandbox" || !strings.Contains(fmt.Sprint(m["result"]), "Acme Corp") {
 		t.Errorf("default environment: %v", m["environment"])
 	}
-	m = ok(t, ms, "query", map[string]any{"operation": "organizations.list", "environment": "production", "params": map[string]any{"limit": 100}})
+	m = mcptest.OK(t, ms, "query", map[string]any{"operation": "organizations.list", "environment": "production", "params": map[string]any{"limit": 100}})
 	if m["environment"] != "production" || strings.Contains(fmt.Sprint(m["result"]), "Acme Corp") {
 		t.Errorf("production: %v", m)
 	}
-	fails(t, ms, "query", map[string]any{"operation": "organizations.list", "environment": "team"}, "unknown environment")
-	fails(t, ms, "query", map[string]any{"operation": "organizations.list", "environment": "Production"}, "unknown environment")
+	mcptest.Fails(t, ms, "query", map[string]any{"operation": "organizations.list", "environment": "team"}, "unknown environment")
+	mcptest.Fails(t, ms, "query", map[string]any{"operation": "organizations.list", "environment": "Production"}, "unknown environment")
 	// Read-only in production: writing there is refused by every path, including a destructive
 	// call (no token is issued) and a task tool.
 	contoso := orgByName(t, ms, "production", "Contoso")
-	fails(t, ms, "mutate", map[string]any{"operation": "organizations.update", "environment": "production", "params": map[string]any{"id": contoso, "name": "X"}}, "read-only")
-	text, _, isErr := callTool(t, ms, "mutate", map[string]any{"operation": "organizations.delete", "environment": "production", "params": map[string]any{"id": contoso}})
+	mcptest.Fails(t, ms, "mutate", map[string]any{"operation": "organizations.update", "environment": "production", "params": map[string]any{"id": contoso, "name": "X"}}, "read-only")
+	text, _, isErr := mcptest.Call(t, ms, "mutate", map[string]any{"operation": "organizations.delete", "environment": "production", "params": map[string]any{"id": contoso}})
 	if !isErr || strings.Contains(text, "confirmation_token") {
 		t.Errorf("member-sandbox delete in production: %s", text)
 	}
-	fails(t, ms, "onboard_customer", sampleArgs("onboard_customer", "production"), "read-only")
+	mcptest.Fails(t, ms, "onboard_customer", sampleArgs("onboard_customer", "production"), "read-only")
 	if got := orgByName(t, ms, "production", "Contoso"); got != contoso {
 		t.Errorf("Contoso changed")
 	}
 	// A confirmation issued in sandbox is refused in production, even for the same parameters.
 	admin := as(t, st, "admin")
 	globex := orgByName(t, admin, "sandbox", "Globex")
-	m = ok(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}})
-	fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "environment": "production", "params": map[string]any{"id": globex}, "confirmation_token": m["confirmation_token"]}, "environment")
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
+	m = mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}})
+	mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "organizations.delete", "environment": "production", "params": map[string]any{"id": globex}, "confirmation_token": m["confirmation_token"]}, "environment")
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": globex}})
 }
 
 // TestE2EWhoamiEveryPerson: every demo person sees their own email and name (read from WorkOS:
@@ -270,7 +271,7 @@ func TestE2EWhoamiEveryPerson(t *testing.T) {
 		"support": {"write", "write"}, "support-viewer": {"read", "read"},
 	}
 	for role, email := range devstack.DemoPeople {
-		m := ok(t, as(t, st, role), "whoami", nil)
+		m := mcptest.OK(t, as(t, st, role), "whoami", nil)
 		u := m["user"].(map[string]any)
 		if u["email"] != email || u["name"] == nil || u["name"] == "" || !strings.HasPrefix(u["id"].(string), "user_") {
 			t.Errorf("%s: user = %v", role, u)
@@ -301,7 +302,7 @@ func TestE2EWhoamiEveryPerson(t *testing.T) {
 // than answering an empty email.
 func TestE2EWhoamiWithoutProfile(t *testing.T) {
 	cs := newCustomStack(t, nil).connect(t, "user_unknown_to_workos", "admin")
-	u := ok(t, cs, "whoami", nil)["user"].(map[string]any)
+	u := mcptest.OK(t, cs, "whoami", nil)["user"].(map[string]any)
 	if e, present := u["email"]; present {
 		t.Errorf("email = %q, want it absent", e)
 	}
@@ -317,24 +318,24 @@ func TestE2EExecutesWithEnvironmentKey(t *testing.T) {
 	var logs syncBuffer
 	st := newLocalStack(t, func(c *workspace.Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	token := st.token(t, "admin")
-	cs := connectURL(t, st.mcpURL, token, nil)
+	cs := mcptest.Connect(t, st.mcpURL, mcptest.Bearer(token), nil)
 	before := st.upstream.count()
-	ok(t, cs, "whoami", nil)
-	m := ok(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"})
+	mcptest.OK(t, cs, "whoami", nil)
+	m := mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"})
 	if !strings.Contains(fmt.Sprint(m["result"]), "Contoso") {
 		t.Fatalf("production list: %v", m)
 	}
-	ok(t, cs, "query", map[string]any{"operation": "organizations.list"})
-	onboard := ok(t, cs, "onboard_customer", map[string]any{"name": "Keys Inc", "domains": []any{"keys.test"}, "admin_email": "it@keys.test"})
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+	onboard := mcptest.OK(t, cs, "onboard_customer", map[string]any{"name": "Keys Inc", "domains": []any{"keys.test"}, "admin_email": "it@keys.test"})
 	orgID := onboard["organization"].(map[string]any)["id"].(string)
-	ok(t, cs, "describe_organization", map[string]any{"organization_id": orgID})
-	ok(t, cs, "debug_sign_in", map[string]any{"email": "alice@acme.test"})
-	ok(t, cs, "audit_configuration", nil)
+	mcptest.OK(t, cs, "describe_organization", map[string]any{"organization_id": orgID})
+	mcptest.OK(t, cs, "debug_sign_in", map[string]any{"email": "alice@acme.test"})
+	mcptest.OK(t, cs, "audit_configuration", nil)
 	acme := orgByName(t, cs, "sandbox", "Acme Corp")
-	ok(t, cs, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z"})
+	mcptest.OK(t, cs, "audit_logs", map[string]any{"organization_id": acme, "range_start": "2026-01-01T00:00:00Z", "range_end": "2026-02-01T00:00:00Z"})
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": orgID}}
-	del["confirmation_token"] = ok(t, cs, "mutate", del)["confirmation_token"]
-	ok(t, cs, "mutate", del)
+	del["confirmation_token"] = mcptest.OK(t, cs, "mutate", del)["confirmation_token"]
+	mcptest.OK(t, cs, "mutate", del)
 
 	reqs := st.upstream.since(before)
 	if len(reqs) < 20 {
@@ -406,7 +407,7 @@ func TestE2EInvalidCallsSayHowToFix(t *testing.T) {
 		{"onboard_customer", map[string]any{"name": "X", "admin_email": "nobody"}, []string{"valid admin_email"}},
 		{"audit_logs", map[string]any{"organization_id": "org_1", "range_start": "2026-02-01T00:00:00Z", "range_end": "2026-01-01T00:00:00Z"}, []string{"range_end must be after range_start"}},
 	} {
-		text, _, isErr := callTool(t, cs, tc.tool, tc.args)
+		text, _, isErr := mcptest.Call(t, cs, tc.tool, tc.args)
 		if !isErr {
 			t.Errorf("%s %v: succeeded: %.200s", tc.tool, tc.args, text)
 			continue
@@ -436,11 +437,11 @@ func TestE2EListOperations(t *testing.T) {
 		}
 	}
 	admin := as(t, st, "admin")
-	if m := ok(t, admin, "list_operations", nil); int(m["count"].(float64)) != runnable || m["truncated"] != true {
+	if m := mcptest.OK(t, admin, "list_operations", nil); int(m["count"].(float64)) != runnable || m["truncated"] != true {
 		t.Errorf("admin lists %v operations (truncated %v), want %d", m["count"], m["truncated"], runnable)
 	}
 	for _, class := range []string{"read", "write", "destructive"} {
-		m := ok(t, admin, "list_operations", map[string]any{"class": class, "words": "organization"})
+		m := mcptest.OK(t, admin, "list_operations", map[string]any{"class": class, "words": "organization"})
 		if m["count"].(float64) == 0 {
 			t.Errorf("no %s operation on organizations", class)
 		}
@@ -456,7 +457,7 @@ func TestE2EListOperations(t *testing.T) {
 		}
 	}
 	// A named operation: its full schema.
-	m := ok(t, admin, "list_operations", map[string]any{"operation": "organizations.create"})
+	m := mcptest.OK(t, admin, "list_operations", map[string]any{"operation": "organizations.create"})
 	props := m["params"].(map[string]any)["properties"].(map[string]any)
 	if props["name"] == nil || props["domain_data"] == nil || fmt.Sprint(m["required"]) != "[name]" || m["tool"] != "mutate" || m["class"] != "write" {
 		t.Errorf("organizations.create = %v", m)
@@ -469,8 +470,8 @@ func TestE2EListOperations(t *testing.T) {
 		if ex.Name == "" {
 			continue
 		}
-		fails(t, admin, "list_operations", map[string]any{"operation": ex.Name}, "unknown operation")
-		m := ok(t, admin, "list_operations", map[string]any{"words": strings.ReplaceAll(ex.Name, ".", " ")})
+		mcptest.Fails(t, admin, "list_operations", map[string]any{"operation": ex.Name}, "unknown operation")
+		m := mcptest.OK(t, admin, "list_operations", map[string]any{"words": strings.ReplaceAll(ex.Name, ".", " ")})
 		for _, row := range m["operations"].([]any) {
 			if row.(map[string]any)["name"] == ex.Name {
 				t.Errorf("excluded %s is listed", ex.Name)
@@ -480,11 +481,11 @@ func TestE2EListOperations(t *testing.T) {
 	// A support viewer: reads on users and organizations, nothing else.
 	sv := as(t, st, "support-viewer")
 	support := workspace.DefaultRoles()["support-viewer"]
-	m = ok(t, sv, "list_operations", nil)
+	m = mcptest.OK(t, sv, "list_operations", nil)
 	if m["count"].(float64) == 0 {
 		t.Fatal("support-viewer lists nothing")
 	}
-	all := ok(t, sv, "list_operations", map[string]any{"class": "read"})
+	all := mcptest.OK(t, sv, "list_operations", map[string]any{"class": "read"})
 	if all["count"] != m["count"] {
 		t.Errorf("support-viewer lists %v operations, %v of them reads", m["count"], all["count"])
 	}
@@ -494,9 +495,9 @@ func TestE2EListOperations(t *testing.T) {
 			t.Errorf("support-viewer lists %v", row)
 		}
 	}
-	fails(t, sv, "list_operations", map[string]any{"operation": "organizations.create"}, "may not run")
-	fails(t, sv, "list_operations", map[string]any{"operation": "webhook_endpoints.list"}, "may not run")
-	ok(t, sv, "list_operations", map[string]any{"operation": "users.list"})
+	mcptest.Fails(t, sv, "list_operations", map[string]any{"operation": "organizations.create"}, "may not run")
+	mcptest.Fails(t, sv, "list_operations", map[string]any{"operation": "webhook_endpoints.list"}, "may not run")
+	mcptest.OK(t, sv, "list_operations", map[string]any{"operation": "users.list"})
 }
 
 func excludedName(name string) bool {
@@ -515,11 +516,11 @@ func TestE2EConfirmationDetails(t *testing.T) {
 	admin := as(t, st, "admin")
 	acme := orgByName(t, admin, "sandbox", "Acme Corp")
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}}
-	m := ok(t, admin, "mutate", del)
+	m := mcptest.OK(t, admin, "mutate", del)
 	if m["status"] != "confirmation_required" || m["target"] != "Acme Corp" || m["expires_in_minutes"].(float64) != 5 || m["expires_at"] == "" {
 		t.Fatalf("first call: %v", m)
 	}
-	d := ok(t, admin, "describe_organization", map[string]any{"organization_id": acme})
+	d := mcptest.OK(t, admin, "describe_organization", map[string]any{"organization_id": acme})
 	wd := m["would_destroy"].(map[string]any)
 	for key, want := range map[string]int{"domains": len(d["domains"].([]any)), "connections": len(d["connections"].([]any)),
 		"directories": len(d["directories"].([]any)), "members": int(d["member_count"].(float64)), "invitations": len(d["pending_invitations"].([]any))} {
@@ -536,7 +537,7 @@ func TestE2EConfirmationDetails(t *testing.T) {
 	}
 	// A new member between the two calls changes the target: refused, nothing done.
 	outsider := ""
-	for _, u := range ok(t, admin, "query", map[string]any{"operation": "users.list", "params": map[string]any{"limit": 100}})["result"].(map[string]any)["data"].([]any) {
+	for _, u := range mcptest.OK(t, admin, "query", map[string]any{"operation": "users.list", "params": map[string]any{"limit": 100}})["result"].(map[string]any)["data"].([]any) {
 		if u := u.(map[string]any); !strings.HasSuffix(u["email"].(string), "@acme.test") {
 			outsider = u["id"].(string)
 		}
@@ -544,24 +545,24 @@ func TestE2EConfirmationDetails(t *testing.T) {
 	if outsider == "" {
 		t.Fatal("the sandbox seed has no user outside Acme")
 	}
-	ok(t, admin, "mutate", map[string]any{"operation": "organization_memberships.create", "params": map[string]any{"organization_id": acme, "user_id": outsider}})
+	mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organization_memberships.create", "params": map[string]any{"organization_id": acme, "user_id": outsider}})
 	del["confirmation_token"] = m["confirmation_token"]
-	fails(t, admin, "mutate", del, "target changed")
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
+	mcptest.Fails(t, admin, "mutate", del, "target changed")
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
 
 	// Elicitation declined: nothing done.
 	token := st.AccessToken(t, devstack.DemoPeople["admin"])
-	decline := connectURL(t, st.MCPURL(), token, func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+	decline := mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(token), func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 		return &mcp.ElicitResult{Action: "decline"}, nil
 	})
-	m = ok(t, decline, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}})
+	m = mcptest.OK(t, decline, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}})
 	if m["status"] != "cancelled" {
 		t.Errorf("declined: %v", m)
 	}
-	ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
 
 	// A read-only role gets no token at all.
-	text, _, isErr := callTool(t, as(t, st, "support-viewer"), "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}})
+	text, _, isErr := mcptest.Call(t, as(t, st, "support-viewer"), "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}})
 	if !isErr || strings.Contains(text, "confirmation_token") {
 		t.Errorf("support-viewer delete: %s", text)
 	}
@@ -588,7 +589,7 @@ func TestE2ETaskToolsFindProblems(t *testing.T) {
 	st := devstack.Start(t, devstack.Options{Seed: seed, Confirmation: workspace.ConfirmAgent})
 	admin := as(t, st, "admin")
 
-	m := ok(t, admin, "audit_configuration", nil)
+	m := mcptest.OK(t, admin, "audit_configuration", nil)
 	findings, _ := json.Marshal(m["findings"])
 	for _, want := range []string{"directory_not_linked", "Broken SCIM", "invalid_credentials", "webhook_endpoint_not_enabled", "hooks.example.test/dead", "domain_not_verified"} {
 		if !strings.Contains(string(findings), want) {
@@ -599,7 +600,7 @@ func TestE2ETaskToolsFindProblems(t *testing.T) {
 		t.Errorf("findings_by_severity = %v", bs)
 	}
 
-	m = ok(t, admin, "debug_sign_in", map[string]any{"email": "dora@acme.test"})
+	m = mcptest.OK(t, admin, "debug_sign_in", map[string]any{"email": "dora@acme.test"})
 	findings, _ = json.Marshal(m["findings"])
 	for _, want := range []string{"membership_not_active", "inactive"} {
 		if !strings.Contains(string(findings), want) {
@@ -620,15 +621,15 @@ func TestE2ERoleFromMembership(t *testing.T) {
 		t.Fatalf("find the member-sandbox person: %v %v", err, users)
 	}
 	cs := st.connect(t, users.Data[0].ID, "")
-	m := ok(t, cs, "whoami", nil)
+	m := mcptest.OK(t, cs, "whoami", nil)
 	if r := m["role"].(map[string]any); r["slug"] != "member-sandbox" || r["source"] != "membership" {
 		t.Fatalf("role = %v", r)
 	}
 	if u := m["user"].(map[string]any); u["email"] != devstack.DemoPeople["member-sandbox"] {
 		t.Errorf("user = %v", u)
 	}
-	ok(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"})
-	fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "environment": "production", "params": map[string]any{"name": "Blocked"}}, "read-only")
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"})
+	mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "environment": "production", "params": map[string]any{"name": "Blocked"}}, "read-only")
 	noOrganizationNamed(t, st.apiURL, "Blocked")
 }
 
@@ -639,7 +640,7 @@ func TestE2EConcurrentConfirmations(t *testing.T) {
 	cs := st.as(t, "admin")
 	globex := orgByName(t, cs, "sandbox", "Globex")
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": globex}}
-	del["confirmation_token"] = ok(t, cs, "mutate", del)["confirmation_token"]
+	del["confirmation_token"] = mcptest.OK(t, cs, "mutate", del)["confirmation_token"]
 	before := st.upstream.count()
 	const n = 5
 	type result struct {

@@ -2,18 +2,16 @@ package workspace
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 const (
@@ -83,72 +81,9 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 	return h
 }
 
-type userHeader struct {
-	user string
-	next http.RoundTripper
-}
-
-func (u userHeader) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("X-Test-User", u.user)
-	return u.next.RoundTrip(r)
-}
-
-// connect opens a client session as the given user; elicit, if non-nil, answers elicitations.
-func (h *harness) connect(user string, elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)) *mcp.ClientSession {
+// connect opens a client session as the given user (a key of h.sessions); elicit, if non-nil,
+// answers elicitations.
+func (h *harness) connect(user string, elicit mcptest.Elicit) *mcp.ClientSession {
 	h.t.Helper()
-	opts := &mcp.ClientOptions{ElicitationHandler: elicit}
-	client := mcp.NewClient(&mcp.Implementation{Name: "workspace-test", Version: "1"}, opts)
-	tr := &mcp.StreamableClientTransport{Endpoint: h.url, HTTPClient: &http.Client{Transport: userHeader{user, http.DefaultTransport}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cs, err := client.Connect(ctx, tr, nil)
-	if err != nil {
-		h.t.Fatalf("connect as %s: %v", user, err)
-	}
-	h.t.Cleanup(func() { cs.Close() })
-	return cs
-}
-
-// call runs a tool and returns the result's text, parsed JSON (if any) and error flag.
-func call(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) (string, map[string]any, bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
-	if err != nil {
-		t.Fatalf("call %s: %v", tool, err)
-	}
-	var text strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			text.WriteString(tc.Text)
-		}
-	}
-	var m map[string]any
-	_ = json.Unmarshal([]byte(text.String()), &m)
-	return text.String(), m, res.IsError
-}
-
-// mustOK fails unless the call succeeded.
-func mustOK(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) map[string]any {
-	t.Helper()
-	text, m, isErr := call(t, cs, tool, args)
-	if isErr {
-		t.Fatalf("%s %v: unexpected error: %s", tool, args, text)
-	}
-	return m
-}
-
-// mustFail fails unless the call is a tool error containing want.
-func mustFail(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any, want string) string {
-	t.Helper()
-	text, _, isErr := call(t, cs, tool, args)
-	if !isErr {
-		t.Fatalf("%s %v: want error containing %q, got success: %s", tool, args, want, text)
-	}
-	if !strings.Contains(text, want) {
-		t.Fatalf("%s %v: error %q does not contain %q", tool, args, text, want)
-	}
-	return text
+	return mcptest.Connect(h.t, h.url, http.Header{"X-Test-User": {user}}, elicit)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // frozenLimiter is an in-process limiter whose clock only moves when the test moves it.
@@ -97,7 +99,7 @@ func TestLimitStopsAgentStarvingTheKey(t *testing.T) {
 	limited := 0
 	for round := range 10 {
 		for loop := range 3 {
-			text, _, _ := call(t, viewer, "audit_configuration", nil)
+			text, _, _ := mcptest.Call(t, viewer, "audit_configuration", nil)
 			if strings.Contains(text, "rate limited for you in sandbox: retry in 1s") {
 				limited++
 			} else if round > 5 {
@@ -113,16 +115,16 @@ func TestLimitStopsAgentStarvingTheKey(t *testing.T) {
 	}
 	// The limited query says so and sends nothing.
 	sent := h.api.workosCalls()
-	mustFail(t, viewer, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox: retry in 1s")
+	mcptest.Fails(t, viewer, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox: retry in 1s")
 	if h.api.workosCalls() != sent {
 		t.Error("a limited call was sent")
 	}
 	// Another person, and the same person in production, are not limited.
-	admin := mustOK(t, h.connect("admin", nil), "audit_configuration", nil)
+	admin := mcptest.OK(t, h.connect("admin", nil), "audit_configuration", nil)
 	if _, ok := admin["unavailable"]; ok {
 		t.Errorf("another person was limited: %v", admin)
 	}
-	mustOK(t, viewer, "query", map[string]any{"operation": "organizations.list", "environment": "production"})
+	mcptest.OK(t, viewer, "query", map[string]any{"operation": "organizations.list", "environment": "production"})
 
 	// Recorded: each limited read as a log line, the tool calls with their read counts, the
 	// limited query as an event.
@@ -161,12 +163,12 @@ func TestLimitsPerEnvironment(t *testing.T) {
 	})
 	cs := h.connect("admin", nil)
 	prod := map[string]any{"operation": "organizations.list", "environment": "production"}
-	mustOK(t, cs, "query", prod)
-	mustFail(t, cs, "query", prod, "rate limited for you in production: retry in 1s (at most 5 calls a second, bursts of 1")
+	mcptest.OK(t, cs, "query", prod)
+	mcptest.Fails(t, cs, "query", prod, "rate limited for you in production: retry in 1s (at most 5 calls a second, bursts of 1")
 	for range 10 {
-		mustOK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
 	}
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox")
 }
 
 func TestLimitsValidate(t *testing.T) {
@@ -198,9 +200,9 @@ func TestLimiterOutageFallsBack(t *testing.T) {
 		c.Teams[0].Limits = Limits{PerSecond: 0.001, Burst: 2}
 	})
 	cs := h.connect("admin", nil)
-	mustOK(t, cs, "query", map[string]any{"operation": "organizations.list"})
-	mustOK(t, cs, "query", map[string]any{"operation": "organizations.list"})
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox")
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox")
 }
 
 // TestRedisLimiter: replicas share each person's bucket through Redis.
@@ -246,14 +248,14 @@ func TestRedisLimitAcrossReplicas(t *testing.T) {
 	viewerA, viewerB := a.connect("support-viewer", nil), b.connect("support-viewer", nil)
 	limited := false
 	for i := 0; i < 20 && !limited; i++ {
-		text, _, _ := call(t, viewerA, "audit_configuration", nil)
+		text, _, _ := mcptest.Call(t, viewerA, "audit_configuration", nil)
 		limited = strings.Contains(text, "rate limited for you in sandbox")
 	}
 	if !limited {
 		t.Fatal("twenty audit_configuration calls were never limited")
 	}
-	mustFail(t, viewerB, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox")
-	mustOK(t, b.connect("admin", nil), "query", map[string]any{"operation": "organizations.list"})
+	mcptest.Fails(t, viewerB, "query", map[string]any{"operation": "organizations.list"}, "rate limited for you in sandbox")
+	mcptest.OK(t, b.connect("admin", nil), "query", map[string]any{"operation": "organizations.list"})
 }
 
 // TestRedisRecordQueue: oldest first, shared by replicas.

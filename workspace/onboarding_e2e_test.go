@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/emulator"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
 
@@ -122,7 +123,7 @@ func TestOnboardRefusesBadInputChangingNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			n := st.upstream.count()
-			fails(t, admin, "onboard_customer", tc.args, tc.want)
+			mcptest.Fails(t, admin, "onboard_customer", tc.args, tc.want)
 			if w := writesSince(st, n); len(w) > 0 {
 				t.Errorf("sent writes: %v", w)
 			}
@@ -138,7 +139,7 @@ func TestOnboardRefusesBadInputChangingNothing(t *testing.T) {
 		t.Errorf("invitations sent: %v", inv)
 	}
 	// Every problem is named at once.
-	text, _, _ := callTool(t, admin, "onboard_customer", map[string]any{"name": "", "admin_email": "x", "domains": []any{"gmail.com"}, "portal_intent": "nope"})
+	text, _, _ := mcptest.Call(t, admin, "onboard_customer", map[string]any{"name": "", "admin_email": "x", "domains": []any{"gmail.com"}, "portal_intent": "nope"})
 	for _, want := range []string{"name is required", "admin_email", "gmail.com", "portal_intent"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("%q missing from %s", want, text)
@@ -146,8 +147,8 @@ func TestOnboardRefusesBadInputChangingNothing(t *testing.T) {
 	}
 	// A role that may not run every step (support: no Admin Portal links) changes nothing.
 	n := st.upstream.count()
-	fails(t, st.as(t, "support"), "onboard_customer", map[string]any{"name": "Initrode", "domains": []any{"initrode.test"}, "admin_email": "it@initrode.test"}, "role")
-	fails(t, st.as(t, "support"), "onboard_customer", map[string]any{"name": "Initrode", "admin_email": "it@initrode.test", "admin_role": "admin"}, "admin_role cannot be checked")
+	mcptest.Fails(t, st.as(t, "support"), "onboard_customer", map[string]any{"name": "Initrode", "domains": []any{"initrode.test"}, "admin_email": "it@initrode.test"}, "role")
+	mcptest.Fails(t, st.as(t, "support"), "onboard_customer", map[string]any{"name": "Initrode", "admin_email": "it@initrode.test", "admin_role": "admin"}, "admin_role cannot be checked")
 	if w := writesSince(st, n); len(w) > 0 {
 		t.Errorf("sent writes for support: %v", w)
 	}
@@ -191,7 +192,7 @@ func TestOnboardRefusesADomainAnotherOrganizationHolds(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			n := st.upstream.count()
-			text, _, isErr := callTool(t, admin, "onboard_customer", tc.args)
+			text, _, isErr := mcptest.Call(t, admin, "onboard_customer", tc.args)
 			if !isErr {
 				t.Fatalf("accepted: %s", text)
 			}
@@ -216,7 +217,7 @@ func TestOnboardRefusesADomainAnotherOrganizationHolds(t *testing.T) {
 		}
 	}
 	// describe_organization still answers with Acme Corp, the only holder.
-	if m := ok(t, admin, "describe_organization", map[string]any{"domain": "acme.test"}); m["organization"].(map[string]any)["id"] != acmeID {
+	if m := mcptest.OK(t, admin, "describe_organization", map[string]any{"domain": "acme.test"}); m["organization"].(map[string]any)["id"] != acmeID {
 		t.Errorf("describe_organization = %v", m["organization"])
 	}
 }
@@ -229,7 +230,7 @@ func TestOnboardRerunReuses(t *testing.T) {
 	admin := st.as(t, "admin")
 	args := map[string]any{"name": "Umbrella", "domains": []any{"umbrella.test", "umbrella-corp.test"}, "admin_email": "it@umbrella.test",
 		"admin_role": "admin", "external_id": "umbrella", "portal_intent": "dsync"}
-	first := ok(t, admin, "onboard_customer", args)
+	first := mcptest.OK(t, admin, "onboard_customer", args)
 	if first["reused"] != false {
 		t.Fatalf("first run: %v", first)
 	}
@@ -243,7 +244,7 @@ func TestOnboardRerunReuses(t *testing.T) {
 		"admin_role": "admin", "external_id": "umbrella", "portal_intent": "DSYNC"}
 	for i, a := range []map[string]any{args, again} {
 		n := st.upstream.count()
-		m := ok(t, admin, "onboard_customer", a)
+		m := mcptest.OK(t, admin, "onboard_customer", a)
 		if m["reused"] != true || m["organization"].(map[string]any)["id"] != org["id"] {
 			t.Fatalf("re-run %d: %v", i, m)
 		}
@@ -267,13 +268,13 @@ func TestOnboardRerunReuses(t *testing.T) {
 	// The same organization with another admin is not a re-run: refused, nobody invited.
 	n := st.upstream.count()
 	other := map[string]any{"name": "Umbrella", "domains": []any{"umbrella.test", "umbrella-corp.test"}, "admin_email": "someone@umbrella.test", "external_id": "umbrella"}
-	fails(t, admin, "onboard_customer", other, "none for someone@umbrella.test")
+	mcptest.Fails(t, admin, "onboard_customer", other, "none for someone@umbrella.test")
 	if w := writesSince(st, n); len(w) != 0 {
 		t.Errorf("writes: %v", w)
 	}
 	// Without domains, a re-run is recognized by name (and external ID when given).
-	m1 := ok(t, admin, "onboard_customer", map[string]any{"name": "Hooli", "admin_email": "it@hooli.test"})
-	m2 := ok(t, admin, "onboard_customer", map[string]any{"name": "HOOLI", "admin_email": "it@hooli.test"})
+	m1 := mcptest.OK(t, admin, "onboard_customer", map[string]any{"name": "Hooli", "admin_email": "it@hooli.test"})
+	m2 := mcptest.OK(t, admin, "onboard_customer", map[string]any{"name": "HOOLI", "admin_email": "it@hooli.test"})
 	if m2["reused"] != true || m1["organization"].(map[string]any)["id"] != m2["organization"].(map[string]any)["id"] {
 		t.Errorf("no-domain re-run: %v then %v", m1, m2)
 	}
@@ -292,7 +293,7 @@ func TestOnboardStepFailureSaysWhatWasDone(t *testing.T) {
 	args := map[string]any{"name": "Soylent", "domains": []any{"soylent.test"}, "admin_email": "it@soylent.test"}
 
 	remove := st.emu.InjectFault(emulator.Fault{Method: "POST", Path: "/portal/generate_link", Status: 400})
-	text, _, isErr := callTool(t, admin, "onboard_customer", args)
+	text, _, isErr := mcptest.Call(t, admin, "onboard_customer", args)
 	remove()
 	if !isErr {
 		t.Fatalf("accepted: %s", text)
@@ -314,7 +315,7 @@ func TestOnboardStepFailureSaysWhatWasDone(t *testing.T) {
 
 	// The invitation fails: the answer says so and how to send it.
 	remove = st.emu.InjectFault(emulator.Fault{Method: "POST", Path: "/user_management/invitations", Status: 500})
-	text, _, isErr = callTool(t, admin, "onboard_customer", args)
+	text, _, isErr = mcptest.Call(t, admin, "onboard_customer", args)
 	remove()
 	if !isErr {
 		t.Fatalf("accepted: %s", text)
@@ -330,7 +331,7 @@ func TestOnboardStepFailureSaysWhatWasDone(t *testing.T) {
 	}
 
 	// The re-run finishes: same organization, one invitation.
-	m := ok(t, admin, "onboard_customer", args)
+	m := mcptest.OK(t, admin, "onboard_customer", args)
 	if m["reused"] != true || m["organization"].(map[string]any)["id"] != id || m["invitation"].(map[string]any)["email"] != "it@soylent.test" {
 		t.Errorf("finishing re-run: %v", m)
 	}
@@ -340,12 +341,12 @@ func TestOnboardStepFailureSaysWhatWasDone(t *testing.T) {
 
 	// The organization is created but the answer is lost: the re-run finds it.
 	remove = st.emu.InjectFault(emulator.Fault{Method: "POST", Path: "/organizations", Status: 502, AfterApply: true, Times: 1 + workos.DefaultMaxRetries})
-	text, _, isErr = callTool(t, admin, "onboard_customer", map[string]any{"name": "Wonka", "domains": []any{"wonka.test"}, "admin_email": "it@wonka.test"})
+	text, _, isErr = mcptest.Call(t, admin, "onboard_customer", map[string]any{"name": "Wonka", "domains": []any{"wonka.test"}, "admin_email": "it@wonka.test"})
 	remove()
 	if !isErr || !strings.Contains(text, "run onboard_customer again with the same arguments") {
 		t.Fatalf("lost answer: error=%v %s", isErr, text)
 	}
-	m = ok(t, admin, "onboard_customer", map[string]any{"name": "Wonka", "domains": []any{"wonka.test"}, "admin_email": "it@wonka.test"})
+	m = mcptest.OK(t, admin, "onboard_customer", map[string]any{"name": "Wonka", "domains": []any{"wonka.test"}, "admin_email": "it@wonka.test"})
 	if m["reused"] != true || len(api.orgsWithDomain("wonka.test")) != 1 {
 		t.Errorf("after a lost answer: %v", m)
 	}
@@ -368,7 +369,7 @@ func TestDescribeOrganizationAmbiguousDomain(t *testing.T) {
 	}
 	dupID := dup["id"].(string)
 	for _, d := range []string{"acme.test", " ACME.test. "} {
-		text, _, isErr := callTool(t, admin, "describe_organization", map[string]any{"domain": d})
+		text, _, isErr := mcptest.Call(t, admin, "describe_organization", map[string]any{"domain": d})
 		if !isErr {
 			t.Fatalf("%q answered with one organization: %s", d, text)
 		}
@@ -381,16 +382,16 @@ func TestDescribeOrganizationAmbiguousDomain(t *testing.T) {
 	}
 	// By organization_id each answers.
 	for _, id := range []string{acmeID, dupID} {
-		if m := ok(t, admin, "describe_organization", map[string]any{"organization_id": id}); m["organization"].(map[string]any)["id"] != id {
+		if m := mcptest.OK(t, admin, "describe_organization", map[string]any{"organization_id": id}); m["organization"].(map[string]any)["id"] != id {
 			t.Errorf("by id: %v", m["organization"])
 		}
 	}
 	// onboard_customer refuses the domain naming both.
-	text, _, _ := callTool(t, admin, "onboard_customer", map[string]any{"name": "Acme Third", "domains": []any{"acme.test"}, "admin_email": "it@acme.test"})
+	text, _, _ := mcptest.Call(t, admin, "onboard_customer", map[string]any{"name": "Acme Third", "domains": []any{"acme.test"}, "admin_email": "it@acme.test"})
 	if !strings.Contains(text, acmeID) || !strings.Contains(text, dupID) {
 		t.Errorf("onboard_customer: %s", text)
 	}
-	fails(t, admin, "describe_organization", map[string]any{"domain": "https://acme.test"}, "is a URL")
+	mcptest.Fails(t, admin, "describe_organization", map[string]any{"domain": "https://acme.test"}, "is a URL")
 }
 
 // TestOnboardConcurrentRetries: an agent that retries a slow onboarding while the first call
@@ -415,7 +416,7 @@ func TestOnboardConcurrentRetries(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			text, m, isErr := callTool(t, cs, "onboard_customer", args)
+			text, m, isErr := mcptest.Call(t, cs, "onboard_customer", args)
 			answers <- answer{text, m, isErr}
 		}()
 	}

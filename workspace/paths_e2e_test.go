@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace"
 )
 
@@ -21,10 +22,10 @@ func TestE2EPathTraversalAttacks(t *testing.T) {
 	admin := st.as(t, "admin")
 	support := st.as(t, "support")
 
-	org := ok(t, admin, "mutate", map[string]any{"operation": "organizations.create",
+	org := mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.create",
 		"params": map[string]any{"name": "Traversal Target"}})
 	orgID := org["result"].(map[string]any)["id"].(string)
-	ok(t, admin, "mutate", map[string]any{"operation": "organization_roles.create",
+	mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organization_roles.create",
 		"params": map[string]any{"organizationId": orgID, "slug": "org-traversal-role", "name": "Traversal role"}})
 
 	attacks := []struct {
@@ -50,7 +51,7 @@ func TestE2EPathTraversalAttacks(t *testing.T) {
 			cs = support
 		}
 		n := st.upstream.count()
-		text, _, isErr := callTool(t, cs, "mutate", map[string]any{"operation": a.op, "params": a.params})
+		text, _, isErr := mcptest.Call(t, cs, "mutate", map[string]any{"operation": a.op, "params": a.params})
 		// support may not touch groups at all (role areas); whatever refuses first, nothing is sent.
 		wantOutcome := "invalid"
 		if a.role == "support" && strings.Contains(text, "your role does not allow this") {
@@ -68,11 +69,11 @@ func TestE2EPathTraversalAttacks(t *testing.T) {
 	}
 
 	// Nothing changed: the organization and its role are still there.
-	got := ok(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": orgID}})
+	got := mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": orgID}})
 	if got["result"].(map[string]any)["name"] != "Traversal Target" {
 		t.Fatalf("organization after the attacks: %v", got)
 	}
-	ok(t, admin, "query", map[string]any{"operation": "organization_roles.get",
+	mcptest.OK(t, admin, "query", map[string]any{"operation": "organization_roles.get",
 		"params": map[string]any{"organizationId": orgID, "slug": "org-traversal-role"}})
 
 	csv := teamAuditCSV(t, st.apiURL)

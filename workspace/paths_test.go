@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
@@ -312,7 +313,7 @@ func TestEveryOperationPathParamsCannotBend(t *testing.T) {
 		// the reads of its confirmation plan), on its template.
 		n := rec.count()
 		args := map[string]any{"operation": op.Name, "params": params, "environment": "sandbox"}
-		text, res, isErr := call(t, cs, tool, args)
+		text, res, isErr := mcptest.Call(t, cs, tool, args)
 		if isErr && strings.Contains(text, "invalid parameters") {
 			t.Errorf("%s with valid path values %v: %s", op.Name, params, text)
 			continue
@@ -326,7 +327,7 @@ func TestEveryOperationPathParamsCannotBend(t *testing.T) {
 		}
 		if tok, _ := res["confirmation_token"].(string); tok != "" {
 			args["confirmation_token"] = tok
-			if text, _, isErr := call(t, cs, tool, args); isErr {
+			if text, _, isErr := mcptest.Call(t, cs, tool, args); isErr {
 				t.Errorf("%s confirmed: %s", op.Name, text)
 				continue
 			}
@@ -373,7 +374,7 @@ func TestEveryOperationPathParamsCannotBend(t *testing.T) {
 				var isErr bool
 				if bad == hostilePathValues[0] {
 					args := map[string]any{"operation": op.Name, "params": p, "environment": "sandbox"}
-					text, _, isErr = call(t, cs, tool, args)
+					text, _, isErr = mcptest.Call(t, cs, tool, args)
 				} else {
 					text, isErr = directCall(t, h, "admin", tool, op.Name, p)
 				}

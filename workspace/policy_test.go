@@ -2,11 +2,13 @@ package workspace
 
 import (
 	"testing"
+
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 func TestWhoami(t *testing.T) {
 	h := newHarness(t, nil)
-	m := mustOK(t, h.connect("member-sandbox", nil), "whoami", nil)
+	m := mcptest.OK(t, h.connect("member-sandbox", nil), "whoami", nil)
 	role := m["role"].(map[string]any)
 	if role["slug"] != "member-sandbox" || role["source"] != "token" || role["known"] != true {
 		t.Fatalf("role = %v", role)
@@ -22,26 +24,26 @@ func TestWhoami(t *testing.T) {
 	}
 
 	// No role claim: the membership in the team's sign-in environment decides.
-	m = mustOK(t, h.connect("lookup", nil), "whoami", nil)
+	m = mcptest.OK(t, h.connect("lookup", nil), "whoami", nil)
 	if role := m["role"].(map[string]any); role["slug"] != "member-sandbox" || role["source"] != "membership" {
 		t.Fatalf("looked-up role = %v", role)
 	}
 
 	// An organization without a team: whoami explains, every other tool refuses.
 	cs := h.connect("stranger", nil)
-	m = mustOK(t, cs, "whoami", nil)
+	m = mcptest.OK(t, cs, "whoami", nil)
 	if team := m["team"].(map[string]any); team["configured"] != false || m["note"] == nil {
 		t.Fatalf("stranger whoami = %v", m)
 	}
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.list"}, "no team is configured")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "no team is configured")
 
 	// Unknown role: whoami only.
 	cs = h.connect("intern", nil)
-	if m := mustOK(t, cs, "whoami", nil); m["note"] == nil {
+	if m := mcptest.OK(t, cs, "whoami", nil); m["note"] == nil {
 		t.Fatalf("intern whoami has no note: %v", m)
 	}
-	mustFail(t, cs, "list_operations", nil, "only whoami")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.list"}, "only whoami")
+	mcptest.Fails(t, cs, "list_operations", nil, "only whoami")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "only whoami")
 }
 
 func TestRolesByEnvironment(t *testing.T) {
@@ -57,20 +59,20 @@ func TestRolesByEnvironment(t *testing.T) {
 	for role, envs := range cases {
 		cs := h.connect(role, nil)
 		for env, w := range envs {
-			_, _, isErr := call(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_acme"}, "environment": env})
+			_, _, isErr := mcptest.Call(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_acme"}, "environment": env})
 			if isErr == w.read {
 				t.Errorf("%s read in %s: error=%v, want allowed=%v", role, env, isErr, w.read)
 			}
-			text, _, isErr := call(t, cs, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": "org_acme", "name": "Acme " + role}, "environment": env})
+			text, _, isErr := mcptest.Call(t, cs, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": "org_acme", "name": "Acme " + role}, "environment": env})
 			if isErr == w.write {
 				t.Errorf("%s write in %s: error=%v (%s), want allowed=%v", role, env, isErr, text, w.write)
 			}
 		}
 	}
 	// Support roles reach users and organizations only.
-	mustFail(t, h.connect("support", nil), "query", map[string]any{"operation": "webhook_endpoints.list"}, "covers only")
-	mustFail(t, h.connect("support-viewer", nil), "query", map[string]any{"operation": "connections.list"}, "covers only")
-	mustOK(t, h.connect("support-viewer", nil), "query", map[string]any{"operation": "users.list"})
+	mcptest.Fails(t, h.connect("support", nil), "query", map[string]any{"operation": "webhook_endpoints.list"}, "covers only")
+	mcptest.Fails(t, h.connect("support-viewer", nil), "query", map[string]any{"operation": "connections.list"}, "covers only")
+	mcptest.OK(t, h.connect("support-viewer", nil), "query", map[string]any{"operation": "users.list"})
 }
 
 func TestAdminSettings(t *testing.T) {
@@ -88,24 +90,24 @@ func TestAdminSettings(t *testing.T) {
 			"onboard_customer":      {"name": "x", "admin_email": "a@x.test"},
 			"audit_logs":            {"organization_id": "org_acme"},
 		} {
-			mustFail(t, cs, tool, args, "disabled")
+			mcptest.Fails(t, cs, tool, args, "disabled")
 		}
-		if m := mustOK(t, cs, "whoami", nil); m["settings"].(map[string]any)["enabled"] != false {
+		if m := mcptest.OK(t, cs, "whoami", nil); m["settings"].(map[string]any)["enabled"] != false {
 			t.Fatalf("whoami settings = %v", m["settings"])
 		}
 	})
 	t.Run("production off", func(t *testing.T) {
 		h := newHarness(t, func(c *Config) { c.Teams[0].Settings.AllowProduction = &off })
 		cs := h.connect("admin", nil)
-		mustOK(t, cs, "query", map[string]any{"operation": "organizations.list"})
-		mustFail(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"}, "production")
+		mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"}, "production")
 	})
 	t.Run("write off", func(t *testing.T) {
 		h := newHarness(t, func(c *Config) { c.Teams[0].Settings.AllowWrite = &off })
 		cs := h.connect("admin", nil)
-		mustOK(t, cs, "query", map[string]any{"operation": "organizations.list"})
-		mustFail(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "X"}}, "read-only")
-		mustFail(t, cs, "onboard_customer", map[string]any{"name": "X", "admin_email": "a@x.test"}, "read-only")
+		mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "X"}}, "read-only")
+		mcptest.Fails(t, cs, "onboard_customer", map[string]any{"name": "X", "admin_email": "a@x.test"}, "read-only")
 		if h.api.deleteCount() != 0 {
 			t.Fatal("something was deleted")
 		}
@@ -115,37 +117,37 @@ func TestAdminSettings(t *testing.T) {
 func TestBadCalls(t *testing.T) {
 	h := newHarness(t, nil)
 	cs := h.connect("admin", nil)
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.nope"}, "unknown operation")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "run it with mutate")
-	mustFail(t, cs, "mutate", map[string]any{"operation": "organizations.list"}, "run it with query")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.get"}, "missing required parameter(s) id")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_acme", "bogus": 1}}, "unknown parameter(s) bogus")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "staging"}, "unknown environment")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_missing"}}, "404")
-	mustFail(t, cs, "list_operations", map[string]any{"class": "scary"}, "use read, write or destructive")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": "ten"}}, "invalid parameters")
-	mustFail(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": 1000}}, "invalid parameters")
-	mustFail(t, cs, "query", map[string]any{"operation": "sso.get_profile"}, "unknown operation")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.nope"}, "unknown operation")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "run it with mutate")
+	mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.list"}, "run it with query")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.get"}, "missing required parameter(s) id")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_acme", "bogus": 1}}, "unknown parameter(s) bogus")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "staging"}, "unknown environment")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_missing"}}, "404")
+	mcptest.Fails(t, cs, "list_operations", map[string]any{"class": "scary"}, "use read, write or destructive")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": "ten"}}, "invalid parameters")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": 1000}}, "invalid parameters")
+	mcptest.Fails(t, cs, "query", map[string]any{"operation": "sso.get_profile"}, "unknown operation")
 	// The team itself is out of reach: the server never changes its own access.
-	mustFail(t, cs, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": teamOrg, "name": "x"}}, "team's own organization")
-	mustFail(t, cs, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": teamOrg}}, "team's own organization")
+	mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.update", "params": map[string]any{"id": teamOrg, "name": "x"}}, "team's own organization")
+	mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": teamOrg}}, "team's own organization")
 }
 
 func TestListOperations(t *testing.T) {
 	h := newHarness(t, nil)
-	m := mustOK(t, h.connect("admin", nil), "list_operations", map[string]any{"words": "organizations"})
+	m := mcptest.OK(t, h.connect("admin", nil), "list_operations", map[string]any{"words": "organizations"})
 	if m["count"].(float64) < 4 {
 		t.Fatalf("admin sees %v operations", m["count"])
 	}
-	m = mustOK(t, h.connect("support-viewer", nil), "list_operations", map[string]any{"class": "destructive"})
+	m = mcptest.OK(t, h.connect("support-viewer", nil), "list_operations", map[string]any{"class": "destructive"})
 	if m["count"].(float64) != 0 {
 		t.Fatalf("support-viewer sees destructive operations: %v", m["operations"])
 	}
-	m = mustOK(t, h.connect("support-viewer", nil), "list_operations", map[string]any{"words": "webhook"})
+	m = mcptest.OK(t, h.connect("support-viewer", nil), "list_operations", map[string]any{"words": "webhook"})
 	if m["count"].(float64) != 0 {
 		t.Fatalf("support-viewer sees webhooks: %v", m["operations"])
 	}
-	m = mustOK(t, h.connect("admin", nil), "list_operations", map[string]any{"operation": "organizations.get"})
+	m = mcptest.OK(t, h.connect("admin", nil), "list_operations", map[string]any{"operation": "organizations.get"})
 	if m["params"] == nil || m["tool"] != "query" {
 		t.Fatalf("schema answer = %v", m)
 	}

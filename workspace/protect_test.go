@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
@@ -74,24 +75,24 @@ func TestSignInEnvironmentNeverWritable(t *testing.T) {
 			before := h.api.callCount()
 			support := h.connect("support", nil)
 			// Reads in the sign-in environment work: the person may look.
-			mustOK(t, support, "query", map[string]any{"operation": "organization_memberships.list", "environment": "corp",
+			mcptest.OK(t, support, "query", map[string]any{"operation": "organization_memberships.list", "environment": "corp",
 				"params": map[string]any{"organization_id": teamOrg}})
 			// The attack: promote one's own team membership.
-			text := mustFail(t, support, "mutate", map[string]any{"operation": "organization_memberships.update", "environment": "corp",
+			text := mcptest.Fails(t, support, "mutate", map[string]any{"operation": "organization_memberships.update", "environment": "corp",
 				"params": map[string]any{"id": "om_team", "role_slug": "admin"}}, "sign-in environment")
 			if !strings.Contains(text, "protected") {
 				t.Errorf("refusal does not say why: %s", text)
 			}
 			admin := h.connect("admin", nil)
-			mustFail(t, admin, "mutate", map[string]any{"operation": "redirect_uris.create", "environment": "corp",
+			mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "redirect_uris.create", "environment": "corp",
 				"params": map[string]any{"uri": "https://attacker.test/callback"}}, "sign-in environment")
-			mustFail(t, admin, "mutate", map[string]any{"operation": "organizations.create", "environment": "corp",
+			mcptest.Fails(t, admin, "mutate", map[string]any{"operation": "organizations.create", "environment": "corp",
 				"params": map[string]any{"name": "Shadow"}}, "sign-in environment")
 			// Task tools go through the same check.
-			mustFail(t, admin, "onboard_customer", map[string]any{"name": "Shadow Corp", "admin_email": "mallory@attacker.test", "environment": "corp"},
+			mcptest.Fails(t, admin, "onboard_customer", map[string]any{"name": "Shadow Corp", "admin_email": "mallory@attacker.test", "environment": "corp"},
 				"sign-in environment")
 			// whoami says so, once the server knows (the refusals above established it).
-			for _, e := range mustOK(t, admin, "whoami", nil)["environments"].([]any) {
+			for _, e := range mcptest.OK(t, admin, "whoami", nil)["environments"].([]any) {
 				if e := e.(map[string]any); e["name"] == "corp" && e["access"] != "read" {
 					t.Errorf("whoami shows %v access to the sign-in environment", e["access"])
 				}
@@ -101,7 +102,7 @@ func TestSignInEnvironmentNeverWritable(t *testing.T) {
 				t.Fatalf("a membership changed")
 			}
 			// The other environments stay writable.
-			mustOK(t, admin, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Fine"}})
+			mcptest.OK(t, admin, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Fine"}})
 		})
 	}
 }
@@ -168,9 +169,9 @@ func TestProtectionFailsClosed(t *testing.T) {
 		return n
 	}
 	before := h.api.callCount()
-	mustFail(t, admin, "mutate", create, "cannot establish")
+	mcptest.Fails(t, admin, "mutate", create, "cannot establish")
 	p := probes()
-	mustFail(t, admin, "mutate", create, "cannot establish")
+	mcptest.Fails(t, admin, "mutate", create, "cannot establish")
 	if probes() != p {
 		t.Errorf("probed again within the retry interval")
 	}
@@ -181,7 +182,7 @@ func TestProtectionFailsClosed(t *testing.T) {
 	h.api.envs[key] = seedEnv()
 	h.api.mu.Unlock()
 	now = now.Add(DefaultProtectionRetry)
-	mustOK(t, admin, "mutate", create)
+	mcptest.OK(t, admin, "mutate", create)
 	if probes() == p {
 		t.Errorf("did not probe again after the interval")
 	}
@@ -191,7 +192,7 @@ func TestProtectionFailsClosed(t *testing.T) {
 	h.api.mu.Lock()
 	delete(h.api.envs[teamAuditKy].orgs, teamOrg)
 	h.api.mu.Unlock()
-	mustFail(t, h.connect("admin", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "X"}},
+	mcptest.Fails(t, h.connect("admin", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "X"}},
 		"does not find organization org_team")
 }
 
@@ -220,7 +221,7 @@ func TestTeamOrganizationProtectedEverywhere(t *testing.T) {
 	} {
 		for _, env := range []string{"sandbox", "production"} {
 			args := map[string]any{"operation": tc.op, "params": tc.params, "environment": env}
-			text, _, isErr := call(t, admin, "mutate", args)
+			text, _, isErr := mcptest.Call(t, admin, "mutate", args)
 			if !isErr || !strings.Contains(text, "team's own organization") {
 				t.Errorf("%s %v in %s: not refused as the team's: %s", tc.op, tc.params, env, text)
 			}
@@ -232,10 +233,10 @@ func TestTeamOrganizationProtectedEverywhere(t *testing.T) {
 	}
 	// Other organizations' memberships are not affected.
 	args := map[string]any{"operation": "organization_memberships.update", "params": map[string]any{"id": "om_1", "role_slug": "member"}}
-	if m := mustOK(t, admin, "mutate", args); m["status"] == "confirmation_required" {
+	if m := mcptest.OK(t, admin, "mutate", args); m["status"] == "confirmation_required" {
 		// Replacing a role is confirmed first; then it runs.
 		args["confirmation_token"] = m["confirmation_token"]
-		mustOK(t, admin, "mutate", args)
+		mcptest.OK(t, admin, "mutate", args)
 	}
 	if h.api.writeCount() != 1 {
 		t.Fatalf("membership writes = %d, want 1", h.api.writeCount())

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
@@ -76,11 +77,11 @@ func TestRecordNamesActorAndTarget(t *testing.T) {
 	admin := h.connect("admin", nil)
 
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": "org_acme"}}
-	tok := mustOK(t, admin, "mutate", del)["confirmation_token"].(string)
+	tok := mcptest.OK(t, admin, "mutate", del)["confirmation_token"].(string)
 	del["confirmation_token"] = tok
-	mustOK(t, admin, "mutate", del)
+	mcptest.OK(t, admin, "mutate", del)
 
-	created := mustOK(t, h.connect("member", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
+	created := mcptest.OK(t, h.connect("member", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
 	newID := created["result"].(map[string]any)["id"].(string)
 
 	evs := h.events(t)
@@ -162,21 +163,21 @@ func TestWriteWaitsForItsRecord(t *testing.T) {
 	h.api.auditStatus = 503
 	h.api.mu.Unlock()
 
-	m := mustOK(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
+	m := mcptest.OK(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
 	if r, _ := m["record"].(string); !strings.HasPrefix(r, "queued") {
 		t.Errorf("answer record = %q, want it to say the record is queued", r)
 	}
 	if n, _ := queue.Len(context.Background()); n != 1 {
 		t.Fatalf("queue holds %d records, want 1", n)
 	}
-	mustOK(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Initech"}})
+	mcptest.OK(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Initech"}})
 	orgs := h.api.orgCount(sandboxKey)
-	mustFail(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Hooli"}},
+	mcptest.Fails(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Hooli"}},
 		"writes are paused")
 	if h.api.orgCount(sandboxKey) != orgs {
 		t.Error("a write ran while its record could not be kept")
 	}
-	mustOK(t, member, "query", map[string]any{"operation": "organizations.list"})
+	mcptest.OK(t, member, "query", map[string]any{"operation": "organizations.list"})
 	// Settle the background sends while the audit log is still down (the queue stays: an error).
 	if err := h.srv.Flush(context.Background()); err == nil {
 		t.Error("Flush delivered the queue while the audit log is down")
@@ -208,7 +209,7 @@ func TestWriteWaitsForItsRecord(t *testing.T) {
 		t.Errorf("record results = %v, want 2 queued and delivered, the refusal and the read dropped", results)
 	}
 	mu.Unlock()
-	mustOK(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Hooli"}})
+	mcptest.OK(t, member, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Hooli"}})
 }
 
 // TestRecordsSurviveRestart: records queued in a directory while the audit log is down are
@@ -223,7 +224,7 @@ func TestRecordsSurviveRestart(t *testing.T) {
 	h.api.mu.Lock()
 	h.api.auditStatus = 500
 	h.api.mu.Unlock()
-	m := mustOK(t, h.connect("member", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
+	m := mcptest.OK(t, h.connect("member", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
 	if r, _ := m["record"].(string); !strings.HasPrefix(r, "queued") {
 		t.Errorf("answer record = %q", r)
 	}
@@ -277,8 +278,8 @@ func TestCloseDeliversBackgroundRecords(t *testing.T) {
 	h := newHarness(t, nil)
 	cs := h.connect("support-viewer", nil)
 	for range 5 {
-		mustOK(t, cs, "query", map[string]any{"operation": "organizations.list"})
-		mustFail(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
+		mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		mcptest.Fails(t, cs, "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
 	}
 	if err := h.srv.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -296,7 +297,7 @@ func TestCloseLogsWhatItCannotDeliver(t *testing.T) {
 	h.api.mu.Lock()
 	h.api.auditStatus = 503
 	h.api.mu.Unlock()
-	mustOK(t, h.connect("member", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
+	mcptest.OK(t, h.connect("member", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "Globex"}})
 	if err := h.srv.Close(context.Background()); err == nil {
 		t.Error("Close reported no undelivered record")
 	}
@@ -310,7 +311,7 @@ func TestCloseLogsWhatItCannotDeliver(t *testing.T) {
 func TestTaskToolRecordsEachChangeNotEachRead(t *testing.T) {
 	var logs lockedLog
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
-	mustOK(t, h.connect("admin", nil), "audit_configuration", nil)
+	mcptest.OK(t, h.connect("admin", nil), "audit_configuration", nil)
 	evs := h.events(t)
 	if len(evs) != 1 || evs[0]["action"] != "workos_mcp.audit_configuration" {
 		t.Fatalf("events = %v, want one workos_mcp.audit_configuration", evs)
@@ -338,7 +339,7 @@ func TestEmailLookupIsCached(t *testing.T) {
 	h.api.mu.Unlock()
 	cs := h.connect("member", nil)
 	for range 3 {
-		mustOK(t, cs, "query", map[string]any{"operation": "organizations.list"})
+		mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list"})
 	}
 	evs := h.events(t)
 	for _, ev := range evs {
@@ -409,7 +410,7 @@ func TestRecordWithoutTeamIsLogged(t *testing.T) {
 	var logs lockedLog
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	h.sessions["stranger"] = &authkit.Session{UserID: "user_x", OrganizationID: "org_other", Role: "admin", Claims: map[string]any{}}
-	mustFail(t, h.connect("stranger", nil), "query", map[string]any{"operation": "organizations.list"}, "no team")
+	mcptest.Fails(t, h.connect("stranger", nil), "query", map[string]any{"operation": "organizations.list"}, "no team")
 	if len(h.events(t)) != 0 {
 		t.Error("an event was written for a person without a team")
 	}
@@ -424,12 +425,12 @@ func TestRefusedConfirmationNamesReason(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.Teams[0].Confirmation = ConfirmAgent })
 	admin := h.connect("admin", nil)
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": "org_acme"}}
-	tok := mustOK(t, admin, "mutate", del)["confirmation_token"].(string)
+	tok := mcptest.OK(t, admin, "mutate", del)["confirmation_token"].(string)
 	del["confirmation_token"] = tok[:len(tok)-4] + "AAAA"
-	mustFail(t, admin, "mutate", del, "not valid")
+	mcptest.Fails(t, admin, "mutate", del, "not valid")
 	del["confirmation_token"] = tok
-	mustOK(t, admin, "mutate", del)
-	mustFail(t, admin, "mutate", del, "already used")
+	mcptest.OK(t, admin, "mutate", del)
+	mcptest.Fails(t, admin, "mutate", del, "already used")
 	got := eventsFor(h.events(t), "workos_mcp.organizations.delete", "refused")
 	if len(got) != 2 {
 		t.Fatalf("%d refused events, want 2", len(got))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // Pre-signed URL credentials and tokens that an upstream answer or error may quote.
@@ -88,30 +90,30 @@ func TestSecretsInUpstreamTextsAndURLs(t *testing.T) {
 	}
 
 	// An upstream error quoting a pre-signed URL and a SAS.
-	text := mustFail(t, cs, "query", map[string]any{"operation": "organizations.list"}, "WorkOS answered 400")
+	text := mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list"}, "WorkOS answered 400")
 	noSecret("the upstream error", text)
 	if !strings.Contains(text, "X-Amz-Signature=[REDACTED]") || !strings.Contains(text, "sig=[REDACTED]") {
 		t.Errorf("the error lost its shape: %s", text)
 	}
 
 	// An export's pre-signed url.
-	m := mustOK(t, cs, "query", map[string]any{"operation": "audit_log_exports.get", "params": map[string]any{"auditLogExportId": "audit_log_export_1"}})
-	text, _, _ = call(t, cs, "query", map[string]any{"operation": "audit_log_exports.get", "params": map[string]any{"auditLogExportId": "audit_log_export_1"}})
+	m := mcptest.OK(t, cs, "query", map[string]any{"operation": "audit_log_exports.get", "params": map[string]any{"auditLogExportId": "audit_log_export_1"}})
+	text, _, _ = mcptest.Call(t, cs, "query", map[string]any{"operation": "audit_log_exports.get", "params": map[string]any{"auditLogExportId": "audit_log_export_1"}})
 	noSecret("audit_log_exports.get", text)
 	if res := m["result"].(map[string]any); res["url"] != "[REDACTED]" || res["state"] != "ready" {
 		t.Errorf("export = %v", res)
 	}
 
 	// The portal link operation keeps its own link; a "link" in any other answer does not.
-	m = mustOK(t, cs, "mutate", map[string]any{"operation": "portal_links.create", "params": map[string]any{"organization": "org_1", "intent": "sso"}})
+	m = mcptest.OK(t, cs, "mutate", map[string]any{"operation": "portal_links.create", "params": map[string]any{"organization": "org_1", "intent": "sso"}})
 	if link, _ := m["result"].(map[string]any)["link"].(string); !strings.Contains(link, "secret="+portalSecret) {
 		t.Errorf("the portal link was redacted: %v", m)
 	}
-	text, _, _ = call(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_1"}})
+	text, _, _ = mcptest.Call(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_1"}})
 	noSecret("organizations.get", text)
 
 	// A redirect to another origin: not followed, not echoed.
-	text = mustFail(t, cs, "query", map[string]any{"operation": "directories.list"}, "unexpected redirect")
+	text = mcptest.Fails(t, cs, "query", map[string]any{"operation": "directories.list"}, "unexpected redirect")
 	noSecret("the redirect error", text)
 	if strings.Contains(text, evil.URL) {
 		t.Errorf("the redirect error names the other origin: %s", text)

@@ -18,6 +18,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
 	"github.com/workos-mcp/workos-mcp/localauth"
 	"github.com/workos-mcp/workos-mcp/workos"
@@ -179,7 +180,7 @@ func (c *customStack) token(t *testing.T, role string) string {
 // as connects as the demo person with this role.
 func (c *customStack) as(t *testing.T, role string) *mcp.ClientSession {
 	t.Helper()
-	return connectURL(t, c.mcpURL, c.token(t, role), nil)
+	return mcptest.Connect(t, c.mcpURL, mcptest.Bearer(c.token(t, role)), nil)
 }
 
 // newCustomStack runs the emulator, authkit (verifying tokens from a test authorization
@@ -226,5 +227,5 @@ func (c *customStack) connect(t *testing.T, user, role string) *mcp.ClientSessio
 	if role != "" {
 		claims["role"] = role
 	}
-	return connectURL(t, c.mcpURL, c.synth.Token(claims), nil)
+	return mcptest.Connect(t, c.mcpURL, mcptest.Bearer(c.synth.Token(claims)), nil)
 }

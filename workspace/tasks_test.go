@@ -7,12 +7,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // TestAuditConfigurationFindings covers the findings the demo seed does not produce.
 func TestAuditConfigurationFindings(t *testing.T) {
 	h := newHarness(t, nil)
-	m := mustOK(t, h.connect("admin", nil), "audit_configuration", nil)
+	m := mcptest.OK(t, h.connect("admin", nil), "audit_configuration", nil)
 	text, _ := json.Marshal(m["findings"])
 	for _, code := range []string{"domain_not_verified", "connection_not_active", "directory_not_linked", "invitation_expired", "webhook_endpoint_not_enabled"} {
 		if !strings.Contains(string(text), `"code":"`+code+`"`) {
@@ -26,7 +28,7 @@ func TestAuditConfigurationFindings(t *testing.T) {
 
 func TestDebugSignInFindings(t *testing.T) {
 	h := newHarness(t, nil)
-	m := mustOK(t, h.connect("admin", nil), "debug_sign_in", map[string]any{"email": "bob@acme.test"})
+	m := mcptest.OK(t, h.connect("admin", nil), "debug_sign_in", map[string]any{"email": "bob@acme.test"})
 	text, _ := json.Marshal(m["findings"])
 	for _, code := range []string{"email_not_verified", "membership_not_active", "connection_not_active"} {
 		if !strings.Contains(string(text), code) {
@@ -34,22 +36,22 @@ func TestDebugSignInFindings(t *testing.T) {
 		}
 	}
 	// The support role reads users but not connections: that part says why.
-	m = mustOK(t, h.connect("support-viewer", nil), "debug_sign_in", map[string]any{"email": "bob@acme.test"})
+	m = mcptest.OK(t, h.connect("support-viewer", nil), "debug_sign_in", map[string]any{"email": "bob@acme.test"})
 	if un, _ := m["unavailable"].(map[string]any); un["connection"] == nil {
 		t.Errorf("support-viewer: %v", m)
 	}
-	mustFail(t, h.connect("admin", nil), "debug_sign_in", map[string]any{"email": "a@b", "user_id": "u"}, "exactly one")
+	mcptest.Fails(t, h.connect("admin", nil), "debug_sign_in", map[string]any{"email": "a@b", "user_id": "u"}, "exactly one")
 }
 
 // TestOnboardingChecksThePlanFirst: a role that may not run every step changes nothing.
 func TestOnboardingChecksThePlanFirst(t *testing.T) {
 	h := newHarness(t, nil)
 	before := h.api.orgCount(sandboxKey)
-	mustFail(t, h.connect("support-viewer", nil), "onboard_customer", map[string]any{"name": "X", "admin_email": "a@x.test"}, "read-only")
+	mcptest.Fails(t, h.connect("support-viewer", nil), "onboard_customer", map[string]any{"name": "X", "admin_email": "a@x.test"}, "read-only")
 	if h.api.orgCount(sandboxKey) != before {
 		t.Fatal("an organization was created")
 	}
-	m := mustOK(t, h.connect("member", nil), "onboard_customer", map[string]any{"name": "Y", "domains": []any{"y.test"}, "admin_email": "a@y.test", "portal_intent": "dsync"})
+	m := mcptest.OK(t, h.connect("member", nil), "onboard_customer", map[string]any{"name": "Y", "domains": []any{"y.test"}, "admin_email": "a@y.test", "portal_intent": "dsync"})
 	if !strings.Contains(m["admin_portal_link"].(string), "intent=dsync") {
 		t.Errorf("link = %v", m["admin_portal_link"])
 	}
@@ -80,12 +82,12 @@ func (l *lockedLog) String() string {
 func TestRecordAuditEvents(t *testing.T) {
 	var logs lockedLog
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
-	mustOK(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.list"})
-	mustFail(t, h.connect("support-viewer", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
+	mcptest.OK(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.list"})
+	mcptest.Fails(t, h.connect("support-viewer", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
 	// Refused before any operation is chosen: an unknown role, an unknown operation, no team.
-	mustFail(t, h.connect("intern", nil), "query", map[string]any{"operation": "organizations.list"}, "not mapped")
-	mustFail(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.nope"}, "unknown operation")
-	mustFail(t, h.connect("stranger", nil), "query", map[string]any{"operation": "organizations.list"}, "no team")
+	mcptest.Fails(t, h.connect("intern", nil), "query", map[string]any{"operation": "organizations.list"}, "not mapped")
+	mcptest.Fails(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.nope"}, "unknown operation")
+	mcptest.Fails(t, h.connect("stranger", nil), "query", map[string]any{"operation": "organizations.list"}, "no team")
 	// Reads and refusals are sent in the background, in order.
 	if err := h.srv.Flush(context.Background()); err != nil {
 		t.Fatal(err)

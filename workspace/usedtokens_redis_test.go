@@ -12,6 +12,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // testRedis connects to the Redis named by WORKOS_MCP_TEST_REDIS (a redis:// URL; CI uses
@@ -154,7 +156,7 @@ func TestConfirmationStoreDownFailsClosed(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.UsedTokens = store })
 	admin := h.connect("admin", nil)
 	tok, _ := confirmationToken(t, admin, deleteAcme(nil))
-	text := mustFail(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "nothing was done")
+	text := mcptest.Fails(t, admin, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "nothing was done")
 	if store.calls.Load() == 0 {
 		t.Fatal("the store was never asked")
 	}
@@ -231,8 +233,8 @@ func TestConfirmationAcrossReplicas(t *testing.T) {
 		t.Fatalf("refusals = %v; want one \"already used\"", refusals)
 	}
 	// A replay on either replica is refused too.
-	mustFail(t, onB, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "already used")
-	mustFail(t, onA, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "already used")
+	mcptest.Fails(t, onB, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "already used")
+	mcptest.Fails(t, onA, "mutate", deleteAcme(map[string]any{"confirmation_token": tok}), "already used")
 	if a.api.deleteCount() != 1 {
 		t.Fatalf("deletes = %d after replays", a.api.deleteCount())
 	}
