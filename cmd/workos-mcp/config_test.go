@@ -310,14 +310,7 @@ func TestServeWithRedis(t *testing.T) {
 	redisURL := testRedisURL(t)
 	stack := devstack.Start(t, devstack.Options{})
 	dir := t.TempDir()
-	cfg := `
-listen: 127.0.0.1:0
-public_url: http://127.0.0.1:8099
-authkit:
-  domain: ` + stack.URL() + `
-  client_id: ` + emulator.DemoTeamClientID + `
-  api_base_url: ` + stack.EmulatorURL() + `
-teams:
+	cfg := serveYAMLHead(stack) + `teams:
   - organization_id: ` + emulator.DemoTeamOrganizationID + `
     environments:
       - {name: sandbox, kind: sandbox, api_key_env: SANDBOX_KEY, base_url: ` + stack.EmulatorURL() + `}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
@@ -36,6 +37,20 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// serveYAMLHead is the start of a serve configuration file against a dev stack standing in for
+// AuthKit (localauth) and WorkOS (the emulator): a loopback listener, the public URL the tests
+// expect, and the authkit block. The test appends its teams and the rest.
+func serveYAMLHead(stack *devstack.Stack) string {
+	return `
+listen: 127.0.0.1:0
+public_url: http://127.0.0.1:8099
+authkit:
+  domain: ` + stack.URL() + `
+  client_id: ` + emulator.DemoTeamClientID + `
+  api_base_url: ` + stack.EmulatorURL() + `
+`
 }
 
 // startCommand runs a long-running command in-process until the test ends (the context is
@@ -236,14 +251,7 @@ func TestEmulateCommand(t *testing.T) {
 func TestServeCommand(t *testing.T) {
 	stack := devstack.Start(t, devstack.Options{})
 	dir := t.TempDir()
-	cfg := `
-listen: 127.0.0.1:0
-public_url: http://127.0.0.1:8099
-authkit:
-  domain: ` + stack.URL() + `
-  client_id: ` + emulator.DemoTeamClientID + `
-  api_base_url: ` + stack.EmulatorURL() + `
-teams:
+	cfg := serveYAMLHead(stack) + `teams:
   - organization_id: ` + emulator.DemoTeamOrganizationID + `
     name: Demo
     settings: {allow_write: false}
@@ -280,7 +288,7 @@ log: {format: json}
 	c := mcp.NewClient(&mcp.Implementation{Name: "serve-test", Version: "1"}, nil)
 	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{
 		Endpoint: base + "/mcp", DisableStandaloneSSE: true,
-		HTTPClient: &http.Client{Transport: bearer{tok.AccessToken}},
+		HTTPClient: mcptest.HTTPClient(mcptest.Bearer(tok.AccessToken)),
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -305,12 +313,4 @@ log: {format: json}
 			t.Errorf("logs contain a secret:\n%s", logs)
 		}
 	}
-}
-
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return http.DefaultTransport.RoundTrip(r)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
 
@@ -25,14 +26,7 @@ import (
 // "corp" with the key in CORP_KEY at corpURL.
 func protectionConfig(t *testing.T, stack *devstack.Stack, org, corpURL string) string {
 	t.Helper()
-	cfg := `
-listen: 127.0.0.1:0
-public_url: http://127.0.0.1:8099
-authkit:
-  domain: ` + stack.URL() + `
-  client_id: ` + emulator.DemoTeamClientID + `
-  api_base_url: ` + stack.EmulatorURL() + `
-teams:
+	cfg := serveYAMLHead(stack) + `teams:
   - organization_id: ` + org + `
     environments:
       - {name: sandbox, kind: sandbox, api_key_env: SANDBOX_KEY, base_url: ` + stack.EmulatorURL() + `}
@@ -152,27 +146,7 @@ func TestServeSignInEnvironmentAttack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := mcp.NewClient(&mcp.Implementation{Name: "protection-test", Version: "1"}, nil)
-		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", DisableStandaloneSSE: true,
-			HTTPClient: &http.Client{Transport: bearer{tok.AccessToken}}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cs.Close() })
-		return cs
-	}
-	callTool := func(cs *mcp.ClientSession, args map[string]any) (string, bool) {
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "mutate", Arguments: args})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		for _, c := range res.Content {
-			if tc, ok := c.(*mcp.TextContent); ok {
-				b.WriteString(tc.Text)
-			}
-		}
-		return b.String(), res.IsError
+		return mcptest.Connect(t, base+"/mcp", mcptest.Bearer(tok.AccessToken), nil)
 	}
 
 	support := as("support")
@@ -193,7 +167,7 @@ func TestServeSignInEnvironmentAttack(t *testing.T) {
 	om := own[0]
 	for _, env := range []string{"corp", "sandbox"} {
 		for _, id := range []string{om.ID, " " + om.ID + " "} {
-			text, isErr := callTool(support, map[string]any{"operation": "organization_memberships.update", "environment": env,
+			text, _, isErr := mcptest.Call(t, support, "mutate", map[string]any{"operation": "organization_memberships.update", "environment": env,
 				"params": map[string]any{"id": id, "role_slug": "admin"}})
 			if !isErr {
 				t.Errorf("support promoted itself in %s: %s", env, text)
@@ -205,12 +179,12 @@ func TestServeSignInEnvironmentAttack(t *testing.T) {
 		}
 	}
 	admin := as("admin")
-	text, isErr := callTool(admin, map[string]any{"operation": "redirect_uris.create", "environment": "corp",
+	text, _, isErr := mcptest.Call(t, admin, "mutate", map[string]any{"operation": "redirect_uris.create", "environment": "corp",
 		"params": map[string]any{"uri": "https://attacker.test/callback"}})
 	if !isErr || !strings.Contains(text, "sign-in environment") {
 		t.Errorf("redirect_uris.create in the sign-in environment: %v %s", isErr, text)
 	}
-	text, isErr = callTool(admin, map[string]any{"operation": "organizations.update", "environment": "sandbox",
+	text, _, isErr = mcptest.Call(t, admin, "mutate", map[string]any{"operation": "organizations.update", "environment": "sandbox",
 		"params": map[string]any{"id": strings.ToLower(emulator.DemoTeamOrganizationID), "name": "Pwned"}})
 	if !isErr || !strings.Contains(text, "team's own organization") {
 		t.Errorf("organizations.update of the team organization: %v %s", isErr, text)

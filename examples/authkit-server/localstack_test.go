@@ -1,12 +1,7 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +10,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 
-	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // TestAgainstLocalStack runs the example against the real local stack
@@ -68,29 +63,7 @@ func TestAgainstLocalStack(t *testing.T) {
 func startAgainstStack(t *testing.T) (*devstack.Stack, string) {
 	t.Helper()
 	stack := devstack.Start(t, devstack.Options{})
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	t.Setenv("AUTHKIT_DOMAIN", stack.URL())
-	t.Setenv("BASE_URL", base)
-	t.Setenv("WORKOS_API_BASE_URL", stack.URL()+devstack.EmulatorPath)
-	t.Setenv("WORKOS_API_KEY", emulator.DemoTeamAPIKey)
-	t.Setenv("WORKOS_CLIENT_ID", emulator.DemoTeamClientID)
-	cfg, err := authkit.FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kit, err := authkit.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kit.Close)
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: newHandler(kit), ReadHeaderTimeout: 30 * time.Second}}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	base, kit := serveExample(t, stack.URL(), stack.URL()+devstack.EmulatorPath, emulator.DemoTeamAPIKey, emulator.DemoTeamClientID)
 	if err := kit.Ready(t.Context()); err != nil {
 		t.Fatalf("Ready against the local stack: %v", err)
 	}
@@ -109,32 +82,14 @@ func TestGoSDKClientFollowsChallenge(t *testing.T) {
 	}
 	_, base := startAgainstStack(t)
 	const redirect = "http://127.0.0.1:1/callback" // never contacted: the fetcher reads the redirect
-	noFollow := &http.Client{Timeout: 60 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	handler, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
 			RedirectURIs: []string{redirect}, ClientName: "authkit example test",
 			GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
 			TokenEndpointAuthMethod: "none",
 		}},
-		RedirectURL: redirect,
-		AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
-			if err != nil {
-				return nil, err
-			}
-			resp, err := noFollow.Do(req)
-			if err != nil {
-				return nil, err
-			}
-			resp.Body.Close()
-			loc, err := url.Parse(resp.Header.Get("Location"))
-			if err != nil || loc.Query().Get("code") == "" {
-				return nil, fmt.Errorf("authorize: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-			}
-			q := loc.Query()
-			return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
-		},
+		RedirectURL:              redirect,
+		AuthorizationCodeFetcher: mcptest.FetchCode,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -14,17 +14,10 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 const apiKey = "sk_test_example_secret"
-
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 // start runs the example on 127.0.0.1 against a test issuer and API.
 func start(t *testing.T) (base string, as *authkittest.Server) {
@@ -35,16 +28,26 @@ func start(t *testing.T) (base string, as *authkittest.Server) {
 	api.AddMembership(map[string]any{"id": "om_1", "user_id": "user_01TEST", "organization_id": "org_01ACME",
 		"status": "active", "role": map[string]any{"slug": "admin"}})
 
+	base, _ = serveExample(t, as.Issuer(), api.URL(), apiKey, "client_01EXAMPLE")
+	as.SetDefaults(map[string]any{"aud": base + "/mcp"})
+	return base, as
+}
+
+// serveExample runs the example on 127.0.0.1 until the test ends, configured from the
+// environment as its README says: AuthKit at issuer, the WorkOS API at apiURL with apiKey and
+// clientID. It returns the example's base URL and its AuthKit.
+func serveExample(t *testing.T, issuer, apiURL, apiKey, clientID string) (string, *authkit.AuthKit) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base = "http://" + ln.Addr().String()
-	t.Setenv("AUTHKIT_DOMAIN", as.Issuer())
+	base := "http://" + ln.Addr().String()
+	t.Setenv("AUTHKIT_DOMAIN", issuer)
 	t.Setenv("BASE_URL", base)
-	t.Setenv("WORKOS_CLIENT_ID", "client_01EXAMPLE")
+	t.Setenv("WORKOS_API_BASE_URL", apiURL)
 	t.Setenv("WORKOS_API_KEY", apiKey)
-	t.Setenv("WORKOS_API_BASE_URL", api.URL())
+	t.Setenv("WORKOS_CLIENT_ID", clientID)
 	cfg, err := authkit.FromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -57,22 +60,12 @@ func start(t *testing.T) (base string, as *authkittest.Server) {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: newHandler(kit), ReadHeaderTimeout: 30 * time.Second}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	as.SetDefaults(map[string]any{"aud": base + "/mcp"})
-	return base, as
+	return base, kit
 }
 
 func connect(t *testing.T, base, token string) *mcp.ClientSession {
 	t.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "example-test", Version: "1"}, nil)
-	cs, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{
-		Endpoint:   base + "/mcp",
-		HTTPClient: &http.Client{Transport: bearer{token}, Timeout: 60 * time.Second},
-	}, nil)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() { _ = cs.Close() })
-	return cs
+	return mcptest.Connect(t, base+"/mcp", mcptest.Bearer(token), nil)
 }
 
 func callTool(t *testing.T, cs *mcp.ClientSession, name string) (*mcp.CallToolResult, map[string]any) {

@@ -15,28 +15,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
-)
 
-// browserFetcher plays the browser for the go-sdk client: it opens the authorization URL and
-// reads the code from the redirect (the binary runs with --auto-approve).
-func browserFetcher(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-	hc := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		return nil, err
-	}
-	q := loc.Query()
-	return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
-}
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
+)
 
 const goSDKRedirect = "http://127.0.0.1:38765/callback"
 
@@ -72,7 +53,7 @@ func TestGoSDKClientDCR(t *testing.T) {
 			ClientName: "interop go-sdk", RedirectURIs: []string{goSDKRedirect},
 			GrantTypes: []string{"authorization_code", "refresh_token"}, TokenEndpointAuthMethod: "none",
 		}},
-		RedirectURL: goSDKRedirect, AuthorizationCodeFetcher: browserFetcher, RequestRefreshToken: true,
+		RedirectURL: goSDKRedirect, AuthorizationCodeFetcher: mcptest.FetchCode, RequestRefreshToken: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +92,7 @@ func TestGoSDKClientCIMD(t *testing.T) {
 	p := startDev(t, []string{"SSL_CERT_FILE=" + certFile}, "--auto-approve", "support-viewer@example.com")
 	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		ClientIDMetadataDocumentConfig: &auth.ClientIDMetadataDocumentConfig{URL: docURL},
-		RedirectURL:                    goSDKRedirect, AuthorizationCodeFetcher: browserFetcher,
+		RedirectURL:                    goSDKRedirect, AuthorizationCodeFetcher: mcptest.FetchCode,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package interop
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -14,29 +13,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/localauth"
 )
-
-// fetchCode follows the authorization URL one hop: with auto-approve, the
-// server redirects straight to the client's redirect URI with the code.
-func fetchCode(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-	c := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		return nil, fmt.Errorf("authorize answered %d without a redirect", resp.StatusCode)
-	}
-	q := loc.Query()
-	if e := q.Get("error"); e != "" {
-		return nil, fmt.Errorf("authorize: %s: %s", e, q.Get("error_description"))
-	}
-	return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
-}
 
 // TestGoSDKClient drives the go-sdk OAuth client as a real MCP client:
 // discovery, registration (DCR, then CIMD), the code flow with auto-approve,
@@ -66,7 +45,7 @@ func TestGoSDKClient(t *testing.T) {
 			mcpURL, _ := startMCPServer(t, as.URL)
 			cfg := &auth.AuthorizationCodeHandlerConfig{
 				RedirectURL:              redirect,
-				AuthorizationCodeFetcher: fetchCode,
+				AuthorizationCodeFetcher: mcptest.FetchCode,
 				RequestRefreshToken:      true,
 			}
 			if mode == "dcr" {
