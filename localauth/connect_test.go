@@ -1,9 +1,7 @@
 package localauth
 
 import (
-	"bytes"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -22,19 +20,7 @@ func TestStandaloneConnect(t *testing.T) {
 	}
 	complete := func(key string, body any) (int, map[string]any) {
 		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", ts.URL+"/authkit/oauth2/complete", bytes.NewReader(raw))
-		req.Header.Set("Content-Type", "application/json")
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out := map[string]any{}
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return ts.postJSON(t, "/authkit/oauth2/complete", string(raw), key)
 	}
 	user := map[string]any{"id": "app-user-42", "email": "grace@app.example.com", "first_name": "Grace", "last_name": "Hopper"}
 	for name, tc := range map[string]struct {

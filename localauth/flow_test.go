@@ -366,14 +366,8 @@ func TestAuthorizeErrors(t *testing.T) {
 func TestRegistration(t *testing.T) {
 	ts := startServer(t, nil)
 	post := func(body string) (int, map[string]any) {
-		resp, err := http.Post(ts.URL+"/oauth2/register", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out := map[string]any{}
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		t.Helper()
+		return ts.postJSON(t, "/oauth2/register", body, "")
 	}
 	for _, ok := range []string{
 		`{"redirect_uris":["cursor://anysphere.cursor-retrieval/oauth/callback"],"token_endpoint_auth_method":"none"}`,
@@ -450,14 +444,7 @@ func TestConfidentialClient(t *testing.T) {
 
 func TestDynamicConfidentialClient(t *testing.T) {
 	ts := startServer(t, func(o *Options) { o.AutoApprove = "admin@example.com" })
-	resp, err := http.Post(ts.URL+"/oauth2/register", "application/json",
-		strings.NewReader(`{"redirect_uris":["https://app.example.com/cb"],"token_endpoint_auth_method":"client_secret_basic"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reg map[string]any
-	json.NewDecoder(resp.Body).Decode(&reg)
-	resp.Body.Close()
+	_, reg := ts.postJSON(t, "/oauth2/register", `{"redirect_uris":["https://app.example.com/cb"],"token_endpoint_auth_method":"client_secret_basic"}`, "")
 	cid, secret := reg["client_id"].(string), reg["client_secret"].(string)
 	code, verifier, _ := ts.autoCode(t, cid, "https://app.example.com/cb", nil)
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "redirect_uri": {"https://app.example.com/cb"}}
@@ -534,15 +521,9 @@ func TestRefreshNeedsTheGrantType(t *testing.T) {
 	redirect := "http://127.0.0.1:9/cb"
 	reg := func(body string) map[string]any {
 		t.Helper()
-		resp, err := http.Post(ts.URL+"/oauth2/register", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out := map[string]any{}
-		json.NewDecoder(resp.Body).Decode(&out)
-		if resp.StatusCode != 201 {
-			t.Fatalf("register: %d %v", resp.StatusCode, out)
+		status, out := ts.postJSON(t, "/oauth2/register", body, "")
+		if status != 201 {
+			t.Fatalf("register: %d %v", status, out)
 		}
 		return out
 	}

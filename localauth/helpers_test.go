@@ -73,17 +73,30 @@ func pkce() (verifier, challenge string) {
 func (ts *testServer) register(t testing.TB, redirectURIs ...string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"redirect_uris": redirectURIs, "token_endpoint_auth_method": "none", "client_name": "Test Client"})
-	resp, err := http.Post(ts.URL+"/oauth2/register", "application/json", strings.NewReader(string(body)))
+	status, out := ts.postJSON(t, "/oauth2/register", string(body), "")
+	if status != http.StatusCreated {
+		t.Fatalf("register: %d %v", status, out)
+	}
+	return out["client_id"].(string)
+}
+
+// postJSON posts a JSON body to path (with a bearer token when not empty) and decodes the JSON
+// answer (an empty object when there is none).
+func (ts *testServer) postJSON(t testing.TB, path, body, bearer string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out map[string]any
+	out := map[string]any{}
 	json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("register: %d %v", resp.StatusCode, out)
-	}
-	return out["client_id"].(string)
+	return resp.StatusCode, out
 }
 
 type authzReq struct {
@@ -128,7 +141,8 @@ func redirectOf(t testing.TB, c *http.Client, u string) *url.URL {
 	return loc
 }
 
-// tokenCall posts form to the token endpoint and decodes the answer.
+// post posts form to path (with HTTP Basic credentials when basicUser is set) and decodes the
+// JSON answer.
 func (ts *testServer) post(t testing.TB, path string, form url.Values, basicUser, basicPass string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(form.Encode()))
