@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,23 @@ func Spec(tb testing.TB) *openapi.Spec {
 		tb.Skipf("skipping: WorkOS OpenAPI spec unavailable (%v); set %s or check out ../shared/workos-openapi", err, openapi.EnvSpecPath)
 	}
 	return s
+}
+
+// IdempotentOperations lists, sorted, the keys ("POST /path") of the operations whose spec
+// documents an Idempotency-Key header: where the client may retry a write and the emulator's
+// strict mode honours the header, and nowhere else. Without the spec it skips as Spec does.
+func IdempotentOperations(tb testing.TB) []string {
+	tb.Helper()
+	var documented []string
+	for _, op := range Spec(tb).Operations {
+		for _, p := range op.Parameters {
+			if p.In == "header" && strings.EqualFold(p.Name, "Idempotency-Key") {
+				documented = append(documented, op.Key())
+			}
+		}
+	}
+	slices.Sort(documented)
+	return documented
 }
 
 // Handler wraps h so that every response that does not conform to the spec fails tb (with
