@@ -96,8 +96,7 @@ func BenchmarkVerify(b *testing.B) {
 // BenchmarkMiddleware is the whole per-request cost of the middleware on a
 // cached token, in process (no network), next handler empty.
 func BenchmarkMiddleware(b *testing.B) {
-	as := authkittest.NewServer(b)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(b)
 	kit := newKit(b, as)
 	h := kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)

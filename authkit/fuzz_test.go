@@ -9,15 +9,12 @@ import (
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
 )
 
 // FuzzVerify: Verify never panics, and never accepts a token whose
 // signature the issuer's key did not make.
 func FuzzVerify(f *testing.F) {
-	as := authkittest.NewServer(f)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(f)
 	kit := newKit(f, as)
 	key := as.Key()
 	valid := as.Token(nil)

@@ -28,8 +28,7 @@ func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
 // Session in its context, so User and Client work there; the SDK binds a
 // stateful session to the user, so another person's token cannot use it.
 func TestGoSDKToolHandlerSeesTokenInfo(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	api := authkittest.NewAPI(t, testAPIKey)
 	api.AddUser(map[string]any{"id": "user_A", "email": "a@example.com"})
 	kit := newKit(t, as, func(c *authkit.Config) { c.APIKey = testAPIKey; c.APIBaseURL = api.URL() })

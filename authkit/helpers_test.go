@@ -22,6 +22,15 @@ const (
 )
 
 // newKit returns an AuthKit trusting srv, closed by t.Cleanup.
+// newIssuer is a test authorization server whose tokens are for testResource unless a test
+// says otherwise.
+func newIssuer(t testing.TB) *authkittest.Server {
+	t.Helper()
+	as := authkittest.NewServer(t)
+	as.SetDefaults(map[string]any{"aud": testResource})
+	return as
+}
+
 func newKit(t testing.TB, srv *authkittest.Server, mods ...func(*authkit.Config)) *authkit.AuthKit {
 	t.Helper()
 	cfg := authkit.Config{

@@ -11,8 +11,7 @@ import (
 )
 
 func TestIntrospectionOfOpaqueTokens(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) {
 		c.Introspection = &authkit.Introspection{ClientID: authkittest.IntrospectionClientID,
 			ClientSecret: authkittest.IntrospectionClientSecret, CacheTTL: time.Hour}

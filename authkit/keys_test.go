@@ -13,8 +13,7 @@ import (
 )
 
 func TestJWKSFetchedOnceForManyTokens(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as)
 	api := protected(t, kit)
 	var wg sync.WaitGroup
@@ -32,8 +31,7 @@ func TestJWKSFetchedOnceForManyTokens(t *testing.T) {
 }
 
 func TestUnknownKidRefetchIsDeduplicatedAndRateLimited(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) { c.JWKSMinRefetchInterval = time.Hour })
 	if err := kit.Ready(t.Context()); err != nil {
 		t.Fatal(err)
@@ -57,8 +55,7 @@ func TestUnknownKidRefetchIsDeduplicatedAndRateLimited(t *testing.T) {
 }
 
 func TestUnknownKidConcurrentRefetchSharedOnce(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	// A window of a nanosecond: every unknown kid may refetch, so only the
 	// de-duplication keeps concurrent callers to a handful of fetches.
 	kit := newKit(t, as, func(c *authkit.Config) { c.JWKSMinRefetchInterval = time.Nanosecond })
@@ -83,8 +80,7 @@ func TestUnknownKidConcurrentRefetchSharedOnce(t *testing.T) {
 }
 
 func TestForgedTokenWithKnownKidCausesNoFetch(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) { c.JWKSMinRefetchInterval = time.Nanosecond })
 	if err := kit.Ready(t.Context()); err != nil {
 		t.Fatal(err)
@@ -102,8 +98,7 @@ func TestForgedTokenWithKnownKidCausesNoFetch(t *testing.T) {
 }
 
 func TestCachedKeysSurviveIssuerOutage(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) { c.JWKSMinRefetchInterval = time.Nanosecond })
 	api := protected(t, kit)
 	if r := get(t, api.URL, "Bearer "+as.Token(nil)); r.status != 200 {
@@ -124,8 +119,7 @@ func TestCachedKeysSurviveIssuerOutage(t *testing.T) {
 }
 
 func TestKeysNeverLoadedAnswers503(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	as.SetDown(true)
 	kit := newKit(t, as)
 	api := protected(t, kit)
@@ -139,8 +133,7 @@ func TestKeysNeverLoadedAnswers503(t *testing.T) {
 }
 
 func TestRetiredKeyInvalidatesCachedTokens(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) { c.JWKSMinRefetchInterval = time.Nanosecond })
 	old := as.Token(nil)
 	if _, err := kit.Verify(t.Context(), old); err != nil {
@@ -158,8 +151,7 @@ func TestRetiredKeyInvalidatesCachedTokens(t *testing.T) {
 }
 
 func TestVerifiedTokenCacheRespectsExpiry(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) { c.Leeway = -1 })
 	tok := as.Token(map[string]any{"exp": time.Now().Add(1500 * time.Millisecond).Unix()})
 	if _, err := kit.Verify(t.Context(), tok); err != nil {
@@ -181,8 +173,7 @@ func TestVerifiedTokenCacheRespectsExpiry(t *testing.T) {
 }
 
 func TestKeyUsedOnlyWithItsAlgorithm(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) { c.Algorithms = []string{"RS256", "PS256"} })
 	key := as.Key()
 	// The JWK says alg RS256: the same key under PS256 is refused even
@@ -204,8 +195,7 @@ func TestJWKSFallbackPath(t *testing.T) {
 		"metadata points elsewhere": nil,
 	} {
 		t.Run(name, func(t *testing.T) {
-			as := authkittest.NewServer(t)
-			as.SetDefaults(map[string]any{"aud": testResource})
+			as := newIssuer(t)
 			if setup != nil {
 				setup(as)
 			} else {
@@ -240,8 +230,7 @@ func TestJWKSFallbackPath(t *testing.T) {
 // Keys are refreshed in the background: a key published later is picked up
 // without any request asking for it, and the refresh stops with Close.
 func TestJWKSRefreshedInBackground(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) { c.JWKSRefreshInterval = 50 * time.Millisecond })
 	if err := kit.Ready(t.Context()); err != nil {
 		t.Fatal(err)

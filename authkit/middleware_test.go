@@ -199,8 +199,7 @@ func TestMiddlewareHostileTokens(t *testing.T) {
 }
 
 func TestMiddlewareInsufficientScope(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) {
 		c.RequiredScopes = []string{"mcp:read", "mcp:write", "openid"}
 	})
@@ -287,8 +286,7 @@ func must[T any](v T, err error) T {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestMiddlewareKeepsRequestHeaders(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as)
 	var gotAuth, gotCustom string
 	srv := httptest.NewServer(kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -7,12 +7,10 @@ import (
 	"testing"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
-	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
 )
 
 func TestToolScopes(t *testing.T) {
-	as := authkittest.NewServer(t)
-	as.SetDefaults(map[string]any{"aud": testResource})
+	as := newIssuer(t)
 	kit := newKit(t, as, func(c *authkit.Config) {
 		c.RequiredScopes = []string{"openid"}
 		c.ToolScopes = map[string][]string{"delete_everything": {"admin:write", "admin:delete"}}
