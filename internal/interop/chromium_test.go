@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // TestSignInPageScreenshot renders the sign-in pages of `workos-mcp dev` (no auto-approve) in
@@ -26,21 +26,9 @@ func TestSignInPageScreenshot(t *testing.T) {
 	p := startDev(t, nil)
 
 	// A client registers, then sends a person to the authorization endpoint.
-	body := `{"client_name":"Screenshot client","redirect_uris":["http://127.0.0.1:9/callback"],"token_endpoint_auth_method":"none"}`
-	resp, err := http.Post(p.base+"/oauth2/register", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reg struct {
-		ClientID string `json:"client_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&reg)
-	resp.Body.Close()
-	if reg.ClientID == "" {
-		t.Fatalf("registration: %d", resp.StatusCode)
-	}
+	clientID := mcptest.RegisterClient(t, p.base, "Screenshot client", "http://127.0.0.1:9/callback")
 	q := url.Values{
-		"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {"http://127.0.0.1:9/callback"},
+		"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {"http://127.0.0.1:9/callback"},
 		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
 		"state": {"s"}, "scope": {"openid profile email"}, "resource": {p.mcpURL()},
 	}

@@ -1,9 +1,12 @@
 package mcptest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -37,4 +40,25 @@ func FetchCode(ctx context.Context, args *auth.AuthorizationArgs) (*auth.Authori
 		return nil, fmt.Errorf("authorize redirected to %s without a code", loc.Redacted())
 	}
 	return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+}
+
+// RegisterClient registers a public client (no secret: token_endpoint_auth_method "none") named
+// name by dynamic client registration (RFC 7591) at issuer's /oauth2/register, as an agent does
+// before sending a person to sign in, and returns its client ID.
+func RegisterClient(t testing.TB, issuer, name string, redirectURIs ...string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"client_name": name, "redirect_uris": redirectURIs, "token_endpoint_auth_method": "none"})
+	resp, err := http.Post(issuer+"/oauth2/register", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var reg struct {
+		ClientID string `json:"client_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&reg)
+	if reg.ClientID == "" {
+		t.Fatalf("register %s at %s: %d", name, issuer, resp.StatusCode)
+	}
+	return reg.ClientID
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 // TestChromiumSignInConsent: a real browser signs in with email and
@@ -39,21 +39,12 @@ func TestChromiumSignInConsent(t *testing.T) {
 	defer cb.Close()
 	redirect := cb.URL + "/callback"
 
-	body, _ := json.Marshal(map[string]any{"redirect_uris": []string{redirect}, "token_endpoint_auth_method": "none", "client_name": "Chromium Test Client"})
-	resp, err := http.Post(as.URL+"/oauth2/register", "application/json", strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reg struct {
-		ClientID string `json:"client_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&reg)
-	resp.Body.Close()
+	clientID := mcptest.RegisterClient(t, as.URL, "Chromium Test Client", redirect)
 
 	verifier := strings.Repeat("v", 20) + base64.RawURLEncoding.EncodeToString([]byte(time.Now().String()))
 	sum := sha256.Sum256([]byte(verifier))
 	authz := as.URL + "/oauth2/authorize?" + url.Values{
-		"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {redirect}, "state": {"chromium-state"},
+		"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {redirect}, "state": {"chromium-state"},
 		"scope": {"openid profile email offline_access"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])},
 		"code_challenge_method": {"S256"}, "resource": {"https://mcp.example.com/mcp"},
 	}.Encode()
@@ -95,16 +86,8 @@ func TestChromiumSignInConsent(t *testing.T) {
 	p.WaitFor("the callback page", `!!document.querySelector('#done')`)
 
 	// The code works, once, with the verifier.
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "code_verifier": {verifier}, "client_id": {reg.ClientID}, "redirect_uri": {redirect}}
-	resp, err = http.PostForm(as.URL+"/oauth2/token", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok map[string]any
-	json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || tok["access_token"] == nil || tok["refresh_token"] == nil {
-		t.Fatalf("token: %d %v", resp.StatusCode, tok)
+	if tok := exchange(t, as, clientID, redirect, q.Get("code"), verifier); tok["access_token"] == nil || tok["refresh_token"] == nil {
+		t.Fatalf("token: %v", tok)
 	}
 }
 

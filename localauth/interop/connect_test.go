@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/localauth"
 )
 
@@ -23,24 +24,6 @@ func pkcePair() (string, string) {
 	v := base64.RawURLEncoding.EncodeToString([]byte(time.Now().String() + "-interop-verifier-padding"))
 	sum := sha256.Sum256([]byte(v))
 	return v, base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-func register(t testing.TB, as *authServer, redirect string) string {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"redirect_uris": []string{redirect}, "token_endpoint_auth_method": "none", "client_name": "Interop"})
-	resp, err := http.Post(as.URL+"/oauth2/register", "application/json", strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var reg struct {
-		ClientID string `json:"client_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&reg)
-	if reg.ClientID == "" {
-		t.Fatalf("register: %d", resp.StatusCode)
-	}
-	return reg.ClientID
 }
 
 func exchange(t testing.TB, as *authServer, cid, redirect, code, verifier string) map[string]any {
@@ -62,7 +45,7 @@ func exchange(t testing.TB, as *authServer, cid, redirect, code, verifier string
 func autoToken(t testing.TB, as *authServer, resource string) string {
 	t.Helper()
 	redirect := "http://127.0.0.1:9/cb"
-	cid := register(t, as, redirect)
+	cid := mcptest.RegisterClient(t, as.URL, "Interop", redirect)
 	verifier, challenge := pkcePair()
 	q := url.Values{"response_type": {"code"}, "client_id": {cid}, "redirect_uri": {redirect}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
 	if resource != "" {
@@ -111,7 +94,7 @@ func TestAuthKitLoginHandler(t *testing.T) {
 	t.Cleanup(app.Close)
 
 	redirect := "http://127.0.0.1:9/cb"
-	cid := register(t, as, redirect)
+	cid := mcptest.RegisterClient(t, as.URL, "Interop", redirect)
 	verifier, challenge := pkcePair()
 	jar, _ := cookiejar.New(nil)
 	var landed *url.URL
