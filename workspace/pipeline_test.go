@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
@@ -139,7 +140,7 @@ func TestUnknownOperationSuggestions(t *testing.T) {
 		{"list_operations", "user.get", "did you mean users.get?"},
 		{"query", "sso.get_profile", "never runs it"},
 	} {
-		text := mustFail(t, admin, tc.tool, map[string]any{"operation": tc.name}, "unknown operation")
+		text := mcptest.Fails(t, admin, tc.tool, map[string]any{"operation": tc.name}, "unknown operation")
 		if !strings.Contains(text, tc.want) {
 			t.Errorf("%s %q: %q does not say %q", tc.tool, tc.name, text, tc.want)
 		}
@@ -147,11 +148,11 @@ func TestUnknownOperationSuggestions(t *testing.T) {
 	// support-viewer may run user and organization reads only: suggestions are chosen among
 	// those, as list_operations lists them.
 	viewer := h.connect("support-viewer", nil)
-	text := mustFail(t, viewer, "query", map[string]any{"operation": "organization.delete"}, "unknown operation")
+	text := mcptest.Fails(t, viewer, "query", map[string]any{"operation": "organization.delete"}, "unknown operation")
 	if strings.Contains(text, "organizations.delete") || !strings.Contains(text, "did you mean organizations.") {
 		t.Errorf("support-viewer: %q: want runnable organizations operations only", text)
 	}
-	text = mustFail(t, viewer, "query", map[string]any{"operation": "webhook_endpoint.list"}, "unknown operation")
+	text = mcptest.Fails(t, viewer, "query", map[string]any{"operation": "webhook_endpoint.list"}, "unknown operation")
 	if !strings.Contains(text, "the closest, webhook_endpoints.list, is outside what you may run") {
 		t.Errorf("support-viewer, webhooks: %q", text)
 	}
