@@ -9,5 +9,6 @@
 // nothing. It needs nothing but Go.
 //
 // The other tests need Node 22 and the npm packages of .ci/package.json (installed by .ci/run), and
-// Chromium. Without them they skip with a message, except when CI=true, where they fail.
+// Chromium. Without them they skip with a message, except when CI=true, where they fail. Finding
+// those tools and driving the browser is internal/interop/harness, shared with localauth/interop.
 package interop
