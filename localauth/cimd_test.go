@@ -114,12 +114,7 @@ func TestCIMDRefusesLoopbackByDefault(t *testing.T) {
 	ts := startServer(t, func(o *Options) { o.AutoApprove = "admin@example.com"; o.HTTPClient = host.Client() })
 	id := host.URL + "/client.json"
 	host.docs["/client.json"] = map[string]any{"client_id": id, "redirect_uris": []string{"http://127.0.0.1:9/cb"}}
-	_, challenge := pkce()
-	resp, err := noRedirect().Get(authzReq{clientID: id, redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := authorizeCIMD(t, ts, id)
 	if resp.StatusCode != 400 || host.fetches.Load() != 0 {
 		t.Fatalf("loopback CIMD: %d, %d fetches", resp.StatusCode, host.fetches.Load())
 	}
@@ -146,14 +141,8 @@ func TestCIMDChecksTheResolvedAddress(t *testing.T) {
 	_, port, _ := strings.Cut(host.Listener.Addr().String(), ":")
 	id := "https://localhost:" + port + "/client.json"
 	host.docs["/client.json"] = map[string]any{"client_id": id, "redirect_uris": []string{"http://127.0.0.1:9/cb"}}
-	_, challenge := pkce()
-	resp, err := noRedirect().Get(authzReq{clientID: id, redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || !strings.Contains(string(body), "non-public address") {
+	resp, body := authorizeCIMD(t, ts, id)
+	if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || !strings.Contains(body, "non-public address") {
 		t.Fatalf("CIMD via a name resolving to loopback: %d %.400s", resp.StatusCode, body)
 	}
 }
@@ -176,12 +165,7 @@ func TestCIMDIgnoresACustomDialer(t *testing.T) {
 		o.AutoApprove = "admin@example.com"
 		o.HTTPClient = &http.Client{Transport: tr}
 	})
-	_, challenge := pkce()
-	resp, err := noRedirect().Get(authzReq{clientID: id, redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := authorizeCIMD(t, ts, id)
 	if resp.StatusCode != 400 || host.fetches.Load() != 0 {
 		t.Fatalf("custom dialer: %d, %d fetches", resp.StatusCode, host.fetches.Load())
 	}
@@ -205,14 +189,23 @@ func TestCIMDTimeout(t *testing.T) {
 		o.AllowLoopbackCIMD = true
 	})
 	ts.cimd.timeout = 200 * time.Millisecond
+	resp, body := authorizeCIMD(t, ts, slow.URL+"/client.json")
+	if resp.StatusCode != 400 || !strings.Contains(body, "timed out") {
+		t.Fatalf("slow CIMD host: %d %.400s", resp.StatusCode, body)
+	}
+}
+
+// authorizeCIMD sends a person to ts's authorization endpoint for the client whose ID is the
+// metadata document URL id (redirect URI http://127.0.0.1:9/cb), and returns the answer, not
+// followed, with its body.
+func authorizeCIMD(t *testing.T, ts *testServer, id string) (*http.Response, string) {
+	t.Helper()
 	_, challenge := pkce()
-	resp, err := noRedirect().Get(authzReq{clientID: slow.URL + "/client.json", redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
+	resp, err := noRedirect().Get(authzReq{clientID: id, redirectURI: "http://127.0.0.1:9/cb", challenge: challenge}.url(ts.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 400 || !strings.Contains(string(body), "timed out") {
-		t.Fatalf("slow CIMD host: %d %.400s", resp.StatusCode, body)
-	}
+	return resp, string(body)
 }
