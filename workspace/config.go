@@ -1,11 +1,8 @@
 package workspace
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
@@ -263,88 +260,3 @@ func DefaultRoles() map[string]Role {
 }
 
 func on(b *bool) bool { return b == nil || *b }
-
-func (c *Config) validate() error {
-	var errs []error
-	seen := map[string]bool{}
-	for i, t := range c.Teams {
-		if t.OrganizationID == "" {
-			errs = append(errs, fmt.Errorf("team %d: organization ID is empty", i))
-		}
-		if seen[t.OrganizationID] {
-			errs = append(errs, fmt.Errorf("team %q: configured twice", t.OrganizationID))
-		}
-		seen[t.OrganizationID] = true
-		if t.SignIn == nil || t.SignIn.APIKey == "" {
-			errs = append(errs, fmt.Errorf("team %q: no sign-in environment API key: the server needs the team's sign-in (AuthKit) environment to tell it apart from the managed ones and keep it read-only", t.OrganizationID))
-		}
-		for _, id := range []string{t.OrganizationID, t.auditOrganization()} {
-			if id != "" && !validObjectID(id) {
-				errs = append(errs, fmt.Errorf("team %q: organization ID %q is not a WorkOS object ID (letters, digits and _)", t.OrganizationID, id))
-			}
-		}
-		names := map[string]bool{}
-		for _, e := range t.Environments {
-			if e.Name == "" {
-				errs = append(errs, fmt.Errorf("team %q: an environment has no name", t.OrganizationID))
-			}
-			if names[e.Name] {
-				errs = append(errs, fmt.Errorf("team %q: environment %q configured twice", t.OrganizationID, e.Name))
-			}
-			names[e.Name] = true
-			if e.Kind != KindSandbox && e.Kind != KindProduction {
-				errs = append(errs, fmt.Errorf("team %q: environment %q: kind %q is neither %q nor %q", t.OrganizationID, e.Name, e.Kind, KindSandbox, KindProduction))
-			}
-			if e.APIKey == "" {
-				errs = append(errs, fmt.Errorf("team %q: environment %q has no API key", t.OrganizationID, e.Name))
-			}
-		}
-		errs = append(errs, t.Limits.validate(t.OrganizationID, names)...)
-	}
-	for name, r := range c.Roles {
-		for _, a := range r.Areas {
-			if err := CheckArea(a); err != nil {
-				errs = append(errs, fmt.Errorf("role %q: %w", name, err))
-			}
-		}
-		for _, a := range []Access{r.Sandbox, r.Production} {
-			if a != "" && a.rank() == 0 && a != AccessNone {
-				errs = append(errs, fmt.Errorf("role %q: access %q is not none, read or write", name, a))
-			}
-		}
-	}
-	for _, t := range c.Teams {
-		switch t.Confirmation {
-		case "", ConfirmHuman:
-			if c.ConsoleURL == "" {
-				errs = append(errs, fmt.Errorf("team %q: confirmation by the person (the default) needs the console's URL (Config.ConsoleURL), where they approve", t.OrganizationID))
-			}
-		case ConfirmAgent:
-		default:
-			errs = append(errs, fmt.Errorf("team %q: confirmation %q is neither %q nor %q", t.OrganizationID, t.Confirmation, ConfirmHuman, ConfirmAgent))
-		}
-	}
-	if c.MaxQueuedRecords < 0 {
-		errs = append(errs, fmt.Errorf("max queued records: %d is negative", c.MaxQueuedRecords))
-	}
-	if n := len(c.ConfirmationKey); n != 0 && n != 32 {
-		errs = append(errs, fmt.Errorf("confirmation key: %d bytes, want 32", n))
-	}
-	return errors.Join(errs...)
-}
-
-// CheckArea reports whether a is a role area (one of catalog.Areas()), with a message that lists
-// them when it is not.
-func CheckArea(a string) error {
-	if catalog.Area(a).Valid() {
-		return nil
-	}
-	names := make([]string, 0, len(catalog.Areas()))
-	for _, x := range catalog.Areas() {
-		names = append(names, string(x))
-	}
-	if strings.HasPrefix(a, "/") {
-		return fmt.Errorf("area %q is an API path; areas are names now (one of %s): a path prefix such as /organizations also covered API keys, groups and audit-log retention", a, strings.Join(names, ", "))
-	}
-	return fmt.Errorf("area %q is not one of %s", a, strings.Join(names, ", "))
-}

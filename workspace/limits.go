@@ -54,29 +54,6 @@ func (l Limits) in(env string) (perSecond float64, burst int) {
 	return perSecond, burst
 }
 
-func (l Limits) validate(team string, envs map[string]bool) []error {
-	var errs []error
-	check := func(where string, x Limits) {
-		if x.PerSecond < 0 || math.IsNaN(x.PerSecond) || math.IsInf(x.PerSecond, 0) {
-			errs = append(errs, fmt.Errorf("team %q: limits%s: per_second must be a positive number", team, where))
-		}
-		if x.Burst < 0 {
-			errs = append(errs, fmt.Errorf("team %q: limits%s: burst must be positive", team, where))
-		}
-	}
-	check("", l)
-	for name, o := range l.Environments {
-		if !envs[name] {
-			errs = append(errs, fmt.Errorf("team %q: limits: environment %q is not one of the team's", team, name))
-		}
-		if len(o.Environments) > 0 {
-			errs = append(errs, fmt.Errorf("team %q: limits: environment %q cannot nest environments", team, name))
-		}
-		check(" of environment "+strconv.Quote(name), o)
-	}
-	return errs
-}
-
 // Limiter keeps token buckets. Replicas share one implementation (Redis) for a person's limit
 // to hold across them.
 type Limiter interface {

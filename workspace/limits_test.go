@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -176,10 +177,12 @@ func TestLimitsValidate(t *testing.T) {
 		limits Limits
 		want   string
 	}{
-		{Limits{PerSecond: -1}, "per_second must be a positive number"},
-		{Limits{Burst: -3}, "burst must be positive"},
-		{Limits{Environments: map[string]Limits{"staging": {}}}, `environment "staging" is not one of the team's`},
-		{Limits{Environments: map[string]Limits{"sandbox": {PerSecond: -2}}}, `limits of environment "sandbox": per_second`},
+		{Limits{PerSecond: -1}, "teams[0].limits.per_second: -1: use a number above 0"},
+		{Limits{PerSecond: math.Inf(1)}, "teams[0].limits.per_second: +Inf: use a number above 0"},
+		{Limits{Burst: -3}, "teams[0].limits.burst: -3: use a whole number from 1 (0 means the default"},
+		{Limits{Environments: map[string]Limits{"staging": {}}}, `teams[0].limits.environments.staging: "staging" is not one of this team's environments`},
+		{Limits{Environments: map[string]Limits{"sandbox": {PerSecond: -2}}}, `teams[0].limits.environments.sandbox.per_second: -2`},
+		{Limits{Environments: map[string]Limits{"sandbox": {Environments: map[string]Limits{"sandbox": {}}}}}, `teams[0].limits.environments.sandbox.environments: an environment's limits cannot nest environments`},
 	} {
 		cfg := Config{Teams: []Team{{OrganizationID: "org_t", Limits: tc.limits,
 			Environments: []Environment{{Name: "sandbox", Kind: KindSandbox, APIKey: "sk_test_x"}}}}}

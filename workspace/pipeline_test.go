@@ -80,19 +80,37 @@ func TestRoleCovers(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	bad := []Config{
-		{Teams: []Team{{OrganizationID: ""}}},
-		{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "s", Kind: "staging", APIKey: "k"}}}}},
-		{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "s", Kind: KindSandbox}}}}},
-		{Teams: []Team{{OrganizationID: "org_1"}, {OrganizationID: "org_1"}}},
-		{ConfirmationKey: make([]byte, 16)},
-		{Roles: map[string]Role{"x": {Sandbox: "everything"}}},
-		{Roles: map[string]Role{"x": {Sandbox: AccessRead, Areas: []string{"/organizations"}}}},
-		{Roles: map[string]Role{"x": {Sandbox: AccessRead, Areas: []string{"orgs"}}}},
-	}
-	for i, c := range bad {
-		if _, err := New(c, nil); err == nil {
-			t.Errorf("config %d accepted", i)
+	signIn := &SignInEnvironment{APIKey: "sk_test_team"}
+	sandbox := []Environment{{Name: "sandbox", Kind: KindSandbox, APIKey: "sk_test_s"}}
+	for _, tc := range []struct {
+		cfg  Config
+		want string // the problem, named by its path in the file
+	}{
+		{Config{Teams: []Team{{OrganizationID: ""}}}, "teams[0].organization_id: required"},
+		{Config{Teams: []Team{{OrganizationID: "team", Environments: sandbox, SignIn: signIn, Confirmation: ConfirmAgent}}}, `teams[0].organization_id: "team" does not look like a WorkOS organization ID`},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "s", Kind: "staging", APIKey: "k"}}}}}, `teams[0].environments[0].kind: "staging" is neither sandbox nor production`},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "s", Kind: KindSandbox}}}}}, "teams[0].environments[0].api_key: no API key"},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "s", Kind: KindSandbox, APIKey: "sk_live_x"}}}}}, "teams[0].environments[0]: kind is sandbox but the API key is a production key"},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "p", Kind: KindProduction, APIKey: "sk_live_x"}}}}}, "teams[0].environments: no sandbox environment"},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "s", Kind: KindSandbox, APIKey: "k", BaseURL: "http://api.example.com"}}}}}, `teams[0].environments[0].base_url: "http://api.example.com": use https`},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: []Environment{{Name: "a b", Kind: KindSandbox, APIKey: "k"}}}}}, `teams[0].environments[0].name: "a b": use letters, digits, - or _`},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: sandbox}}}, "teams[0].sign_in.api_key: no sign-in API key"},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: sandbox, SignIn: &SignInEnvironment{APIKey: "k", OrganizationID: "audit"}}}}, `teams[0].sign_in.organization_id: "audit" does not look like`},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: sandbox, SignIn: signIn}}}, "teams[0].confirmation: confirmation by the person (the default) needs the console's URL"},
+		{Config{Teams: []Team{{OrganizationID: "org_1", Environments: sandbox, SignIn: signIn, Confirmation: "robot"}}}, `teams[0].confirmation: "robot" is neither human`},
+		{Config{Teams: []Team{{OrganizationID: "org_1"}, {OrganizationID: "org_1"}}}, `teams[1].organization_id: "org_1" is configured twice`},
+		{Config{ConfirmationKey: make([]byte, 16)}, "confirmation_key: 16 bytes, want 32"},
+		{Config{Roles: map[string]Role{"x": {Sandbox: "everything"}}}, `roles.x.sandbox: "everything" is not none, read or write`},
+		{Config{Roles: map[string]Role{"x": {Sandbox: AccessRead, Areas: []string{"/organizations"}}}}, `roles.x.areas[0]: area "/organizations" is an API path`},
+		{Config{Roles: map[string]Role{"x": {Sandbox: AccessRead, Areas: []string{"orgs"}}}}, `roles.x.areas[0]: area "orgs" is not one of`},
+	} {
+		_, err := New(tc.cfg, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("config %+v: error %v, want %q", tc.cfg, err, tc.want)
+		}
+		var ce ConfigErrors
+		if !errors.As(err, &ce) || len(ce) == 0 {
+			t.Errorf("config %+v: error %v is not ConfigErrors", tc.cfg, err)
 		}
 	}
 	if _, err := New(Config{}, nil); err != nil {

@@ -77,7 +77,7 @@ type cachedRole struct {
 // New returns a workspace server. auth may be nil when the caller puts sessions in the request
 // context itself; the server never sends the person's token anywhere.
 func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("workspace config: %w", err)
 	}
 	sl, err := newSealer(cfg.ConfirmationKey)
