@@ -193,22 +193,21 @@ func FromEnv() (Config, error) {
 func badCredentialRune(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsSpace(r) }
 
 // parseIssuer checks the https-except-loopback rule.
-func parseIssuer(s string) (*url.URL, error) {
+func parseIssuer(s string) (*url.URL, error) { return CheckURL(s, true) }
+
+// CheckURL checks an absolute http(s) URL without user info, query or fragment; with httpsOnly,
+// plain http is accepted for loopback hosts only, the rule for every URL a token or an API key
+// travels to (OAuth 2.1 §1.5, RFC 8252 §8.3). Its errors quote s: never pass a secret.
+func CheckURL(s string, httpsOnly bool) (*url.URL, error) {
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return nil, errors.New("must be an absolute URL such as https://x.authkit.app")
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", s)
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, errors.New("must not carry a query, fragment or user info")
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q must not carry user info, a query or a fragment", s)
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, errors.New("http is accepted only for loopback hosts; use https")
-		}
-	default:
-		return nil, fmt.Errorf("scheme %q not supported; use https", u.Scheme)
+	if httpsOnly && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%q: use https (plain http is accepted for loopback hosts only)", s)
 	}
 	return u, nil
 }
@@ -242,19 +241,55 @@ func canonicalURI(s string) string {
 	return out
 }
 
-func (c *Config) withDefaults() error {
-	if c.Issuer == "" {
-		return errors.New("authkit: Config.Issuer is required (the AuthKit domain, e.g. https://x.authkit.app)")
+// ConfigError is one problem of a Config. Field names the field (Issuer, ResourceURL, ...), so
+// that a caller that read the value from somewhere else (a file, a variable) can say where.
+type ConfigError struct {
+	Field   string
+	Problem string
+}
+
+// Error returns "authkit: Config.<Field>: <Problem>".
+func (e *ConfigError) Error() string { return "authkit: Config." + e.Field + ": " + e.Problem }
+
+// Validate reports every problem that makes New refuse c, each a *ConfigError (joined with
+// errors.Join), or nil. It applies no default.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(field, format string, a ...any) {
+		errs = append(errs, &ConfigError{Field: field, Problem: fmt.Sprintf(format, a...)})
 	}
-	if _, err := parseIssuer(c.Issuer); err != nil {
-		return fmt.Errorf("authkit: Config.Issuer %w", err)
+	if c.Issuer == "" {
+		add("Issuer", "required (the AuthKit domain, e.g. https://x.authkit.app)")
+	} else if _, err := parseIssuer(c.Issuer); err != nil {
+		add("Issuer", "%s", err)
 	}
 	if c.ResourceURL == "" {
-		return errors.New("authkit: Config.ResourceURL is required (the MCP endpoint, e.g. https://mcp.example.com/mcp)")
+		add("ResourceURL", "required (the MCP endpoint, e.g. https://mcp.example.com/mcp)")
+	} else if ru, err := url.Parse(c.ResourceURL); err != nil || ru.Host == "" || (ru.Scheme != "https" && ru.Scheme != "http") || ru.Fragment != "" {
+		add("ResourceURL", "%q is not an absolute http(s) URL without fragment", c.ResourceURL)
 	}
-	ru, err := url.Parse(c.ResourceURL)
-	if err != nil || ru.Host == "" || (ru.Scheme != "https" && ru.Scheme != "http") || ru.Fragment != "" {
-		return errors.New("authkit: Config.ResourceURL must be an absolute http(s) URL without fragment")
+	// The API key travels to the API: https, except on loopback hosts.
+	if c.APIBaseURL != "" {
+		if _, err := CheckURL(c.APIBaseURL, true); err != nil {
+			add("APIBaseURL", "%s", err)
+		}
+	}
+	if c.DocsURL != "" {
+		if _, err := CheckURL(c.DocsURL, false); err != nil {
+			add("DocsURL", "%s", err)
+		}
+	}
+	for _, alg := range c.Algorithms {
+		if _, ok := supportedAlgs[alg]; !ok {
+			add("Algorithms", "%q is not allowed (none and HMAC never are); use RS*, PS* or ES*", alg)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) withDefaults() error {
+	if err := c.Validate(); err != nil {
+		return err
 	}
 	if c.APIBaseURL == "" {
 		c.APIBaseURL = DefaultAPIBaseURL
@@ -269,11 +304,6 @@ func (c *Config) withDefaults() error {
 	}
 	if c.ScopesSupported == nil {
 		c.ScopesSupported = slices.Clone(DefaultScopesSupported)
-	}
-	for _, alg := range c.Algorithms {
-		if _, ok := supportedAlgs[alg]; !ok {
-			return fmt.Errorf("authkit: algorithm %q is not allowed (none and HMAC never are); use RS*, PS* or ES*", alg)
-		}
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: 10 * time.Second}

@@ -98,7 +98,9 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{authkit.Config{ResourceURL: testResource}, "Issuer"},
 		{authkit.Config{Issuer: "http://example.com", ResourceURL: testResource}, "loopback"},
-		{authkit.Config{Issuer: "ftp://example.com", ResourceURL: testResource}, "scheme"},
+		{authkit.Config{Issuer: "ftp://example.com", ResourceURL: testResource}, `Config.Issuer: "ftp://example.com" is not an absolute http(s) URL`},
+		{authkit.Config{Issuer: "https://x.authkit.app", ResourceURL: testResource, APIBaseURL: "http://api.example.com"}, `Config.APIBaseURL: "http://api.example.com": use https`},
+		{authkit.Config{Issuer: "https://x.authkit.app", ResourceURL: testResource, DocsURL: "docs"}, `Config.DocsURL: "docs" is not an absolute http(s) URL`},
 		{authkit.Config{Issuer: "https://x.authkit.app"}, "ResourceURL"},
 		{authkit.Config{Issuer: "https://x.authkit.app", ResourceURL: "mcp"}, "ResourceURL"},
 		{authkit.Config{Issuer: "https://x.authkit.app", ResourceURL: testResource, Algorithms: []string{"HS256"}}, "HS256"},

@@ -3,12 +3,11 @@ package workspace
 import (
 	"fmt"
 	"math"
-	"net"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
@@ -168,24 +167,9 @@ func checkBaseURL(path, s string, errs *ConfigErrors) {
 	if s == "" {
 		return
 	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		errs.add(path, "%q is not an absolute http(s) URL", s)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		errs.add(path, "%q must not carry user info, a query or a fragment", s)
-	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
-		errs.add(path, "%q: use https (plain http is accepted for loopback hosts only)", s)
+	if _, err := authkit.CheckURL(s, true); err != nil {
+		errs.add(path, "%s", err)
 	}
-}
-
-// isLoopbackHost reports localhost and loopback IP addresses.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // validate checks a team's limits at path (teams[i].limits); envs are the team's environments.
