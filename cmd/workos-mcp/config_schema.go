@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -145,18 +146,54 @@ var devOnlyKeys = map[string]string{
 	"seed":         "seeds the emulator",
 }
 
-// configErrors collects every problem so that one run reports them all.
-type configErrors struct{ errs []string }
+// configErrors collects every problem so that one run reports them all, in the order of the
+// file's sections (whichever package found them).
+type configErrors struct{ errs []configError }
+
+// configError is one problem: the key (or variable) it is about, and what is wrong.
+type configError struct{ key, msg string }
 
 func (c *configErrors) add(key, format string, a ...any) {
-	c.errs = append(c.errs, key+": "+fmt.Sprintf(format, a...))
+	c.errs = append(c.errs, configError{key, fmt.Sprintf(format, a...)})
 }
 
 func (c *configErrors) err() error {
 	if len(c.errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("invalid configuration:\n  %s", strings.Join(c.errs, "\n  "))
+	sort.SliceStable(c.errs, func(i, j int) bool {
+		si, ti := sectionOf(c.errs[i].key)
+		sj, tj := sectionOf(c.errs[j].key)
+		return si < sj || (si == sj && ti < tj)
+	})
+	lines := make([]string, len(c.errs))
+	for i, e := range c.errs {
+		lines[i] = e.key + ": " + e.msg
+	}
+	return fmt.Errorf("invalid configuration:\n  %s", strings.Join(lines, "\n  "))
+}
+
+// sections are the file's top-level keys in the order the documentation gives them; a
+// variable's name (AUTHKIT_DOMAIN) or an unknown key sorts first.
+var sections = []string{"listen", "public_url", "resource_url", "authkit", "teams", "roles", "confirmation", "records", "log", "http"}
+
+// sectionOf returns the rank of key's section and, under teams, the team's index.
+func sectionOf(key string) (section, team int) {
+	top := key
+	if i := strings.IndexAny(top, ".[ "); i >= 0 {
+		top = top[:i]
+	}
+	for i, s := range sections {
+		if s == top {
+			section = i + 1
+		}
+	}
+	if rest, ok := strings.CutPrefix(key, "teams["); ok {
+		if n, _, ok := strings.Cut(rest, "]"); ok {
+			team, _ = strconv.Atoi(n)
+		}
+	}
+	return section, team
 }
 
 // decodeConfigFile decodes strictly: an unknown key is an error naming its path.
@@ -288,4 +325,3 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-

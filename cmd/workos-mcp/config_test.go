@@ -61,17 +61,17 @@ func TestServeConfigGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ResourceURL != "https://mcp.example.com/mcp" || cfg.Issuer != "https://acme.authkit.app" || cfg.Listen != "127.0.0.1:9090" {
+	if cfg.AuthKit.ResourceURL != "https://mcp.example.com/mcp" || cfg.AuthKit.Issuer != "https://acme.authkit.app" || cfg.Listen != "127.0.0.1:9090" {
 		t.Errorf("urls: %+v", cfg)
 	}
-	team := cfg.Teams[0]
+	team := cfg.Workspace.Teams[0]
 	if team.Environments[0].APIKey != "sk_test_sandbox" || team.Environments[1].APIKey != "sk_live_prod" || team.SignIn.APIKey != "sk_test_team" || team.SignIn.OrganizationID != "" || team.SignIn.ClientID != "client_123" {
 		t.Errorf("secrets not resolved: %+v", team)
 	}
-	if *team.AllowProduction || team.AllowWrite != nil {
+	if *team.Settings.AllowProduction || team.Settings.AllowWrite != nil {
 		t.Errorf("settings: %+v", team)
 	}
-	if len(cfg.ConfirmationKey) != 32 || cfg.ConfirmationTTL.Minutes() != 2 || cfg.LogFormat != "text" || cfg.Roles["auditor"].Production != "read" {
+	if len(cfg.Workspace.ConfirmationKey) != 32 || cfg.Workspace.ConfirmationTTL.Minutes() != 2 || cfg.LogFormat != "text" || cfg.Workspace.Roles["auditor"].Production != "read" {
 		t.Errorf("%+v", cfg)
 	}
 
@@ -83,7 +83,7 @@ func TestServeConfigGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Issuer != "https://other.authkit.app" || cfg.Listen != ":7000" {
+	if cfg.AuthKit.Issuer != "https://other.authkit.app" || cfg.Listen != ":7000" {
 		t.Errorf("environment did not win (WORKOS_MCP_ADDR, the one name every command reads): %+v", cfg)
 	}
 	// serve's former variable is still read.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/datadir"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
@@ -102,7 +103,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 		return usagef("--auto-approve %q: give the email of a person of the demo team", *auto)
 	}
 	if *base != "" {
-		if _, err := checkURL(*base, false); err != nil {
+		if _, err := authkit.CheckURL(*base, false); err != nil {
 			return usagef("--base-url: %s", err)
 		}
 	}

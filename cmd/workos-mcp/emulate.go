@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/datadir"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
@@ -44,7 +45,7 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 		return usagef("--rate-limit must not be negative")
 	}
 	if *base != "" {
-		if _, err := checkURL(*base, false); err != nil {
+		if _, err := authkit.CheckURL(*base, false); err != nil {
 			return usagef("--base-url: %s", err)
 		}
 	}

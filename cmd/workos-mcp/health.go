@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
 )
 
 const healthAbout = `Ask a running workos-mcp whether it is alive (/healthz) or ready (/readyz, with --ready), and
@@ -32,7 +34,7 @@ func runHealth(ctx context.Context, args []string, e *env) error {
 	u := *base
 	if u == "" {
 		u = "http://" + probeAddr(listenEnv(e.getenv))
-	} else if _, err := checkURL(u, false); err != nil {
+	} else if _, err := authkit.CheckURL(u, false); err != nil {
 		return usagef("--url: %s", err)
 	}
 	path := "/healthz"

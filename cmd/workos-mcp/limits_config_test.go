@@ -25,12 +25,12 @@ func TestServeConfigLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := cfg.Teams[0].Limits
+	l := cfg.Workspace.Teams[0].Limits
 	if l.PerSecond != 2.5 || l.Burst != 8 || l.Environments["production"].Burst != 3 || l.Environments["production"].PerSecond != 0 {
 		t.Errorf("limits = %+v", l)
 	}
-	if !strings.HasSuffix(cfg.RecordsDir, "/records") || cfg.MaxQueued != 500 {
-		t.Errorf("records: dir %q max %d", cfg.RecordsDir, cfg.MaxQueued)
+	if !strings.HasSuffix(cfg.RecordsDir, "/records") || cfg.Workspace.MaxQueuedRecords != 500 {
+		t.Errorf("records: dir %q max %d", cfg.RecordsDir, cfg.Workspace.MaxQueuedRecords)
 	}
 	wc := workspaceConfig(cfg, telemetry.NewMetrics(), slog.Default())
 	if wc.Teams[0].Limits.Burst != 8 || wc.MaxQueuedRecords != 500 {
@@ -42,8 +42,8 @@ func TestServeConfigLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := cfg.Teams[0].Limits; l.PerSecond != 0 || l.Burst != 0 || cfg.RecordsDir != "" || cfg.MaxQueued != 0 {
-		t.Errorf("defaults: %+v %q %d", l, cfg.RecordsDir, cfg.MaxQueued)
+	if l := cfg.Workspace.Teams[0].Limits; l.PerSecond != 0 || l.Burst != 0 || cfg.RecordsDir != "" || cfg.Workspace.MaxQueuedRecords != 0 {
+		t.Errorf("defaults: %+v %q %d", l, cfg.RecordsDir, cfg.Workspace.MaxQueuedRecords)
 	}
 }
 

@@ -38,15 +38,16 @@ func checkPlaceholders(cfg *serveConfig) error {
 			ce.add(key, "%q is a placeholder from the documentation: put your own value", v)
 		}
 	}
+	ak := cfg.AuthKit
 	flag("public_url", cfg.PublicURL)
-	flag("authkit.domain", cfg.Issuer)
-	flag("authkit.client_id", cfg.ClientID)
-	flag("authkit.api_base_url", cfg.APIBaseURL)
+	flag("authkit.domain", ak.Issuer)
+	flag("authkit.client_id", ak.ClientID)
+	flag("authkit.api_base_url", ak.APIBaseURL)
 	// Keys are secrets: a placeholder key is named by where it came from, never shown.
-	if cfg.APIKey != "" && placeholder.MatchString(cfg.APIKey) {
+	if ak.APIKey != "" && placeholder.MatchString(ak.APIKey) {
 		ce.add("authkit (WORKOS_API_KEY)", "the API key is a placeholder from the documentation (sk_...)")
 	}
-	for i, t := range cfg.Teams {
+	for i, t := range cfg.Workspace.Teams {
 		key := fmt.Sprintf("teams[%d]", i)
 		flag(key+".organization_id", t.OrganizationID)
 		for j, en := range t.Environments {
@@ -112,12 +113,15 @@ func apiKeyChecks(cfg *serveConfig) []apiKeyCheck {
 		seen[c.baseURL+"\x00"+c.key] = true
 		out = append(out, c)
 	}
-	add(apiKeyCheck{name: "workos_key:authkit", where: "the AuthKit (team sign-in) environment's key (authkit, WORKOS_API_KEY)", baseURL: cfg.APIBaseURL, key: cfg.APIKey})
-	for i, t := range cfg.Teams {
+	add(apiKeyCheck{name: "workos_key:authkit", where: "the AuthKit (team sign-in) environment's key (authkit, WORKOS_API_KEY)", baseURL: cfg.AuthKit.APIBaseURL, key: cfg.AuthKit.APIKey})
+	for i, t := range cfg.Workspace.Teams {
 		for _, en := range t.Environments {
 			add(apiKeyCheck{name: "workos_key:" + t.OrganizationID + "/" + en.Name,
 				where:   fmt.Sprintf("teams[%d] (%s) environment %q (%s)", i, t.OrganizationID, en.Name, en.Kind),
 				baseURL: en.BaseURL, key: en.APIKey})
+		}
+		if t.SignIn == nil {
+			continue
 		}
 		add(apiKeyCheck{name: "workos_key:" + t.OrganizationID + "/sign-in",
 			where:   fmt.Sprintf("teams[%d] (%s) sign-in environment's key (audit_log)", i, t.OrganizationID),
@@ -186,7 +190,7 @@ func runPreflight(ctx context.Context, cfg *serveConfig, hc *http.Client, warn f
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		mismatch, unreachable := checkIssuer(ctx, hc, cfg.Issuer)
+		mismatch, unreachable := checkIssuer(ctx, hc, cfg.AuthKit.Issuer)
 		switch {
 		case mismatch != nil:
 			note(mismatch, true)
@@ -219,7 +223,7 @@ const readinessRecheck = 30 * time.Second
 // passing result cached for readinessRecheck.
 func preflightReadiness(cfg *serveConfig, hc *http.Client) []telemetry.Check {
 	checks := []telemetry.Check{{Name: "authkit_issuer", Fn: cached(func(ctx context.Context) error {
-		mismatch, unreachable := checkIssuer(ctx, hc, cfg.Issuer)
+		mismatch, unreachable := checkIssuer(ctx, hc, cfg.AuthKit.Issuer)
 		return errors.Join(mismatch, unreachable)
 	})}}
 	for _, c := range apiKeyChecks(cfg) {

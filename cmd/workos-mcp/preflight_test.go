@@ -6,6 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/workspace"
 )
 
 // fakeWorkOS serves authorization server metadata naming issuer, and /organizations answering
@@ -37,10 +40,11 @@ func fakeWorkOS(t *testing.T, issuer func(self string) string, good ...string) *
 
 func preflightConfig(issuer, api string) *serveConfig {
 	return &serveConfig{
-		PublicURL: "https://mcp.acme.dev", Issuer: issuer, ClientID: "client_01ABC", APIKey: "sk_test_team", APIBaseURL: api,
-		Teams: []teamConfig{{OrganizationID: "org_01TEAM",
-			Environments: []envConfig{{Name: "sandbox", Kind: "sandbox", APIKey: "sk_test_sandbox", BaseURL: api}, {Name: "production", Kind: "production", APIKey: "sk_live_prod", BaseURL: api}},
-			SignIn:       signInConfig{APIKey: "sk_test_team", BaseURL: api}}},
+		PublicURL: "https://mcp.acme.dev",
+		AuthKit:   authkit.Config{Issuer: issuer, ClientID: "client_01ABC", APIKey: "sk_test_team", APIBaseURL: api},
+		Workspace: workspace.Config{Teams: []workspace.Team{{OrganizationID: "org_01TEAM",
+			Environments: []workspace.Environment{{Name: "sandbox", Kind: "sandbox", APIKey: "sk_test_sandbox", BaseURL: api}, {Name: "production", Kind: "production", APIKey: "sk_live_prod", BaseURL: api}},
+			SignIn:       &workspace.SignInEnvironment{APIKey: "sk_test_team", BaseURL: api}}}},
 	}
 }
 
@@ -76,7 +80,7 @@ func TestPreflight(t *testing.T) {
 
 	// A wrong key: refused, naming the environment, never showing the key.
 	bad := preflightConfig(srv.URL, srv.URL)
-	bad.Teams[0].Environments[1].APIKey = "sk_live_wrong_secret"
+	bad.Workspace.Teams[0].Environments[1].APIKey = "sk_live_wrong_secret"
 	err = runPreflight(ctx, bad, srv.Client(), warn)
 	if err == nil || !strings.Contains(err.Error(), `environment "production" (production): WorkOS refused the API key (401)`) || strings.Contains(err.Error(), "sk_live_wrong_secret") {
 		t.Errorf("wrong key: %v", err)
@@ -87,7 +91,7 @@ func TestPreflight(t *testing.T) {
 	}
 	// The team key missing from WorkOS (wrong team key): named as the AuthKit environment's.
 	bad = preflightConfig(srv.URL, srv.URL)
-	bad.APIKey, bad.Teams[0].SignIn.APIKey = "sk_test_other", "sk_test_other"
+	bad.AuthKit.APIKey, bad.Workspace.Teams[0].SignIn.APIKey = "sk_test_other", "sk_test_other"
 	if err := runPreflight(ctx, bad, srv.Client(), warn); err == nil || !strings.Contains(err.Error(), "AuthKit (team sign-in) environment's key (authkit, WORKOS_API_KEY): WorkOS refused") {
 		t.Errorf("wrong team key: %v", err)
 	}
@@ -105,9 +109,9 @@ func TestPreflight(t *testing.T) {
 
 func TestPlaceholdersRefused(t *testing.T) {
 	cfg := preflightConfig("https://your-app.authkit.app", "")
-	cfg.ClientID = "client_..."
-	cfg.Teams[0].OrganizationID = "org_..."
-	cfg.Teams[0].Environments[1].APIKey = "sk_live_..."
+	cfg.AuthKit.ClientID = "client_..."
+	cfg.Workspace.Teams[0].OrganizationID = "org_..."
+	cfg.Workspace.Teams[0].Environments[1].APIKey = "sk_live_..."
 	err := checkPlaceholders(cfg)
 	for _, want := range []string{`authkit.domain: "https://your-app.authkit.app" is a placeholder`, `authkit.client_id: "client_..."`,
 		`teams[0].organization_id: "org_..."`, `teams[0].environments[1]: environment "production": the API key is a placeholder`} {

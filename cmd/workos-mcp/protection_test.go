@@ -74,6 +74,7 @@ func TestServeCheckRefusesUnprotectedTeams(t *testing.T) {
 		corpKey       string
 		unset         string
 		want          string
+		alsoWant      string // a second part of the refusal, when it has two
 		alsoServeFail bool
 	}{
 		{name: "sign-in key reused", org: team, corpURL: stack.EmulatorURL(), corpKey: emulator.DemoTeamAPIKey,
@@ -88,14 +89,15 @@ func TestServeCheckRefusesUnprotectedTeams(t *testing.T) {
 		{name: "team organization not in the sign-in environment", org: "org_01NOTTHETEAM0000000000000", corpURL: stack.EmulatorURL(), corpKey: emulator.DemoSandboxAPIKey,
 			want: "the sign-in environment's API key does not find organization org_01NOTTHETEAM0000000000000 (404)"},
 		{name: "no sign-in key", org: team, corpURL: stack.EmulatorURL(), corpKey: emulator.DemoProductionAPIKey, unset: "WORKOS_API_KEY",
-			want: "teams[0]: no sign-in API key: set WORKOS_API_KEY"},
+			want:     "teams[0]: no sign-in API key: the server needs the API key of the AuthKit environment people sign in to",
+			alsoWant: "; set WORKOS_API_KEY (or authkit.api_key_env / authkit.api_key_file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := vars(protectionConfig(t, stack, tc.org, tc.corpURL), tc.corpKey)
 			delete(v, tc.unset)
 			code, stdout, stderr := runCLI(t, v, "serve", "--check")
-			if code == exitOK || !strings.Contains(stderr, tc.want) {
-				t.Fatalf("--check: exit %d, want a refusal with %q\nstdout: %s\nstderr: %s", code, tc.want, stdout, stderr)
+			if code == exitOK || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, tc.alsoWant) {
+				t.Fatalf("--check: exit %d, want a refusal with %q and %q\nstdout: %s\nstderr: %s", code, tc.want, tc.alsoWant, stdout, stderr)
 			}
 			for _, k := range []string{emulator.DemoTeamAPIKey, emulator.DemoSandboxAPIKey, tc.corpKey} {
 				if strings.Contains(stderr, k) {

@@ -110,17 +110,14 @@ func runServe(ctx context.Context, args []string, e *env) error {
 				fmt.Fprintf(e.stdout, "team %s: environment %q is the team's sign-in environment (%s): read-only through this server\n", p.Team, p.Environment, p.Reason)
 			}
 		}
-		fmt.Fprintf(e.stdout, "configuration OK: %d team(s), MCP at %s, AuthKit %s\n", len(cfg.Teams), cfg.ResourceURL, cfg.Issuer)
+		fmt.Fprintf(e.stdout, "configuration OK: %d team(s), MCP at %s, AuthKit %s\n", len(cfg.Workspace.Teams), cfg.AuthKit.ResourceURL, cfg.AuthKit.Issuer)
 		return nil
 	}
 
-	ak, err := authkit.New(authkit.Config{
-		Issuer: cfg.Issuer, ResourceURL: cfg.ResourceURL, Audiences: cfg.Audiences,
-		APIKey: cfg.APIKey, ClientID: cfg.ClientID, APIBaseURL: cfg.APIBaseURL, DocsURL: cfg.DocsURL,
-		ScopesSupported: cfg.ScopesSupported, RequiredScopes: cfg.RequiredScopes, Leeway: cfg.Leeway,
-		Hooks:  authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch, WorkOSResponse: m.WorkOSResponse},
-		Logger: logger.With("component", "authkit"),
-	})
+	akc := cfg.AuthKit
+	akc.Hooks = authkit.Hooks{AuthFailure: m.AuthFailure, JWKSFetch: m.JWKSFetch, WorkOSResponse: m.WorkOSResponse}
+	akc.Logger = logger.With("component", "authkit")
+	ak, err := authkit.New(akc)
 	if err != nil {
 		return err
 	}
@@ -172,12 +169,12 @@ func runServe(ctx context.Context, args []string, e *env) error {
 				"team", p.Team, "environment", p.Environment, "reason", p.Reason)
 		}
 	}
-	if len(cfg.ConfirmationKey) == 0 {
+	if len(cfg.Workspace.ConfirmationKey) == 0 {
 		logger.Warn("no confirmation key configured: a random one is used, so confirmations only work with a single replica (set WORKOS_MCP_CONFIRMATION_KEY)")
 	}
 
-	con, err := console.New(console.Config{Workspace: ws, AuthKit: ak, Issuer: cfg.Issuer, PublicURL: cfg.PublicURL,
-		ResourceURL: cfg.ResourceURL, Key: cfg.ConfirmationKey, Logger: logger.With("component", "console")})
+	con, err := console.New(console.Config{Workspace: ws, AuthKit: ak, Issuer: cfg.AuthKit.Issuer, PublicURL: cfg.PublicURL,
+		ResourceURL: cfg.AuthKit.ResourceURL, Key: cfg.Workspace.ConfirmationKey, Logger: logger.With("component", "console")})
 	if err != nil {
 		return err
 	}
@@ -195,8 +192,8 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	logger.Info("workos-mcp serve listening", "addr", ln.Addr().String(), "mcp", cfg.ResourceURL,
-		"issuer", cfg.Issuer, "teams", len(cfg.Teams))
+	logger.Info("workos-mcp serve listening", "addr", ln.Addr().String(), "mcp", cfg.AuthKit.ResourceURL,
+		"issuer", cfg.AuthKit.Issuer, "teams", len(cfg.Workspace.Teams))
 	if e.ready != nil {
 		e.ready("http://" + ln.Addr().String())
 	}
@@ -265,44 +262,12 @@ func openRedisUsedTokens(ctx context.Context, cfg *serveConfig) (*redis.Client, 
 	return rc, store, nil
 }
 
-// workspaceConfig converts the validated configuration.
+// workspaceConfig is the resolved workspace configuration with serve's hooks and logger. The
+// durable record queue and the Redis stores are added by serve itself; --check uses the
+// in-process ones.
 func workspaceConfig(cfg *serveConfig, m *telemetry.Metrics, logger *slog.Logger) workspace.Config {
-	wc := workspace.Config{
-		ConfirmationKey: cfg.ConfirmationKey,
-		ConfirmationTTL: cfg.ConfirmationTTL,
-		ConsoleURL:      cfg.PublicURL + console.Path,
-		Hooks:           devstack.WorkspaceHooks(m),
-		Logger:          logger.With("component", "workspace"),
-		// The durable queue is opened by serve (openRecords); --check uses the in-process one.
-		MaxQueuedRecords: cfg.MaxQueued,
-	}
-	for _, t := range cfg.Teams {
-		team := workspace.Team{
-			OrganizationID: t.OrganizationID, Name: t.Name,
-			Settings:     workspace.Settings{Enabled: t.Enabled, AllowProduction: t.AllowProduction, AllowWrite: t.AllowWrite},
-			PinSettings:  t.Pinned,
-			Confirmation: workspace.ConfirmationMode(t.Confirmation),
-		}
-		for _, en := range t.Environments {
-			team.Environments = append(team.Environments, workspace.Environment{Name: en.Name, Kind: en.Kind, APIKey: en.APIKey, BaseURL: en.BaseURL})
-		}
-		team.SignIn = &workspace.SignInEnvironment{APIKey: t.SignIn.APIKey, BaseURL: t.SignIn.BaseURL,
-			OrganizationID: t.SignIn.OrganizationID, ClientID: t.SignIn.ClientID}
-		team.Limits = t.Limits
-		wc.Teams = append(wc.Teams, team)
-	}
-	if cfg.Roles != nil {
-		wc.Roles = map[string]workspace.Role{}
-		for name, r := range cfg.Roles {
-			wc.Roles[name] = workspace.Role{Description: r.Description, Sandbox: access(r.Sandbox), Production: access(r.Production), Areas: r.Areas}
-		}
-	}
+	wc := cfg.Workspace
+	wc.Hooks = devstack.WorkspaceHooks(m)
+	wc.Logger = logger.With("component", "workspace")
 	return wc
-}
-
-func access(s string) workspace.Access {
-	if s == "" {
-		return workspace.AccessNone
-	}
-	return workspace.Access(s)
 }
