@@ -96,6 +96,9 @@ type resolver struct {
 	// reported are fields whose problem is already said (a variable not set, a key refused
 	// here) or said under another field: the owner's complaint about them is not repeated.
 	reported map[string]bool
+	// authKeyFailed: the authkit block's key could not be read (said at authkit.*), so a team
+	// without a sign-in key of its own is not told again.
+	authKeyFailed bool
 }
 
 func resolveConfig(fc *fileConfig, dir string, getenv func(string) string) (*serveConfig, error) {
@@ -258,7 +261,9 @@ func (r *resolver) authKit(a authkitFile, resource string) authkit.Config {
 	}
 	c.APIBaseURL, src = r.pick(a.APIBaseURL, "authkit.api_base_url", "WORKOS_API_BASE_URL")
 	r.setAt["authkit.APIBaseURL"] = src
-	c.APIKey, _ = r.secret(a.secretFile, "authkit", envAPIKey)
+	var ok bool
+	c.APIKey, ok = r.secret(a.secretFile, "authkit", envAPIKey)
+	r.authKeyFailed = !ok
 	c.Leeway = r.duration(a.Leeway, "authkit.leeway", 0, 10*time.Minute)
 	return c
 }
@@ -348,6 +353,9 @@ func (r *resolver) team(key string, t teamFile, ak authkit.Config) workspace.Tea
 		if !ok {
 			r.reported[key+".sign_in.api_key"] = true
 		}
+	}
+	if in.APIKey == "" && r.authKeyFailed {
+		r.reported[key+".sign_in.api_key"] = true
 	}
 	team.SignIn = in
 	if t.Limits != nil {

@@ -161,6 +161,22 @@ func TestServeConfigBad(t *testing.T) {
 			[]string{"cannot unmarshal"}},
 		{"not a mapping", "- a\n- b\n", nil, []string{"the top level must be a mapping"}},
 		{"bad yaml", "teams: [\n", nil, []string{"not valid YAML or JSON"}},
+		{"audit log organization named where it is set", base(repl("audit_log: {api_key_env: ACME_TEAM_KEY}", "audit_log: {api_key_env: ACME_TEAM_KEY, organization_id: audit}")), nil,
+			[]string{`teams[0].audit_log.organization_id: "audit" does not look like a WorkOS organization ID (org_...)`}},
+		{"audit log base URL named where it is set", base(repl("audit_log: {api_key_env: ACME_TEAM_KEY}", "audit_log: {api_key_env: ACME_TEAM_KEY, base_url: 'http://api.example.com'}")), nil,
+			[]string{`teams[0].audit_log.base_url: "http://api.example.com": use https`}},
+		{"API base URL from env named", goodConfig, map[string]string{"WORKOS_API_BASE_URL": "http://api.example.com"},
+			[]string{`WORKOS_API_BASE_URL: "http://api.example.com": use https`}},
+		{"environment without a key", base(repl("api_key_env: ACME_SANDBOX_KEY}", "}")), nil,
+			[]string{"teams[0].environments[0]: no API key: the environment's secret key (sk_...) is required; set api_key_env (an environment variable's name) or api_key_file"}},
+		{"no environment", base(repl("    environments:\n      - {name: sandbox, kind: sandbox, api_key_env: ACME_SANDBOX_KEY}\n      - {name: production, kind: production, api_key_file: prod.key, base_url: https://api.workos.com}\n", "")), nil,
+			[]string{"teams[0].environments: at least one environment is required"}},
+		{"bad environment name", base(repl("name: production", "name: pro duction")), nil,
+			[]string{`teams[0].environments[1].name: "pro duction": use letters, digits, - or _`}},
+		{"bad confirmation mode", base(repl("name: Acme", "name: Acme\n    confirmation: robot")), nil,
+			[]string{`teams[0].confirmation: "robot" is neither human`}},
+		{"bad role area", base(repl("production: read}", "production: read, areas: [orgs]}")), nil,
+			[]string{`roles.auditor.areas[0]: area "orgs" is not one of`}},
 		{"both secret sources", base(repl("api_key_env: ACME_SANDBOX_KEY", "api_key_env: ACME_SANDBOX_KEY, api_key_file: prod.key")), nil,
 			[]string{"teams[0].environments[0]: set api_key_env or api_key_file, not both"}},
 	} {
@@ -187,6 +203,34 @@ func TestServeConfigBad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeConfigSaysEachProblemOnce: a key that cannot be read is reported where it was to be
+// read from, and the owner's "no key" for the same field is not repeated; problems come in the
+// file's section order, whichever package found them.
+func TestServeConfigSaysEachProblemOnce(t *testing.T) {
+	env := map[string]string{"WORKOS_MCP_CONFIRMATION_KEY": goodEnv["WORKOS_MCP_CONFIRMATION_KEY"]}
+	_, err := loadServeConfig(writeConfig(t, "c.yaml", strings.NewReplacer("org_team", "team", "ttl: 2m", "ttl: soon").Replace(goodConfig)), lookup(env))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	msg := err.Error()
+	for _, w := range []string{"teams[0].environments[0].api_key_env: environment variable ACME_SANDBOX_KEY is not set",
+		"teams[0].audit_log.api_key_env: environment variable ACME_TEAM_KEY is not set"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error lacks %q:\n%s", w, msg)
+		}
+	}
+	for _, no := range []string{"no API key", "no sign-in API key"} {
+		if strings.Contains(msg, no) {
+			t.Errorf("a key that could not be read is reported twice (%q):\n%s", no, msg)
+		}
+	}
+	// The workspace finds the organization ID, serve the TTL: the file's order still holds.
+	org, ttl := strings.Index(msg, "teams[0].organization_id"), strings.Index(msg, "confirmation.ttl")
+	if org < 0 || ttl < org {
+		t.Errorf("problems out of the file's order:\n%s", msg)
 	}
 }
 
