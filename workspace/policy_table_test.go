@@ -132,7 +132,7 @@ func parsePolicyTable(data string) ([]policyCase, error) {
 					}
 				case "areas":
 					for _, a := range strings.Split(v, ",") {
-						if err := CheckArea(a); err != nil {
+						if err := checkArea(a); err != nil {
 							return fail("%v", err)
 						}
 						r.Areas = append(r.Areas, a)
