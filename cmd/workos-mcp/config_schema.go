@@ -34,12 +34,15 @@ type fileConfig struct {
 	DevOnly      map[string]*yaml.Node `yaml:",inline"`
 }
 
+// secretFile is where an API key is read from (config_secrets.go): a variable or a file; a
+// literal api_key is decoded only to be refused.
 type secretFile struct {
 	APIKey     *string `yaml:"api_key"`
 	APIKeyEnv  string  `yaml:"api_key_env"`
 	APIKeyFile string  `yaml:"api_key_file"`
 }
 
+// authkitFile is the authkit block: the AuthKit environment people sign in to.
 type authkitFile struct {
 	Domain          string   `yaml:"domain"`
 	ClientID        string   `yaml:"client_id"`
@@ -52,6 +55,7 @@ type authkitFile struct {
 	secretFile      `yaml:",inline"`
 }
 
+// teamFile is one entry of teams: an organization people sign in to and what it manages.
 type teamFile struct {
 	OrganizationID string        `yaml:"organization_id"`
 	Name           string        `yaml:"name"`
@@ -82,6 +86,7 @@ type recordsFile struct {
 	MaxQueued *int   `yaml:"max_queued"`
 }
 
+// settingsFile is a team's admin settings (nil: the default, on).
 type settingsFile struct {
 	// Pinned keeps the settings as the file says: team admins cannot change them on the console.
 	Pinned          bool  `yaml:"pinned"`
@@ -90,6 +95,7 @@ type settingsFile struct {
 	AllowWrite      *bool `yaml:"allow_write"`
 }
 
+// envFile is one WorkOS environment a team manages.
 type envFile struct {
 	Name       string `yaml:"name"`
 	Kind       string `yaml:"kind"`
@@ -97,12 +103,14 @@ type envFile struct {
 	secretFile `yaml:",inline"`
 }
 
+// auditLogFile overrides a team's sign-in environment (older configurations name it here).
 type auditLogFile struct {
 	OrganizationID string `yaml:"organization_id"`
 	BaseURL        string `yaml:"base_url"`
 	secretFile     `yaml:",inline"`
 }
 
+// roleFile is one entry of roles: what a role slug allows.
 type roleFile struct {
 	Description string   `yaml:"description"`
 	Sandbox     string   `yaml:"sandbox"`
@@ -110,6 +118,7 @@ type roleFile struct {
 	Areas       []string `yaml:"areas"`
 }
 
+// confirmationFile configures confirmation tokens: their key, lifetime and shared store.
 type confirmationFile struct {
 	Key     *string `yaml:"key"`
 	KeyEnv  string  `yaml:"key_env"`
@@ -122,11 +131,13 @@ type confirmationFile struct {
 	RedisPrefix  *string `yaml:"redis_prefix"`
 }
 
+// logFile is the log format and level.
 type logFile struct {
 	Format string `yaml:"format"`
 	Level  string `yaml:"level"`
 }
 
+// httpFile hardens the HTTP server: browser origins, Host names, body size, shutdown.
 type httpFile struct {
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	AllowedHosts   []string `yaml:"allowed_hosts"`
