@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,9 @@ type issuer struct {
 	URL string
 	key *rsa.PrivateKey
 	srv *http.Server
+	// fetches counts metadata and key-set requests: a target that fetched them per call would
+	// show here (the report prints them), not only in its CPU.
+	fetches atomic.Int64
 }
 
 const issuerKeyID = "bench_key_1"
@@ -54,6 +58,7 @@ func startIssuer() (*issuer, error) {
 	}}})
 	serve := func(body []byte) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) {
+			is.fetches.Add(1)
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(body)
 		}

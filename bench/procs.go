@@ -23,13 +23,14 @@ type proc struct {
 	done chan struct{}
 }
 
-// start runs a server process, its output to a file in dir.
-func start(ctx context.Context, dir, name string, env []string, bin string, args ...string) (*proc, error) {
+// start runs a server process in the working directory wd, its output to a file in dir.
+func start(dir, wd, name string, env []string, bin string, args ...string) (*proc, error) {
 	f, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = wd
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {

@@ -35,6 +35,7 @@ type report struct {
 	samples            map[string]map[int][]sample
 	rss                map[string]int64
 	loadToolCPU        float64
+	issuerFetches      int64
 }
 
 // median of one metric over a target's rounds at concurrency c.
@@ -121,7 +122,8 @@ func (r *report) print(w io.Writer) {
 		r.versions["go"], r.versions["node"], r.versions["mcp-use"], r.versions["go-sdk"])
 	fmt.Fprintf(w, "Server CPU: user+system time of the target's processes over its turn (/proc/<pid>/stat) ÷ good answers; "+
 		"the product's targets count serve and dev (its emulator) together, the direct call dev alone. "+
-		"The load loop itself (this process) used %.1f µs of CPU per request.\n", r.loadToolCPU)
+		"The load loop itself (this process) used %.1f µs of CPU per request. "+
+		"The fake AuthKit served %d metadata and key-set requests in the whole run.\n", r.loadToolCPU, r.issuerFetches)
 }
 
 // machineInfo is the CPU count and model.

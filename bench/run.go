@@ -112,8 +112,10 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 			p.stop()
 		}
 	}()
+	// Every server runs in the temporary directory, so that whatever it writes there (mcp-use
+	// keeps an id in .mcp-use/) goes away with it.
 	launch := func(name string, env []string, bin string, args ...string) (*proc, error) {
-		p, err := start(ctx, tmp, name, env, bin, args...)
+		p, err := start(tmp, tmp, name, env, bin, args...)
 		if err == nil {
 			procs = append(procs, p)
 		}
@@ -136,7 +138,11 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		return nil, err
 	}
 	_, peerPort, _ := strings.Cut(addrs["peer"], ":")
-	peer, err := launch("peer", []string{"PEER_PORT=" + peerPort, "PEER_AUTHKIT=" + is.URL, "NODE_ENV=production"},
+	// MCP_USE_ANONYMIZED_TELEMETRY=false is mcp-use's documented switch: its telemetry would
+	// send events to PostHog over the Internet (the harness talks only to 127.0.0.1), and
+	// failing lookups on an offline machine would cost the peer CPU it does not pay in use.
+	peer, err := launch("peer", []string{"PEER_PORT=" + peerPort, "PEER_AUTHKIT=" + is.URL, "NODE_ENV=production",
+		"MCP_USE_ANONYMIZED_TELEMETRY=false"},
 		o.Node, filepath.Join(peerDir, "peer.mjs"))
 	if err != nil {
 		return nil, err
@@ -283,6 +289,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 			rep.rss[p.name] = p.rss()
 		}
 	}
+	rep.issuerFetches = is.fetches.Load()
 	rep.loadEnd = loadAvg()
 	rep.end = time.Now()
 	return rep, nil
