@@ -26,8 +26,9 @@ import (
 type request struct {
 	addr string // host:port
 	raw  []byte
-	// want is a fragment every answer's body must hold (a JSON-RPC result, not an error).
-	want []byte
+	// want is a fragment every answer's body must hold (a JSON-RPC result, not an error);
+	// reject one none may hold (a tool's error, which is a result too).
+	want, reject []byte
 }
 
 // newRequest builds the bytes of one request with its body and headers.
@@ -139,7 +140,7 @@ func worker(req request, deadline time.Time) loadResult {
 			continue
 		}
 		lat := time.Since(t0)
-		if status == 200 && bytes.Contains(body, req.want) {
+		if status == 200 && bytes.Contains(body, req.want) && (req.reject == nil || !bytes.Contains(body, req.reject)) {
 			r.ok++
 			r.lat = append(r.lat, lat)
 		} else {
