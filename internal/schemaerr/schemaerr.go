@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -72,8 +73,10 @@ func (v Violation) Rule() string {
 }
 
 // Violations lists the rules a validation error says were broken: one per leaf of the error
-// tree (the causes of anyOf/oneOf/allOf failures), repeats dropped. ok is false when err is not
-// a *jsonschema.ValidationError.
+// tree (the causes of anyOf/oneOf/allOf failures), repeats dropped, sorted by pointer and
+// message (the validator's own order follows map iteration, so the same call would otherwise
+// be described differently from one run to the next). ok is false when err is not a
+// *jsonschema.ValidationError.
 func Violations(err error) (vs []Violation, ok bool) {
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
@@ -96,6 +99,12 @@ func Violations(err error) (vs []Violation, ok bool) {
 		}
 	}
 	walk(ve, 0)
+	sort.Slice(vs, func(i, j int) bool {
+		if vs[i].Pointer != vs[j].Pointer {
+			return vs[i].Pointer < vs[j].Pointer
+		}
+		return vs[i].Message < vs[j].Message
+	})
 	return vs, true
 }
 

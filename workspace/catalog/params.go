@@ -9,7 +9,7 @@ import (
 // message from the fields; Error renders them as one line.
 type ParamError struct {
 	Operation  string      // the operation's name: "organizations.list"
-	Violations []Violation // at least one, in the validator's order, without repeats
+	Violations []Violation // at least one, sorted by pointer, without repeats
 }
 
 // Violation is one rule the parameters break, located by an RFC 6901 pointer into the
