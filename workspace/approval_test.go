@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/internal/redistest"
 )
 
 // approvalStoreContract runs the rules every ApprovalStore keeps: only the owner decides, once,
@@ -122,7 +124,7 @@ func TestMemoryApprovals(t *testing.T) {
 
 func TestRedisApprovals(t *testing.T) {
 	prefix := testPrefix(t)
-	approvalStoreContract(t, func() ApprovalStore { return NewRedisApprovals(testRedis(t), prefix) })
+	approvalStoreContract(t, func() ApprovalStore { return NewRedisApprovals(redistest.Client(t), prefix) })
 }
 
 func TestApprovalHandles(t *testing.T) {

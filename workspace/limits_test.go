@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
+	"github.com/workos-mcp/workos-mcp/internal/redistest"
 )
 
 // frozenLimiter is an in-process limiter whose clock only moves when the test moves it.
@@ -211,7 +212,7 @@ func TestLimiterOutageFallsBack(t *testing.T) {
 // TestRedisLimiter: replicas share each person's bucket through Redis.
 func TestRedisLimiter(t *testing.T) {
 	prefix := testPrefix(t)
-	a, b := NewRedisLimiter(testRedis(t), prefix), NewRedisLimiter(testRedis(t), prefix)
+	a, b := NewRedisLimiter(redistest.Client(t), prefix), NewRedisLimiter(redistest.Client(t), prefix)
 	ctx := context.Background()
 	for i := range 4 {
 		l := a
@@ -230,7 +231,7 @@ func TestRedisLimiter(t *testing.T) {
 		t.Fatalf("another bucket: %v %v", ok, err)
 	}
 	// The bucket expires once it would be full again: no key lives forever.
-	ttl, err := testRedis(t).PTTL(ctx, prefix+"p").Result()
+	ttl, err := redistest.Client(t).PTTL(ctx, prefix+"p").Result()
 	if err != nil || ttl <= 0 || ttl > 402*time.Second {
 		t.Errorf("bucket TTL = %v, %v", ttl, err)
 	}
@@ -243,7 +244,7 @@ func TestRedisLimitAcrossReplicas(t *testing.T) {
 	prefix := testPrefix(t)
 	replica := func() *harness {
 		return newHarness(t, func(c *Config) {
-			c.Limiter = NewRedisLimiter(testRedis(t), prefix)
+			c.Limiter = NewRedisLimiter(redistest.Client(t), prefix)
 			c.Teams[0].Limits = Limits{PerSecond: 0.01, Burst: 12}
 		})
 	}
@@ -264,7 +265,7 @@ func TestRedisLimitAcrossReplicas(t *testing.T) {
 // TestRedisRecordQueue: oldest first, shared by replicas.
 func TestRedisRecordQueue(t *testing.T) {
 	key := testPrefix(t) + "records"
-	a, b := NewRedisRecordQueue(testRedis(t), key), NewRedisRecordQueue(testRedis(t), key)
+	a, b := NewRedisRecordQueue(redistest.Client(t), key), NewRedisRecordQueue(redistest.Client(t), key)
 	ctx := context.Background()
 	for _, s := range []string{"a", "b", "c"} {
 		if err := a.Push(ctx, []byte(s)); err != nil {

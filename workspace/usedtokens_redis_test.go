@@ -3,7 +3,6 @@ package workspace
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,33 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
+	"github.com/workos-mcp/workos-mcp/internal/redistest"
 )
-
-// testRedis connects to the Redis named by WORKOS_MCP_TEST_REDIS (a redis:// URL; CI uses
-// database 15). Each call returns a separate client, as a separate replica would have.
-func testRedis(t *testing.T) redis.UniversalClient {
-	t.Helper()
-	u := os.Getenv("WORKOS_MCP_TEST_REDIS")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("WORKOS_MCP_TEST_REDIS is not set (CI=true): set it to a redis:// URL, e.g. redis://127.0.0.1:6379/15")
-		}
-		t.Skip("WORKOS_MCP_TEST_REDIS is not set: skipping the Redis tests (set it to e.g. redis://127.0.0.1:6379/15)")
-	}
-	opts, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatal("WORKOS_MCP_TEST_REDIS is not a valid redis:// URL")
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		// Reachability is the point of these tests: under CI a missing server is a failure.
-		t.Fatalf("Redis at WORKOS_MCP_TEST_REDIS is unreachable: %v", err)
-	}
-	return c
-}
 
 // testPrefix keeps each test's keys apart from other runs sharing the database.
 func testPrefix(t *testing.T) string {
@@ -48,7 +22,7 @@ func testPrefix(t *testing.T) string {
 }
 
 func TestRedisUsedTokens(t *testing.T) {
-	c := testRedis(t)
+	c := redistest.Client(t)
 	prefix := testPrefix(t)
 	store := NewRedisUsedTokens(c, prefix)
 	ctx := context.Background()
@@ -63,7 +37,7 @@ func TestRedisUsedTokens(t *testing.T) {
 		t.Fatalf("replay = %v, %v; want false", again, err)
 	}
 	// Another replica's store (its own client) sees the same mark.
-	other := NewRedisUsedTokens(testRedis(t), prefix)
+	other := NewRedisUsedTokens(redistest.Client(t), prefix)
 	if again, err := other.MarkUsed(ctx, id, time.Now().Add(5*time.Minute)); err != nil || again {
 		t.Fatalf("replay on another replica = %v, %v; want false", again, err)
 	}
@@ -100,7 +74,7 @@ func TestRedisUsedTokens(t *testing.T) {
 
 func TestRedisUsedTokensConcurrentReplicas(t *testing.T) {
 	prefix := testPrefix(t)
-	replicas := []*RedisUsedTokens{NewRedisUsedTokens(testRedis(t), prefix), NewRedisUsedTokens(testRedis(t), prefix)}
+	replicas := []*RedisUsedTokens{NewRedisUsedTokens(redistest.Client(t), prefix), NewRedisUsedTokens(redistest.Client(t), prefix)}
 	id := newTokenID()
 	exp := time.Now().Add(time.Minute)
 	const n = 20
@@ -179,11 +153,11 @@ func TestConfirmationAcrossReplicas(t *testing.T) {
 	prefix := testPrefix(t)
 	a := newHarness(t, func(c *Config) {
 		c.ConfirmationKey = key
-		c.UsedTokens = NewRedisUsedTokens(testRedis(t), prefix)
+		c.UsedTokens = NewRedisUsedTokens(redistest.Client(t), prefix)
 	})
 	b := newHarness(t, func(c *Config) {
 		c.ConfirmationKey = key
-		c.UsedTokens = NewRedisUsedTokens(testRedis(t), prefix)
+		c.UsedTokens = NewRedisUsedTokens(redistest.Client(t), prefix)
 		// The same WorkOS environments as A.
 		for i := range c.Teams[0].Environments {
 			c.Teams[0].Environments[i].BaseURL = a.api.srv.URL

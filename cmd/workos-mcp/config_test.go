@@ -10,6 +10,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/redistest"
 )
 
 const goodConfig = `
@@ -321,20 +322,6 @@ func TestServeConfigRedisBad(t *testing.T) {
 	}
 }
 
-// testRedisURL is the Redis the tests may use (WORKOS_MCP_TEST_REDIS); without it the test
-// skips, except under CI=true.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("WORKOS_MCP_TEST_REDIS")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("WORKOS_MCP_TEST_REDIS is not set (CI=true): set it to a redis:// URL, e.g. redis://127.0.0.1:6379/15")
-		}
-		t.Skip("WORKOS_MCP_TEST_REDIS is not set: skipping (set it to e.g. redis://127.0.0.1:6379/15)")
-	}
-	return u
-}
-
 func TestServeRedisUnreachable(t *testing.T) {
 	// Nothing listens on port 1: the start fails, naming the key, never the URL or password.
 	cfg := &serveConfig{RedisURL: "redis://:" + redisPassword + "@127.0.0.1:1/0", RedisURLKey: "confirmation.redis_url_env (REDIS_URL)", RedisPrefix: "p:"}
@@ -351,7 +338,7 @@ func TestServeRedisUnreachable(t *testing.T) {
 }
 
 func TestServeWithRedis(t *testing.T) {
-	redisURL := testRedisURL(t)
+	redisURL := redistest.URL(t)
 	stack := devstack.Start(t, devstack.Options{})
 	dir := t.TempDir()
 	cfg := serveYAMLHead(stack) + `teams:
