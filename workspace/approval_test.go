@@ -46,42 +46,35 @@ func approvalStoreContract(t *testing.T, newStore func() ApprovalStore) {
 	}
 	// Concurrent decisions and uses on two replicas: exactly one of each wins.
 	var decided, used atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	// onReplicas runs eight callers at once, alternating between the two replicas.
+	onReplicas := func(f func(i int, s ApprovalStore)) {
+		var wg sync.WaitGroup
+		for i := range 8 {
 			s := a
 			if i%2 == 1 {
 				s = b
 			}
-			if _, err := s.Decide(ctx, ap.ID, "user_a", i%3 != 0, now); err == nil {
-				decided.Add(1)
-			} else if !errors.Is(err, ErrApprovalDecided) {
-				t.Errorf("decide: %v", err)
-			}
-		}()
+			wg.Go(func() { f(i, s) })
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	onReplicas(func(i int, s ApprovalStore) {
+		if _, err := s.Decide(ctx, ap.ID, "user_a", i%3 != 0, now); err == nil {
+			decided.Add(1)
+		} else if !errors.Is(err, ErrApprovalDecided) {
+			t.Errorf("decide: %v", err)
+		}
+	})
 	if decided.Load() != 1 {
 		t.Fatalf("%d decisions succeeded", decided.Load())
 	}
 	got, _ := a.Get(ctx, ap.ID)
 	if got.State == ApprovalApproved {
-		for i := range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s := a
-				if i%2 == 1 {
-					s = b
-				}
-				if _, err := s.Use(ctx, ap.ID, now); err == nil {
-					used.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
+		onReplicas(func(_ int, s ApprovalStore) {
+			if _, err := s.Use(ctx, ap.ID, now); err == nil {
+				used.Add(1)
+			}
+		})
 		if used.Load() != 1 {
 			t.Fatalf("%d uses succeeded", used.Load())
 		}
