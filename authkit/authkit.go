@@ -10,8 +10,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/workos-mcp/workos-mcp/internal/memo"
+	"github.com/workos-mcp/workos-mcp/workos"
 )
 
 // AuthKit is a configured resource server: verifier, key cache, metadata
@@ -33,7 +37,8 @@ type AuthKit struct {
 	keys   keyCache
 	meta   metadataCache
 	tokens tokenCache
-	users  userCache
+	users  *memo.Cache[string, *workos.User]
+	now    func() time.Time // the user cache's clock; tests move it
 
 	methods    map[string]jwt.SigningMethod // the allow-list
 	validator  *jwt.Validator
@@ -95,7 +100,8 @@ func New(cfg Config) (*AuthKit, error) {
 	)
 	a.keys.a = a
 	a.tokens.init(cfg.TokenCacheSize)
-	a.users.entries = map[string]*userEntry{}
+	a.now = time.Now
+	a.users = memo.New[string, *workos.User](memo.Options{TTL: cfg.UserCacheTTL, Now: func() time.Time { return a.now() }})
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.sdkBind = bindTokenInfo(cfg.Leeway, a.prmURL)
 	a.initAPI()

@@ -144,9 +144,7 @@ func TestUserCacheTTLAndFailures(t *testing.T) {
 	}
 
 	// Past the TTL the user is fetched again.
-	a.users.mu.Lock()
-	a.users.entries["user_late"].fetched = time.Now().Add(-2 * a.cfg.UserCacheTTL)
-	a.users.mu.Unlock()
+	a.now = func() time.Time { return time.Now().Add(2 * a.cfg.UserCacheTTL) }
 	if _, err := a.User(ctx); err != nil {
 		t.Fatal(err)
 	}

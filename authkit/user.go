@@ -2,8 +2,6 @@ package authkit
 
 import (
 	"context"
-	"sync"
-	"time"
 
 	"github.com/workos-mcp/workos-mcp/workos"
 )
@@ -39,18 +37,6 @@ func (a *AuthKit) Client(ctx context.Context) (*workos.Client, error) {
 	return a.api.client, nil
 }
 
-type userCache struct {
-	mu      sync.Mutex
-	entries map[string]*userEntry
-}
-
-type userEntry struct {
-	done    chan struct{} // closed when user/err are set
-	user    *workos.User
-	err     error
-	fetched time.Time
-}
-
 // User returns the WorkOS user of the session in ctx (GET
 // /user_management/users/{id}). Results are cached for UserCacheTTL and
 // concurrent lookups of the same user share one request.
@@ -62,51 +48,12 @@ func (a *AuthKit) User(ctx context.Context) (*workos.User, error) {
 	if a.api.client == nil {
 		return nil, ErrNoAPIKey
 	}
-	c := &a.users
-	c.mu.Lock()
-	e := c.entries[s.UserID]
-	if e != nil {
-		select {
-		case <-e.done:
-			if e.err == nil && time.Since(e.fetched) < a.cfg.UserCacheTTL {
-				c.mu.Unlock()
-				u := *e.user
-				return &u, nil
-			}
-			delete(c.entries, s.UserID) // stale or failed: fetch again
-			e = nil
-		default:
-		}
+	u, err := a.users.Get(ctx, s.UserID, func(ctx context.Context) (*workos.User, error) {
+		return a.api.client.GetUser(ctx, s.UserID)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if e != nil { // in flight: wait for it
-		c.mu.Unlock()
-		select {
-		case <-e.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		if e.err != nil {
-			return nil, e.err
-		}
-		u := *e.user
-		return &u, nil
-	}
-	if len(c.entries) >= 10000 {
-		clear(c.entries) // bounded; refills on demand
-	}
-	e = &userEntry{done: make(chan struct{})}
-	c.entries[s.UserID] = e
-	c.mu.Unlock()
-
-	// The request is shared, so it must not die with one caller's context.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	e.user, e.err = a.api.client.GetUser(fctx, s.UserID)
-	cancel()
-	e.fetched = time.Now()
-	close(e.done)
-	if e.err != nil {
-		return nil, e.err
-	}
-	u := *e.user
-	return &u, nil
+	cp := *u // the cached user is shared: callers get their own copy
+	return &cp, nil
 }

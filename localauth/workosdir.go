@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/workos-mcp/workos-mcp/internal/memo"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
 
@@ -37,11 +38,11 @@ func WithMaxPeople(n int) DirectoryOption {
 func WorkOSDirectory(c *workos.Client, clientID string, opts ...DirectoryOption) Directory {
 	d := &workosDirectory{
 		c: c, clientID: clientID, maxPeople: 500,
-		people:  newMemo[[]Person](directoryTTL, 1),
-		persons: newMemo[Person](directoryTTL, 10000),
-		members: newMemo[[]Membership](directoryTTL, 10000),
-		roles:   newMemo[map[string][]string](directoryTTL, 1000),
-		orgs:    newMemo[string](5*time.Minute, 1000),
+		people:  memo.New[string, []Person](memo.Options{TTL: directoryTTL, MaxEntries: 1}),
+		persons: memo.New[string, Person](memo.Options{TTL: directoryTTL, MaxEntries: 10000}),
+		members: memo.New[string, []Membership](memo.Options{TTL: directoryTTL, MaxEntries: 10000}),
+		roles:   memo.New[string, map[string][]string](memo.Options{TTL: directoryTTL, MaxEntries: 1000}),
+		orgs:    memo.New[string, string](memo.Options{TTL: 5 * time.Minute, MaxEntries: 1000}),
 	}
 	for _, o := range opts {
 		o(d)
@@ -55,11 +56,11 @@ type workosDirectory struct {
 	secret    string
 	maxPeople int
 
-	people  *memo[[]Person]
-	persons *memo[Person]
-	members *memo[[]Membership]
-	roles   *memo[map[string][]string]
-	orgs    *memo[string]
+	people  *memo.Cache[string, []Person]
+	persons *memo.Cache[string, Person]
+	members *memo.Cache[string, []Membership]
+	roles   *memo.Cache[string, map[string][]string]
+	orgs    *memo.Cache[string, string]
 }
 
 func personFromUser(u *workos.User) Person {
@@ -67,7 +68,7 @@ func personFromUser(u *workos.User) Person {
 }
 
 func (d *workosDirectory) People(ctx context.Context) ([]Person, error) {
-	return d.people.get(ctx, "", func(ctx context.Context) ([]Person, error) {
+	return d.people.Get(ctx, "", func(ctx context.Context) ([]Person, error) {
 		users, err := workos.ListAll[workos.User](ctx, d.c, "/user_management/users", url.Values{"order": {"asc"}}, d.maxPeople)
 		if err != nil {
 			return nil, err
@@ -85,7 +86,7 @@ func (d *workosDirectory) PersonByEmail(ctx context.Context, email string) (Pers
 	if email == "" {
 		return Person{}, ErrNotFound
 	}
-	return d.persons.get(ctx, "email:"+email, func(ctx context.Context) (Person, error) {
+	return d.persons.Get(ctx, "email:"+email, func(ctx context.Context) (Person, error) {
 		var l workos.List[workos.User]
 		if _, err := d.c.Do(ctx, http.MethodGet, "/user_management/users", url.Values{"email": {email}, "limit": {"10"}}, nil, &l); err != nil {
 			return Person{}, err
@@ -103,7 +104,7 @@ func (d *workosDirectory) PersonByID(ctx context.Context, id string) (Person, er
 	if id == "" {
 		return Person{}, ErrNotFound
 	}
-	return d.persons.get(ctx, "id:"+id, func(ctx context.Context) (Person, error) {
+	return d.persons.Get(ctx, "id:"+id, func(ctx context.Context) (Person, error) {
 		u, err := d.c.GetUser(ctx, id)
 		if errors.Is(err, workos.ErrNotFound) {
 			return Person{}, ErrNotFound
@@ -119,7 +120,7 @@ func (d *workosDirectory) Memberships(ctx context.Context, userID string) ([]Mem
 	if userID == "" {
 		return nil, nil
 	}
-	return d.members.get(ctx, userID, func(ctx context.Context) ([]Membership, error) {
+	return d.members.Get(ctx, userID, func(ctx context.Context) ([]Membership, error) {
 		ms, err := workos.ListAll[workos.OrganizationMembership](ctx, d.c, "/user_management/organization_memberships",
 			url.Values{"user_id": {userID}, "statuses": {"active"}}, 100)
 		if err != nil {
@@ -164,7 +165,7 @@ func (d *workosDirectory) permissions(ctx context.Context, orgID string, roles [
 	if len(roles) == 0 {
 		return perms, nil
 	}
-	table, err := d.roles.get(ctx, orgID, func(ctx context.Context) (map[string][]string, error) {
+	table, err := d.roles.Get(ctx, orgID, func(ctx context.Context) (map[string][]string, error) {
 		var l struct {
 			Data []struct {
 				Slug        string   `json:"slug"`
@@ -197,7 +198,7 @@ func (d *workosDirectory) permissions(ctx context.Context, orgID string, roles [
 }
 
 func (d *workosDirectory) orgName(ctx context.Context, orgID string) string {
-	name, err := d.orgs.get(ctx, orgID, func(ctx context.Context) (string, error) {
+	name, err := d.orgs.Get(ctx, orgID, func(ctx context.Context) (string, error) {
 		o, err := d.c.GetOrganization(ctx, orgID)
 		if err != nil {
 			return "", err

@@ -131,10 +131,8 @@ const (
 	emailLookupLimit = 5 * time.Second
 )
 
-type cachedEmail struct {
-	email   string
-	expires time.Time
-}
+// errNoEmail is a look-up that found no email; it is remembered for emailMissTTL.
+var errNoEmail = errors.New("no email found")
 
 // emailOf returns the person's email: from the token, else from the cache, else from WorkOS.
 func (s *Server) emailOf(ctx context.Context, c *caller) string {
@@ -145,56 +143,15 @@ func (s *Server) emailOf(ctx context.Context, c *caller) string {
 	if c.team != nil {
 		key = c.team.OrganizationID + "\x00" + key
 	}
-	now := s.now()
-	s.emailMu.Lock()
-	if ce, ok := s.emails[key]; ok && now.Before(ce.expires) {
-		s.emailMu.Unlock()
-		return ce.email
-	}
-	wait, running := s.emailLookups[key]
-	if !running {
-		wait = make(chan struct{})
-		s.emailLookups[key] = wait
-		go s.lookUpEmail(context.WithoutCancel(ctx), c, key, wait)
-	}
-	s.emailMu.Unlock()
-	t := time.NewTimer(emailWait)
-	defer t.Stop()
-	select {
-	case <-wait:
-	case <-t.C:
-		return ""
-	case <-ctx.Done():
-		return ""
-	}
-	s.emailMu.Lock()
-	defer s.emailMu.Unlock()
-	return s.emails[key].email
-}
-
-func (s *Server) lookUpEmail(ctx context.Context, c *caller, key string, done chan struct{}) {
-	ctx, cancel := context.WithTimeout(ctx, emailLookupLimit)
+	ctx, cancel := context.WithTimeout(ctx, emailWait)
 	defer cancel()
-	email, ttl := "", emailMissTTL
-	if u := s.person(ctx, c); u != nil && u.Email != "" {
-		email, ttl = u.Email, emailTTL
-	}
-	s.emailMu.Lock()
-	defer s.emailMu.Unlock()
-	if len(s.emails) >= maxCachedEmails {
-		now := s.now()
-		for k, ce := range s.emails {
-			if !now.Before(ce.expires) {
-				delete(s.emails, k)
-			}
+	email, _ := s.emails.Get(ctx, key, func(ctx context.Context) (string, error) {
+		if u := s.person(ctx, c); u != nil && u.Email != "" {
+			return u.Email, nil
 		}
-		if len(s.emails) >= maxCachedEmails {
-			clear(s.emails)
-		}
-	}
-	s.emails[key] = cachedEmail{email: email, expires: s.now().Add(ttl)}
-	delete(s.emailLookups, key)
-	close(done)
+		return "", errNoEmail
+	})
+	return email
 }
 
 // ---- delivery

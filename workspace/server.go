@@ -13,6 +13,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/internal/memo"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace/redact"
 )
@@ -31,7 +32,6 @@ type Server struct {
 	// approvals keeps approval requests (ConfirmHuman teams).
 	approvals ApprovalStore
 	ttl       time.Duration
-	roleTTL   time.Duration
 	log       *slog.Logger
 	redactor  *redact.Redactor
 	mcp       *mcp.Server
@@ -43,9 +43,10 @@ type Server struct {
 	// httpClient is used for every WorkOS call; nil means the workos package's default.
 	httpClient *http.Client
 
-	mu        sync.Mutex
-	clients   map[string]*workos.Client
-	roleCache map[string]cachedRole
+	mu      sync.Mutex
+	clients map[string]*workos.Client
+	// roleCache caches each person's role slug from their membership, by team and user.
+	roleCache *memo.Cache[string, string]
 	// settings caches each team's settings (settings.go).
 	settings    map[string]*cachedSettings
 	settingsTTL time.Duration
@@ -56,22 +57,15 @@ type Server struct {
 	// Per-person limits (limits.go); localLimiter stands in when a shared limiter fails.
 	limiter, localLimiter Limiter
 	// Records (records.go): the person's email, and the delivery of team audit events.
-	emailMu      sync.Mutex
-	emails       map[string]cachedEmail
-	emailLookups map[string]chan struct{}
-	records      RecordQueue
-	maxQueued    int
-	async        chan *queuedRecord
-	inflight     inflight
-	stop         chan struct{}
-	closeOnce    sync.Once
-	closed       atomic.Bool
-	workers      sync.WaitGroup
-}
-
-type cachedRole struct {
-	slug    string
-	expires time.Time
+	emails    *memo.Cache[string, string]
+	records   RecordQueue
+	maxQueued int
+	async     chan *queuedRecord
+	inflight  inflight
+	stop      chan struct{}
+	closeOnce sync.Once
+	closed    atomic.Bool
+	workers   sync.WaitGroup
 }
 
 // New returns a workspace server. auth may be nil when the caller puts sessions in the request
@@ -95,11 +89,9 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		settings:     map[string]*cachedSettings{},
 		settingsTTL:  cfg.SettingsTTL,
 		ttl:          cfg.ConfirmationTTL,
-		roleTTL:      cfg.RoleCacheTTL,
 		log:          cfg.Logger,
 		now:          time.Now,
 		clients:      map[string]*workos.Client{},
-		roleCache:    map[string]cachedRole{},
 		identities:   map[string]*envIdentity{},
 		protectRetry: cfg.ProtectionRetry,
 		sessionOf:    defaultSessionOf,
@@ -107,8 +99,6 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 
 		limiter:      cfg.Limiter,
 		localLimiter: &MemoryLimiter{},
-		emails:       map[string]cachedEmail{},
-		emailLookups: map[string]chan struct{}{},
 		records:      cfg.RecordQueue,
 		maxQueued:    cfg.MaxQueuedRecords,
 		async:        make(chan *queuedRecord, asyncRecords),
@@ -141,9 +131,14 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	if s.protectRetry <= 0 {
 		s.protectRetry = DefaultProtectionRetry
 	}
-	if s.roleTTL <= 0 {
-		s.roleTTL = time.Minute
+	roleTTL := cfg.RoleCacheTTL
+	if roleTTL <= 0 {
+		roleTTL = time.Minute
 	}
+	// The caches read s.now at each call: tests move it.
+	clock := func() time.Time { return s.now() }
+	s.roleCache = memo.New[string, string](memo.Options{TTL: roleTTL, Now: clock})
+	s.emails = memo.New[string, string](memo.Options{TTL: emailTTL, ErrorTTL: emailMissTTL, MaxEntries: maxCachedEmails, LoadTimeout: emailLookupLimit, Now: clock})
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -262,33 +257,28 @@ func (s *Server) roleOf(ctx context.Context, sess *authkit.Session, team *Team) 
 		return "", "", nil
 	}
 	key := team.OrganizationID + "\x00" + sess.UserID
-	now := s.now()
-	s.mu.Lock()
-	cr, ok := s.roleCache[key]
-	s.mu.Unlock()
-	if ok && now.Before(cr.expires) {
-		return cr.slug, "membership", nil
-	}
-	cl := s.client(team.SignIn.BaseURL, team.SignIn.APIKey)
-	list, err := cl.ListOrganizationMemberships(ctx, workos.ListOrganizationMembershipsParams{
-		UserID: sess.UserID, OrganizationID: team.OrganizationID,
+	slug, err = s.roleCache.Get(ctx, key, func(ctx context.Context) (string, error) {
+		cl := s.client(team.SignIn.BaseURL, team.SignIn.APIKey)
+		list, err := cl.ListOrganizationMemberships(ctx, workos.ListOrganizationMembershipsParams{
+			UserID: sess.UserID, OrganizationID: team.OrganizationID,
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, m := range list.Data {
+			if m.Status != "" && m.Status != "active" {
+				continue
+			}
+			if m.Role.Slug != "" || len(m.Roles) == 0 {
+				return m.Role.Slug, nil
+			}
+			return m.Roles[0].Slug, nil
+		}
+		return "", nil // no active membership: remembered too, as no role
 	})
 	if err != nil {
 		return "", "", fmt.Errorf("look up your membership: %w", err)
 	}
-	for _, m := range list.Data {
-		if m.Status != "" && m.Status != "active" {
-			continue
-		}
-		slug = m.Role.Slug
-		if slug == "" && len(m.Roles) > 0 {
-			slug = m.Roles[0].Slug
-		}
-		break
-	}
-	s.mu.Lock()
-	s.roleCache[key] = cachedRole{slug: slug, expires: now.Add(s.roleTTL)}
-	s.mu.Unlock()
 	if slug == "" {
 		return "", "", nil
 	}
