@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/workos-mcp/workos-mcp/internal/reply"
 )
 
 // Route is one endpoint the emulator serves, in the OpenAPI spec's path syntax.
@@ -369,10 +371,10 @@ type rawBody struct {
 func (e *Emulator) Handler() http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &reply.Recorder{ResponseWriter: w}
 		e.serve(sw, r)
 		// Method, path and status only: never headers or bodies, which carry keys and secrets.
-		e.log.Debug("emulator: request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		e.log.Debug("emulator: request", "method", r.Method, "path", r.URL.Path, "status", sw.Status(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mw := e.wrap.Load(); mw != nil {
@@ -394,28 +396,6 @@ func (e *Emulator) Wrap(mw func(http.Handler) http.Handler) {
 	}
 	e.wrap.Store(&mw)
 }
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(p []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -463,7 +463,7 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	case <-r.Context().Done():
 		return nil, r.Context().Err()
 	}
-	return rec.response(r), nil
+	return recorded(rec, r), nil
 }
 
 // Listen opens a TCP listener on addr, saying clearly when the port is taken.

@@ -5,47 +5,22 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/workos-mcp/workos-mcp/internal/reply"
 )
 
-// recorder is a minimal ResponseWriter for in-process round trips.
-type recorder struct {
-	code   int
-	header http.Header
-	body   bytes.Buffer
-	wrote  bool
-}
+// newRecorder records a whole response in memory for an in-process round trip.
+func newRecorder() *reply.Recorder { return &reply.Recorder{Capture: -1} }
 
-func newRecorder() *recorder { return &recorder{header: http.Header{}} }
-
-// Header is the response header.
-func (r *recorder) Header() http.Header { return r.header }
-
-// WriteHeader records the first status code.
-func (r *recorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.code, r.wrote = code, true
-	}
-}
-
-// Write buffers the body.
-func (r *recorder) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return r.body.Write(b)
-}
-
-// Flush does nothing: the body is returned whole.
-func (r *recorder) Flush() {}
-
-func (r *recorder) response(req *http.Request) *http.Response {
-	if !r.wrote {
-		r.code = http.StatusOK
-	}
-	h := r.header.Clone()
-	h.Set("Content-Length", strconv.Itoa(r.body.Len()))
+// recorded is the response rec recorded, as a client reads it.
+func recorded(rec *reply.Recorder, req *http.Request) *http.Response {
+	code, body := rec.Status(), rec.Body()
+	h := rec.Header().Clone()
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return &http.Response{
-		Status: strconv.Itoa(r.code) + " " + http.StatusText(r.code), StatusCode: r.code,
+		Status: strconv.Itoa(code) + " " + http.StatusText(code), StatusCode: code,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: io.NopCloser(bytes.NewReader(r.body.Bytes())),
-		ContentLength: int64(r.body.Len()), Request: req,
+		Header: h, Body: io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)), Request: req,
 	}
 }

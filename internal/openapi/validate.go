@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/workos-mcp/workos-mcp/internal/reply"
 )
 
 // ValidationError says why a response does not conform to the spec.
@@ -144,20 +146,17 @@ const maxCapture = 32 << 20
 // each response body in memory.
 func ValidatingHandler(s *Spec, h http.Handler, report func(error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &recorder{ResponseWriter: w}
+		rec := &reply.Recorder{ResponseWriter: w, Capture: maxCapture}
 		h.ServeHTTP(rec, r)
 		if report == nil || r.Method == http.MethodHead {
 			return
 		}
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		if rec.overflow {
+		status := rec.Status()
+		if rec.Overflow() {
 			report(&ValidationError{Method: r.Method, Path: r.URL.Path, Status: status, Err: fmt.Errorf("body over %d bytes: not validated", maxCapture)})
 			return
 		}
-		if err := s.ValidateResponse(r.Method, r.URL.Path, status, rec.body.Bytes()); err != nil {
+		if err := s.ValidateResponse(r.Method, r.URL.Path, status, rec.Body()); err != nil {
 			report(err)
 			return
 		}
@@ -172,36 +171,3 @@ func ValidatingHandler(s *Spec, h http.Handler, report func(error)) http.Handler
 		}
 	})
 }
-
-type recorder struct {
-	http.ResponseWriter
-	status   int
-	body     bytes.Buffer
-	overflow bool
-}
-
-// WriteHeader records the first status written.
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Write passes p on and keeps a copy, up to maxCapture bytes.
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	if !r.overflow {
-		if r.body.Len()+len(p) > maxCapture {
-			r.overflow = true
-		} else {
-			r.body.Write(p)
-		}
-	}
-	return r.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer (Flush, deadlines).
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

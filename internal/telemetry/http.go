@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/internal/reply"
 )
 
 // Server timeouts. WriteTimeout is long because a tool call answered as an SSE stream may take a
@@ -205,12 +206,9 @@ func (m *Metrics) Instrument(logger *slog.Logger, next http.Handler) http.Handle
 	}
 	return RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &reply.Recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		code := rec.status
-		if code == 0 {
-			code = http.StatusOK
-		}
+		code := rec.Status()
 		route := routeLabel(r.Pattern)
 		d := time.Since(start)
 		if m != nil {
@@ -252,47 +250,6 @@ func method(m string) string {
 	}
 	return "other"
 }
-
-// statusRecorder remembers the status code; it forwards Flush (SSE) and Hijack and exposes the
-// wrapped writer to http.ResponseController.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records the first status code.
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Write records an implicit 200.
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Flush forwards to the wrapped writer (SSE streams).
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Hijack forwards to the wrapped writer.
-func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if h, ok := s.ResponseWriter.(http.Hijacker); ok {
-		return h.Hijack()
-	}
-	return nil, nil, errors.New("hijack not supported")
-}
-
-// Unwrap exposes the wrapped writer to http.ResponseController.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // writeError writes the module's small JSON error body.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
