@@ -3,7 +3,22 @@
 //
 // One process holds several environments, each selected by its API key (Authorization: Bearer
 // sk_…). Every request runs in one SQLite transaction, so a request either applies completely or
-// not at all; every change appends the WorkOS event that the real API emits (GET /events).
+// not at all, with the events it appends (GET /events).
+//
+// # Events
+//
+// A change appends the events WorkOS documents for it (organization.created, user.updated,
+// invitation.accepted, …). Of the 86 write routes (POST, PUT, PATCH, DELETE), 36 append none.
+// For 29 of them (27 handlers) WorkOS documents no event either: webhook endpoints (create,
+// update, delete, and the emulator's redelivery), authorization resources (create, update and
+// delete, by ID and by external ID) and their role assignments (assign, unassign by ID or by
+// match), Connect applications and their client secrets, redirect URIs, CORS origins, the JWT
+// template, email-change codes, audit logs (schemas, events, exports, retention), and the POSTs
+// that read rather than change (API-key validation, permission checks, Admin Portal links).
+// The other 7 are gaps: WorkOS documents group.member_added and group.member_removed (adding
+// and removing a group's members), password_reset.created and password_reset.succeeded, and
+// vault.data.created, vault.data.updated and vault.data.deleted (Vault objects), which the
+// emulator does not append yet.
 //
 // # Seed files
 //
