@@ -13,7 +13,8 @@
 // fields, confirmation; pinned by the tables in testdata/policy), pipeline.go (prepare: the
 // policy and parameter validation; perform: execution, redaction, record), confirm.go (irreversible
 // operations: sealed tokens, form elicitation), target.go (what an irreversible operation would
-// destroy), core.go (whoami, list_operations, query, mutate) and tasks.go (the task tools).
+// destroy), core.go (whoami, list_operations, query, mutate), tasks.go (the task tools) and
+// prompts.go (prompts that walk an agent through a job with those tools).
 //
 // The transport is stateless Streamable HTTP, so that replicas need no sticky sessions; the
 // only shared state is the set of used confirmation tokens ([UsedTokens]).

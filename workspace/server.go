@@ -156,8 +156,8 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	s.redactor = redact.New(secrets...)
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "workos-mcp", Title: "WorkOS workspace", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
-		// Declared, not inferred: the tool list never changes at run time (no list_changed
-		// notifications), and the SDK answers prompts/list (empty), so the capability says so.
+		// Declared, not inferred: the tool and prompt lists never change at run time (no
+		// list_changed notifications).
 		Capabilities: &mcp.ServerCapabilities{
 			Tools:   &mcp.ToolCapabilities{},
 			Prompts: &mcp.PromptCapabilities{},
@@ -167,6 +167,7 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	for _, t := range s.tools() {
 		t.add(s.mcp, t.definition())
 	}
+	addPrompts(s.mcp)
 	s.handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp },
 		&mcp.StreamableHTTPOptions{Stateless: true})
 	// The record senders run until Close.
