@@ -85,7 +85,7 @@ func clientSpecs() []clientSpec {
 			command: func(n, u string) string {
 				return fmt.Sprintf("claude mcp add --transport http --scope user %s %s", n, u)
 			},
-			steps: []string{"In Claude Code, run /mcp, pick the server and choose Authenticate: your browser opens the sign-in page."},
+			steps: []string{"In Claude Code, run /mcp, pick the server and choose Authenticate (or, from your shell, run claude mcp login {name}): your browser opens the sign-in page."},
 		},
 		{
 			id: "claude-desktop", title: "Claude Desktop", format: "json",
@@ -102,7 +102,7 @@ func clientSpecs() []clientSpec {
 			steps: []string{
 				"Claude Desktop's configuration file starts local programs only: mcp-remote (Node.js 18 or later) bridges to the HTTP server and signs you in through your browser.",
 				"Restart Claude Desktop after the change.",
-				"A server deployed on a public https URL can instead be added under Settings > Connectors > Add custom connector.",
+				"A server deployed on a public https URL can instead be added as a custom connector (Settings > Connectors > Add custom connector): Claude then connects from Anthropic's cloud, not from your computer, and signs you in itself.",
 			},
 		},
 		{
@@ -120,7 +120,7 @@ func clientSpecs() []clientSpec {
 			path:      func(e *env) string { return filepath.Join(home(e), ".cursor", "mcp.json") },
 			container: []string{"mcpServers"},
 			entry:     func(_, u string) any { return obj("url", u) },
-			steps:     []string{"In Cursor, open Settings > MCP (Tools & Integrations) and choose Connect (or Needs login) next to the server to sign in."},
+			steps:     []string{"In Cursor's MCP settings, choose Connect (or Needs login) next to the server: Cursor opens the sign-in page in your browser."},
 		},
 		{
 			id: "vscode", title: "Visual Studio Code", format: "json",
@@ -148,21 +148,21 @@ func clientSpecs() []clientSpec {
 			command: func(n, u string) string {
 				return fmt.Sprintf("codex mcp add %s --url %s", n, u)
 			},
-			steps: []string{"Sign in with: codex mcp login {name}"},
+			steps: []string{"codex mcp add starts the sign-in itself when the server supports OAuth; after editing config.toml by hand, sign in with: codex mcp login {name}"},
 		},
 		{
 			id: "windsurf", title: "Windsurf", format: "json",
 			path:      func(e *env) string { return filepath.Join(home(e), ".codeium", "windsurf", "mcp_config.json") },
 			container: []string{"mcpServers"},
 			entry:     func(_, u string) any { return obj("serverUrl", u) },
-			steps:     []string{"In Windsurf, open Cascade > MCP servers and refresh; sign in when Windsurf asks."},
+			steps:     []string{"In Windsurf, click the MCPs icon at the top right of the Cascade panel (or Windsurf Settings > Cascade > MCP Servers) and refresh; sign in when Windsurf asks."},
 		},
 		{
 			id: "zed", title: "Zed", format: "json",
 			path:      func(e *env) string { return filepath.Join(xdgConfigDir(e), "zed", "settings.json") },
 			container: []string{"context_servers"},
 			entry:     func(_, u string) any { return obj("url", u) },
-			steps:     []string{"Zed starts the sign-in in your browser when the agent panel first uses the server."},
+			steps:     []string{"In the Agent Panel's settings (agent: open settings), choose Authenticate next to the server: Zed opens the sign-in page in your browser."},
 		},
 		{
 			id: "goose", title: "goose", format: "yaml",
