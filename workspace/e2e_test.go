@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace"
@@ -731,28 +731,10 @@ func TestE2ETaskTools(t *testing.T) {
 	})
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestE2ERecord checks that an operation leaves a log line and an audit-log event in the team's
 // own WorkOS environment, and that no secret reaches the log.
 func TestE2ERecord(t *testing.T) {
-	var logs syncBuffer
+	var logs logtest.Buffer
 	var apiURL string
 	stack := newLocalStack(t, func(c *workspace.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
@@ -840,7 +822,7 @@ func TestE2ERecord(t *testing.T) {
 	// A team whose admin turned MCP access off: the refusal comes before any operation is
 	// chosen, and is recorded all the same.
 	t.Run("disabled team", func(t *testing.T) {
-		var logs syncBuffer
+		var logs logtest.Buffer
 		var apiURL string
 		off := false
 		stack := newLocalStack(t, func(c *workspace.Config) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace"
@@ -315,7 +316,7 @@ func TestE2EWhoamiWithoutProfile(t *testing.T) {
 // environment the call named (or the team's key, for records and role look-ups), never the
 // person's access token, in any header, URL or body.
 func TestE2EExecutesWithEnvironmentKey(t *testing.T) {
-	var logs syncBuffer
+	var logs logtest.Buffer
 	st := newLocalStack(t, func(c *workspace.Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	token := st.token(t, "admin")
 	cs := mcptest.Connect(t, st.mcpURL, mcptest.Bearer(token), nil)

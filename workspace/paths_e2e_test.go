@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace"
 )
@@ -15,7 +16,7 @@ import (
 // an invalid-parameters tool error, nothing reaches WorkOS, nothing changes, and the record
 // says invalid.
 func TestE2EPathTraversalAttacks(t *testing.T) {
-	var logs syncBuffer
+	var logs logtest.Buffer
 	st := newLocalStack(t, func(c *workspace.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	})

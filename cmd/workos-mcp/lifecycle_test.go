@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -18,26 +17,9 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // serveYAMLHead is the start of a serve configuration file against a dev stack standing in for
 // AuthKit (localauth) and WorkOS (the emulator): a loopback listener, the public URL the tests
@@ -55,9 +37,9 @@ authkit:
 
 // startCommand runs a long-running command in-process until the test ends (the context is
 // cancelled, as SIGTERM does), and returns its base URL once it listens.
-func startCommand(t *testing.T, vars map[string]string, args ...string) (base string, stdout, stderr *syncBuffer, wait func() int) {
+func startCommand(t *testing.T, vars map[string]string, args ...string) (base string, stdout, stderr *logtest.Buffer, wait func() int) {
 	t.Helper()
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &logtest.Buffer{}, &logtest.Buffer{}
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &env{

@@ -29,6 +29,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 )
 
 // advEnv is one WorkOS environment as the suite reaches it directly (not through the server).
@@ -429,7 +430,7 @@ func startServeBinary(t *testing.T, config string, vars []string) *process {
 	}
 	cmd := exec.Command(binary(t), "serve", "--config", path)
 	cmd.Env = append(cleanEnv(), vars...)
-	p := &process{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &process{cmd: cmd, stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

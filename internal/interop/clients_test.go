@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 )
 
 // browserScript is what mcp-remote opens instead of a browser: it follows the authorization
@@ -98,7 +99,7 @@ func TestMCPRemoteProxy(t *testing.T) {
 	cmd.Env, _ = mcpRemoteEnv(t)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
-	var stderr lockedBuffer
+	var stderr logtest.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 )
 
 var (
@@ -64,26 +65,9 @@ func TestMain(m *testing.M) {
 type process struct {
 	cmd    *exec.Cmd
 	base   string
-	stdout *lockedBuffer
-	stderr *lockedBuffer
+	stdout *logtest.Buffer
+	stderr *logtest.Buffer
 	done   chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startDev runs `workos-mcp dev` on a free loopback port, in memory, and waits until it is
@@ -93,7 +77,7 @@ func startDev(t *testing.T, env []string, extra ...string) *process {
 	args := append([]string{"dev", "--addr", "127.0.0.1:0", "--data", ""}, extra...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), env...)
-	p := &process{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &process{cmd: cmd, stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	cmd.Stdout = io.MultiWriter(p.stdout, pw)
 	cmd.Stderr = p.stderr
