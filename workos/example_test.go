@@ -48,3 +48,31 @@ func ExampleWithIdempotencyKey() {
 	_, err := c.Do(ctx, "POST", "/organizations", nil, map[string]any{"name": "Acme"}, nil)
 	fmt.Println(err == nil)
 }
+
+func ExamplePaginate() {
+	c := workos.New(workos.Options{APIKey: "sk_test_default"})
+	ctx := context.Background()
+	q := url.Values{"limit": {"100"}}
+	var names []string
+	// At most 5 pages; stop early once 20 names are in.
+	more, err := workos.Paginate(ctx, 5, func(ctx context.Context, cursor string) ([]workos.Organization, string, error) {
+		if cursor != "" {
+			q.Set("after", cursor)
+		}
+		var page workos.List[workos.Organization]
+		if _, err := c.Do(ctx, "GET", "/organizations", q, nil, &page); err != nil {
+			return nil, "", err
+		}
+		return page.Data, page.ListMetadata.After, nil
+	}, func(orgs []workos.Organization) bool {
+		for _, o := range orgs {
+			names = append(names, o.Name)
+		}
+		return len(names) < 20
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(names), "organizations; more pages:", more)
+}
