@@ -3,7 +3,6 @@ package localauth
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -11,11 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 )
 
 func TestMetadata(t *testing.T) {
@@ -460,10 +460,10 @@ func TestDynamicConfidentialClient(t *testing.T) {
 }
 
 func TestAutoApproveWarnsAndReady(t *testing.T) {
-	var logs strings.Builder
+	var logs logtest.Buffer
 	dir := t.TempDir()
 	s, err := New(context.Background(), Options{Issuer: "http://127.0.0.1:1", Directory: seedDir(t), DevMode: true, AutoApprove: "admin@example.com",
-		DataDir: dir, Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))})
+		DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,17 +485,6 @@ func TestAutoApproveWarnsAndReady(t *testing.T) {
 	if s.Ready(context.Background()) == nil {
 		t.Fatal("ready after Close")
 	}
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func TestExtraScopes(t *testing.T) {

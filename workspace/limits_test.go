@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/internal/redistest"
 )
@@ -87,7 +88,7 @@ func (f *fakeAPI) workosCalls() int {
 // same person in another environment) is not limited.
 func TestLimitStopsAgentStarvingTheKey(t *testing.T) {
 	lim, _ := frozenLimiter()
-	var logs lockedLog
+	var logs logtest.Buffer
 	var mu sync.Mutex
 	toolOutcomes := map[string]int{}
 	h := newHarness(t, func(c *Config) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
@@ -66,7 +67,7 @@ func logLines(s string) []map[string]any {
 // TestRecordNamesActorAndTarget: "who deleted which organization?" is answered by the log line
 // and the team audit event: the person's ID and email, the organization's ID and name.
 func TestRecordNamesActorAndTarget(t *testing.T) {
-	var logs lockedLog
+	var logs logtest.Buffer
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	// The admin's token carries an email; the member's profile is read from the sign-in
 	// environment, as whoami does.
@@ -150,7 +151,7 @@ func TestRecordRelatedObjects(t *testing.T) {
 // When the queue is full, writes are refused before anything is sent; reads still run.
 func TestWriteWaitsForItsRecord(t *testing.T) {
 	queue := &MemoryRecordQueue{}
-	var logs lockedLog
+	var logs logtest.Buffer
 	var mu sync.Mutex
 	results := map[string]int{}
 	h := newHarness(t, func(c *Config) {
@@ -292,7 +293,7 @@ func TestCloseDeliversBackgroundRecords(t *testing.T) {
 // TestCloseLogsWhatItCannotDeliver: with the in-process queue and the audit log down, Close
 // writes each undelivered record whole to the log.
 func TestCloseLogsWhatItCannotDeliver(t *testing.T) {
-	var logs lockedLog
+	var logs logtest.Buffer
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	h.api.mu.Lock()
 	h.api.auditStatus = 503
@@ -309,7 +310,7 @@ func TestCloseLogsWhatItCannotDeliver(t *testing.T) {
 // TestTaskToolRecordsEachChangeNotEachRead: audit_configuration runs many reads; each is a log
 // line, the call is one team audit event.
 func TestTaskToolRecordsEachChangeNotEachRead(t *testing.T) {
-	var logs lockedLog
+	var logs logtest.Buffer
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	mcptest.OK(t, h.connect("admin", nil), "audit_configuration", nil)
 	evs := h.events(t)
@@ -407,7 +408,7 @@ func TestFileRecordQueue(t *testing.T) {
 // TestRecordWithoutTeamIsLogged: a person without a team has no team audit log; the log line
 // remains and no email look-up is attempted.
 func TestRecordWithoutTeamIsLogged(t *testing.T) {
-	var logs lockedLog
+	var logs logtest.Buffer
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	h.sessions["stranger"] = &authkit.Session{UserID: "user_x", OrganizationID: "org_other", Role: "admin", Claims: map[string]any{}}
 	mcptest.Fails(t, h.connect("stranger", nil), "query", map[string]any{"operation": "organizations.list"}, "no team")

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
@@ -71,7 +72,7 @@ func TestSecretsInUpstreamTextsAndURLs(t *testing.T) {
 	}))
 	t.Cleanup(evil.Close)
 	up := secretsUpstream(t, evil.URL)
-	var logs syncLog
+	var logs logtest.Buffer
 	h := newHarness(t, func(c *Config) {
 		for i := range c.Teams[0].Environments {
 			c.Teams[0].Environments[i].BaseURL = up.URL
@@ -128,22 +129,4 @@ func TestSecretsInUpstreamTextsAndURLs(t *testing.T) {
 	if !strings.Contains(logs.String(), "X-Amz-Signature=[REDACTED]") {
 		t.Errorf("the log has no record of the upstream error:\n%s", logs.String())
 	}
-}
-
-// syncLog is a log sink safe for concurrent writers.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncLog) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncLog) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
@@ -61,26 +61,8 @@ func TestOnboardingChecksThePlanFirst(t *testing.T) {
 	}
 }
 
-// lockedLog is a log sink safe for concurrent writers.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestRecordAuditEvents(t *testing.T) {
-	var logs lockedLog
+	var logs logtest.Buffer
 	h := newHarness(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	mcptest.OK(t, h.connect("admin", nil), "query", map[string]any{"operation": "organizations.list"})
 	mcptest.Fails(t, h.connect("support-viewer", nil), "mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "x"}}, "read-only")
