@@ -15,7 +15,7 @@ import (
 // approveThenRun is the confirmation step of a ConfirmHuman team. handle is what the agent sent
 // as confirmation_token (an approval's ID, or nothing: the repeated call finds its approval by
 // what it is for).
-func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, handle string) (*mcp.CallToolResult, error) {
+func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, handle string) (*mcp.CallToolResult, *mutateOut, error) {
 	now := s.now()
 	binding := bindingOf(oc)
 	var a *Approval
@@ -23,23 +23,23 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		if strings.HasPrefix(handle, tokenPrefix) {
 			err := fmt.Errorf("%w: this team's destructive calls run only after the person approves them on the console; a confirmation token from the agent is not accepted. Call mutate without it to get the approval link", ErrTokenInvalid)
 			s.refused(ctx, oc, err)
-			return nil, err
+			return nil, nil, err
 		}
 		if !validApprovalID(handle) {
 			err := fmt.Errorf("%w: confirmation_token must be the approval handle (apv_...) from the approval_required answer, or nothing", ErrTokenInvalid)
 			s.refused(ctx, oc, err)
-			return nil, err
+			return nil, nil, err
 		}
 		got, err := s.approvals.Get(ctx, handle)
 		if err != nil {
 			err = s.approvalStoreError(ctx, err)
 			s.refused(ctx, oc, err)
-			return nil, err
+			return nil, nil, err
 		}
 		if got.Binding != binding {
 			err := fmt.Errorf("%w (the approval was given for another person, environment, operation or parameters); nothing was done", ErrTokenMismatch)
 			s.refused(ctx, oc, err)
-			return nil, err
+			return nil, nil, err
 		}
 		a = got
 	} else {
@@ -47,7 +47,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		if err != nil && !errors.Is(err, ErrApprovalNotFound) {
 			err = s.approvalStoreError(ctx, err)
 			s.refused(ctx, oc, err)
-			return nil, err
+			return nil, nil, err
 		}
 		a = got
 	}
@@ -60,34 +60,34 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 				}
 				err = approvalError(s.approvalStoreError(ctx, err))
 				s.refused(ctx, oc, err)
-				return nil, err
+				return nil, nil, err
 			}
 			cur, err := s.describeTarget(ctx, oc)
 			if err != nil {
 				s.refused(ctx, oc, err)
-				return nil, fmt.Errorf("%w; nothing was done", err)
+				return nil, nil, fmt.Errorf("%w; nothing was done", err)
 			}
 			if cur.Fingerprint != a.Target {
 				err := fmt.Errorf("%w; nothing was done. Call mutate again for a new approval", ErrTargetChanged)
 				s.refused(ctx, oc, err)
-				return nil, err
+				return nil, nil, err
 			}
 			oc.targetName = cur.Name // the name the person approved, for the record
 			res, err := s.perform(ctx, oc)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			return operationResult(oc, res)
+			return nil, ranOut(oc, res), nil
 		case a.State == ApprovalDenied:
 			if _, err := s.approvals.Use(ctx, a.ID, now); err != nil && !errors.Is(err, ErrApprovalNotReady) {
 				err = s.approvalStoreError(ctx, err)
 				s.refused(ctx, oc, err)
-				return nil, err
+				return nil, nil, err
 			}
 			oc.targetName = a.TargetName
 			s.recordOutcome(ctx, oc, "declined")
-			return jsonResult(map[string]any{"status": "denied", "operation": oc.op.Name, "environment": oc.env.Name,
-				"message": "The person denied this on the console; nothing was done. Do not retry unless they ask you to."})
+			return nil, &mutateOut{Operation: oc.op.Name, Environment: oc.env.Name, Status: statusDenied,
+				Message: "The person denied this on the console; nothing was done. Do not retry unless they ask you to."}, nil
 		case a.State == ApprovalPending && !a.Expired(now):
 			return s.askApproval(ctx, oc, req, a)
 		case handle != "":
@@ -97,12 +97,12 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 			}
 			err = fmt.Errorf("%w; nothing was done. Call mutate without confirmation_token for a new approval", err)
 			s.refused(ctx, oc, err)
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	t, err := s.describeTarget(ctx, oc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	oc.targetName = t.Name
 	email := claim(oc.c.session.Claims, "email")
@@ -115,7 +115,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 	if err := s.approvals.Create(ctx, a); err != nil {
 		err = s.approvalStoreError(ctx, err)
 		s.refused(ctx, oc, err)
-		return nil, err
+		return nil, nil, err
 	}
 	s.recordOutcome(ctx, oc, "confirmation_required")
 	return s.askApproval(ctx, oc, req, a)
@@ -140,11 +140,11 @@ func (s *Server) ApprovalURL(id string) string {
 // askApproval asks the person, by the strongest means the client declared: URL-mode elicitation
 // (the client opens the approval page and repeats the call), else form elicitation in the client,
 // else a link the agent shows the person.
-func (s *Server) askApproval(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, a *Approval) (*mcp.CallToolResult, error) {
+func (s *Server) askApproval(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, a *Approval) (*mcp.CallToolResult, *mutateOut, error) {
 	link := s.ApprovalURL(a.ID)
 	what := fmt.Sprintf("%s on %s in %s cannot be undone. It would destroy: %s.", oc.op.Name, a.TargetName, oc.env.Name, summaryLine(a.Plan))
 	if elicitURL(req) {
-		return nil, mcp.URLElicitationRequiredError([]*mcp.ElicitParams{{
+		return nil, nil, mcp.URLElicitationRequiredError([]*mcp.ElicitParams{{
 			Mode: "url", ElicitationID: a.ID, URL: link,
 			Message: what + " Open the link, sign in, and approve or deny; then the call is repeated.",
 		}})
@@ -152,18 +152,13 @@ func (s *Server) askApproval(ctx context.Context, oc *opCall, req *mcp.CallToolR
 	if elicitForm(req) {
 		return s.confirmByForm(ctx, oc)
 	}
-	return jsonResult(map[string]any{
-		"status":             "approval_required",
-		"operation":          oc.op.Name,
-		"environment":        oc.env.Name,
-		"target":             a.TargetName,
-		"would_destroy":      a.Plan,
-		"approval_url":       link,
-		"confirmation_token": a.ID,
-		"expires_at":         a.ExpiresAt.UTC().Format(time.RFC3339),
-		"next": "Show the person the approval_url and what would be destroyed. They approve or deny it there, signed in as themselves; " +
-			"you cannot approve it. Then call mutate again with the same operation, params and environment (confirmation_token: the handle, optional).",
-	})
+	return nil, &mutateOut{Operation: oc.op.Name, Environment: oc.env.Name, Status: statusApprovalRequired,
+		confirmationOut: &confirmationOut{
+			Target: a.TargetName, WouldDestroy: a.Plan, ApprovalURL: link, ConfirmationToken: a.ID,
+			ExpiresAt: a.ExpiresAt.UTC().Format(time.RFC3339),
+			Next: "Show the person the approval_url and what would be destroyed. They approve or deny it there, signed in as themselves; " +
+				"you cannot approve it. Then call mutate again with the same operation, params and environment (confirmation_token: the handle, optional).",
+		}}, nil
 }
 
 // elicitURL reports whether the client declared URL-mode elicitation on this request.

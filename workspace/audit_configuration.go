@@ -15,18 +15,27 @@ type auditConfigurationIn struct {
 	Environment string `json:"environment,omitempty" jsonschema:"environment name; default: the team's sandbox"`
 }
 
-func (s *Server) auditConfiguration(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in auditConfigurationIn) (*mcp.CallToolResult, error) {
+// auditConfigurationOut is what looks wrong across an environment. A part the person may not
+// read (or that failed) is left out of counts and findings and named in unavailable.
+type auditConfigurationOut struct {
+	Counts             map[string]int `json:"counts" jsonschema:"how many of each kind of object were read: organizations, connections, directories, invitations, webhook_endpoints"`
+	Findings           []finding      `json:"findings" jsonschema:"what looks wrong, each with a severity and what to do"`
+	FindingsBySeverity map[string]int `json:"findings_by_severity" jsonschema:"the findings counted by severity"`
+	Unavailable        unavailable    `json:"unavailable,omitempty" jsonschema:"the parts left out, each with why"`
+}
+
+func (s *Server) auditConfiguration(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in auditConfigurationIn) (*mcp.CallToolResult, *auditConfigurationOut, error) {
 	if err := c.gate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	const tool = "audit_configuration"
-	sec := newSections()
+	out := &auditConfigurationOut{}
 	var findings []finding
 	counts := map[string]int{}
 	now := s.now()
 	orgs, _, err := s.list(ctx, c, tool, in.Environment, "/organizations", nil, 10)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	counts["organizations"] = len(orgs)
 	orgName := map[string]string{}
@@ -43,7 +52,7 @@ func (s *Server) auditConfiguration(ctx context.Context, c *caller, _ *mcp.CallT
 		}
 	}
 	if conns, _, err := s.list(ctx, c, tool, in.Environment, "/connections", nil, 10); err != nil {
-		sec.fail("connections", err)
+		out.Unavailable.fail("connections", err)
 	} else {
 		counts["connections"] = len(conns)
 		for _, cn := range conns {
@@ -55,7 +64,7 @@ func (s *Server) auditConfiguration(ctx context.Context, c *caller, _ *mcp.CallT
 		}
 	}
 	if dirs, _, err := s.list(ctx, c, tool, in.Environment, "/directories", nil, 10); err != nil {
-		sec.fail("directories", err)
+		out.Unavailable.fail("directories", err)
 	} else {
 		counts["directories"] = len(dirs)
 		for _, d := range dirs {
@@ -73,7 +82,7 @@ func (s *Server) auditConfiguration(ctx context.Context, c *caller, _ *mcp.CallT
 		}
 	}
 	if invs, _, err := s.list(ctx, c, tool, in.Environment, "/user_management/invitations", nil, 10); err != nil {
-		sec.fail("invitations", err)
+		out.Unavailable.fail("invitations", err)
 	} else {
 		counts["invitations"] = len(invs)
 		for _, inv := range invs {
@@ -87,7 +96,7 @@ func (s *Server) auditConfiguration(ctx context.Context, c *caller, _ *mcp.CallT
 		}
 	}
 	if hooks, _, err := s.list(ctx, c, tool, in.Environment, "/webhook_endpoints", nil, 5); err != nil {
-		sec.fail("webhook_endpoints", err)
+		out.Unavailable.fail("webhook_endpoints", err)
 	} else {
 		counts["webhook_endpoints"] = len(hooks)
 		for _, h := range hooks {
@@ -98,15 +107,11 @@ func (s *Server) auditConfiguration(ctx context.Context, c *caller, _ *mcp.CallT
 			}
 		}
 	}
-	if findings == nil {
-		findings = []finding{}
-	}
+	findings = nonNil(findings)
 	bySeverity := map[string]int{}
 	for _, f := range findings {
 		bySeverity[f.Severity]++
 	}
-	sec.out["counts"] = counts
-	sec.out["findings"] = findings
-	sec.out["findings_by_severity"] = bySeverity
-	return sec.result()
+	out.Counts, out.Findings, out.FindingsBySeverity = counts, findings, bySeverity
+	return nil, out, nil
 }

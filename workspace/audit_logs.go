@@ -28,29 +28,40 @@ type auditLogsIn struct {
 	Environment    string   `json:"environment,omitempty" jsonschema:"environment name; default: the team's sandbox"`
 }
 
-func (s *Server) auditLogs(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in auditLogsIn) (*mcp.CallToolResult, error) {
+// auditLogsOut is an organization's audit-log events over a range, read from an export.
+type auditLogsOut struct {
+	Export     map[string]any   `json:"export" jsonschema:"the export WorkOS prepared: id, state, created_at, updated_at (its download link is never shown)"`
+	RangeStart string           `json:"range_start" jsonschema:"RFC 3339 start of the range read"`
+	RangeEnd   string           `json:"range_end" jsonschema:"RFC 3339 end of the range read"`
+	Events     []map[string]any `json:"events" jsonschema:"the events, one object of the export's columns each, secrets redacted"`
+	EventCount *int             `json:"event_count,omitempty" jsonschema:"how many events the export holds"`
+	Truncated  bool             `json:"truncated,omitempty" jsonschema:"the export holds more events than the limit let through"`
+	Note       string           `json:"note,omitempty" jsonschema:"why there are no events yet"`
+}
+
+func (s *Server) auditLogs(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in auditLogsIn) (*mcp.CallToolResult, *auditLogsOut, error) {
 	if err := c.gate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	const tool = "audit_logs"
 	if in.OrganizationID == "" {
-		return nil, fmt.Errorf("%w: organization_id is required", ErrInvalidInput)
+		return nil, nil, fmt.Errorf("%w: organization_id is required", ErrInvalidInput)
 	}
 	now := s.now().UTC()
 	start, end := now.Add(-30*24*time.Hour), now
 	var err error
 	if in.RangeStart != "" {
 		if start, err = time.Parse(time.RFC3339, in.RangeStart); err != nil {
-			return nil, fmt.Errorf("%w: range_start %q is not RFC 3339 (e.g. 2026-01-02T15:04:05Z)", ErrInvalidInput, in.RangeStart)
+			return nil, nil, fmt.Errorf("%w: range_start %q is not RFC 3339 (e.g. 2026-01-02T15:04:05Z)", ErrInvalidInput, in.RangeStart)
 		}
 	}
 	if in.RangeEnd != "" {
 		if end, err = time.Parse(time.RFC3339, in.RangeEnd); err != nil {
-			return nil, fmt.Errorf("%w: range_end %q is not RFC 3339 (e.g. 2026-01-02T15:04:05Z)", ErrInvalidInput, in.RangeEnd)
+			return nil, nil, fmt.Errorf("%w: range_end %q is not RFC 3339 (e.g. 2026-01-02T15:04:05Z)", ErrInvalidInput, in.RangeEnd)
 		}
 	}
 	if !end.After(start) {
-		return nil, fmt.Errorf("%w: range_end must be after range_start", ErrInvalidInput)
+		return nil, nil, fmt.Errorf("%w: range_end must be after range_start", ErrInvalidInput)
 	}
 	limit := in.Limit
 	if limit <= 0 {
@@ -73,7 +84,7 @@ func (s *Server) auditLogs(ctx context.Context, c *caller, _ *mcp.CallToolReques
 	}
 	res, err := s.runResult(ctx, c, tool, in.Environment, "POST", "/audit_logs/exports", params)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The export's download link is pre-signed (a secret); it is read from the unredacted
 	// answer and never shown.
@@ -84,38 +95,35 @@ func (s *Server) auditLogs(ctx context.Context, c *caller, _ *mcp.CallToolReques
 	for i := 0; i < 20 && str(export, "state") == "pending" && id != ""; i++ {
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(time.Duration(200*(i+1)) * time.Millisecond):
 		}
 		res, err := s.runResult(ctx, c, tool, in.Environment, "GET", "/audit_logs/exports/{auditLogExportId}", map[string]any{"auditLogExportId": id})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		export = nil
 		_ = json.Unmarshal(res.raw, &export)
 	}
-	out := map[string]any{
-		"export":      pick(export, "id", "state", "created_at", "updated_at"),
-		"range_start": params["range_start"], "range_end": params["range_end"],
+	out := &auditLogsOut{
+		Export:     pick(export, "id", "state", "created_at", "updated_at"),
+		RangeStart: start.Format(time.RFC3339), RangeEnd: end.Format(time.RFC3339),
 	}
 	link := str(export, "url")
 	if str(export, "state") != "ready" || link == "" {
-		out["events"] = []any{}
-		out["note"] = "The export is not ready yet; call audit_logs again in a moment."
-		return jsonResult(out)
+		out.Events = []map[string]any{}
+		out.Note = "The export is not ready yet; call audit_logs again in a moment."
+		return nil, out, nil
 	}
 	events, total, err := s.downloadExport(ctx, link, limit)
 	if err != nil {
-		out["note"] = "The export is ready but could not be read: " + s.redactor.Text(err.Error())
-		out["events"] = []any{}
-		return jsonResult(out)
+		out.Note = "The export is ready but could not be read: " + s.redactor.Text(err.Error())
+		out.Events = []map[string]any{}
+		return nil, out, nil
 	}
-	out["events"] = events
-	out["event_count"] = total
-	if total > len(events) {
-		out["truncated"] = true
-	}
-	return jsonResult(out)
+	out.Events, out.EventCount = events, &total
+	out.Truncated = total > len(events)
+	return nil, out, nil
 }
 
 // downloadExport reads an export's CSV from its (pre-signed) URL. It sends no credentials.

@@ -166,7 +166,7 @@ func (m *MemoryUsedTokens) MarkUsed(_ context.Context, id string, expiresAt time
 // confirmThenRun is the class/confirmation step for irreversible operations: by the person's
 // approval (ConfirmHuman, approve.go), or, where an operator chose it, by the sealed token the
 // agent returns (ConfirmAgent).
-func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, token string) (*mcp.CallToolResult, error) {
+func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallToolRequest, token string) (*mcp.CallToolResult, *mutateOut, error) {
 	// A retry after form elicitation carries the token as request state and the typed name.
 	if req != nil && req.Params != nil && req.Params.RequestState != "" && token == "" {
 		return s.confirmByElicitation(ctx, oc, req)
@@ -178,46 +178,42 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		t, err := s.redeem(ctx, oc, token)
 		if err != nil {
 			s.refused(ctx, oc, err)
-			return nil, err
+			return nil, nil, err
 		}
 		// The name the person confirmed, for the record (a refused token may name another
 		// target, so only a redeemed one's is used).
 		oc.targetName = t.TargetName
 		res, err := s.perform(ctx, oc)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return operationResult(oc, res)
+		return nil, ranOut(oc, res), nil
 	}
 	if elicitForm(req) {
 		return s.confirmByForm(ctx, oc)
 	}
 	t, tok, exp, err := s.issue(ctx, oc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	oc.targetName = t.Name
 	s.recordOutcome(ctx, oc, "confirmation_required")
-	return jsonResult(map[string]any{
-		"status":             "confirmation_required",
-		"operation":          oc.op.Name,
-		"environment":        oc.env.Name,
-		"target":             t.Name,
-		"would_destroy":      t.WouldDelete,
-		"confirmation_token": tok,
-		"expires_at":         exp.UTC().Format(time.RFC3339),
-		"expires_in_minutes": int(s.ttl.Round(time.Minute) / time.Minute),
-		"next":               "Show the person what would be destroyed. Only if they agree, call mutate again with the same operation, params and environment, plus this confirmation_token.",
-	})
+	return nil, &mutateOut{Operation: oc.op.Name, Environment: oc.env.Name, Status: statusConfirmationRequired,
+		confirmationOut: &confirmationOut{
+			Target: t.Name, WouldDestroy: t.WouldDelete, ConfirmationToken: tok,
+			ExpiresAt:        exp.UTC().Format(time.RFC3339),
+			ExpiresInMinutes: int(s.ttl.Round(time.Minute) / time.Minute),
+			Next:             "Show the person what would be destroyed. Only if they agree, call mutate again with the same operation, params and environment, plus this confirmation_token.",
+		}}, nil
 }
 
 // confirmByForm asks the person through the client's own form (form elicitation): they type the
 // target's name; the sealed token travels as request state, which the client, not the model,
 // sends back.
-func (s *Server) confirmByForm(ctx context.Context, oc *opCall) (*mcp.CallToolResult, error) {
+func (s *Server) confirmByForm(ctx context.Context, oc *opCall) (*mcp.CallToolResult, *mutateOut, error) {
 	t, tok, _, err := s.issue(ctx, oc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.recordOutcome(ctx, oc, "confirmation_required")
 	return &mcp.CallToolResult{
@@ -234,7 +230,7 @@ func (s *Server) confirmByForm(ctx context.Context, oc *opCall) (*mcp.CallToolRe
 			},
 		}},
 		RequestState: tok,
-	}, nil
+	}, nil, nil
 }
 
 func summaryLine(m map[string]any) string {
@@ -336,34 +332,34 @@ func (s *Server) redeem(ctx context.Context, oc *opCall, token string) (Confirma
 	return t, nil
 }
 
-func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.CallToolRequest) (*mcp.CallToolResult, *mutateOut, error) {
 	resp, _ := req.Params.InputResponses["confirm"].(*mcp.ElicitResult)
 	if resp == nil || resp.Action != "accept" {
 		s.recordOutcome(ctx, oc, "declined")
-		return jsonResult(map[string]any{"status": "cancelled", "operation": oc.op.Name, "environment": oc.env.Name,
-			"message": "The person did not confirm; nothing was done."})
+		return nil, &mutateOut{Operation: oc.op.Name, Environment: oc.env.Name, Status: statusCancelled,
+			Message: "The person did not confirm; nothing was done."}, nil
 	}
 	t, err := s.sealer.open(req.Params.RequestState)
 	if err != nil {
 		s.refused(ctx, oc, err)
-		return nil, fmt.Errorf("%w; nothing was done", err)
+		return nil, nil, fmt.Errorf("%w; nothing was done", err)
 	}
 	typed, _ := resp.Content["name"].(string)
 	if strings.TrimSpace(typed) != t.TargetName {
 		err := fmt.Errorf("the typed name %q does not match %q; nothing was done", typed, t.TargetName)
 		s.refused(ctx, oc, err)
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := s.redeem(ctx, oc, req.Params.RequestState); err != nil {
 		s.refused(ctx, oc, err)
-		return nil, err
+		return nil, nil, err
 	}
 	oc.targetName = t.TargetName
 	res, err := s.perform(ctx, oc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return operationResult(oc, res)
+	return nil, ranOut(oc, res), nil
 }
 
 func (s *Server) refused(ctx context.Context, oc *opCall, err error) {

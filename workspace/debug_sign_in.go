@@ -17,46 +17,59 @@ type debugSignInIn struct {
 	Environment string `json:"environment,omitempty" jsonschema:"environment name; default: the team's sandbox"`
 }
 
-func (s *Server) debugSignIn(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in debugSignInIn) (*mcp.CallToolResult, error) {
+// debugSignInOut is what WorkOS knows about a person's sign-ins, with what looks wrong. A part
+// the person may not read (or that failed) is absent and named in unavailable.
+type debugSignInOut struct {
+	User                 map[string]any   `json:"user" jsonschema:"the user: id, email, first_name, last_name, email_verified, last_sign_in_at, created_at, external_id; null when no user has the email"`
+	Memberships          []map[string]any `json:"memberships,omitzero" jsonschema:"their organization memberships: id, organization_id, organization_name, status, role"`
+	RecentSessions       []map[string]any `json:"recent_sessions,omitzero" jsonschema:"their ten most recent sessions"`
+	AuthenticationEvents []map[string]any `json:"authentication_events,omitzero" jsonschema:"their most recent authentication events (at most 20, newest first)"`
+	Connection           map[string]any   `json:"connection,omitempty" jsonschema:"the SSO connection that serves their email domain: id, name, connection_type, state, organization_id, domains"`
+	ConnectionNote       string           `json:"connection_note,omitempty" jsonschema:"set when no SSO connection serves their email domain"`
+	Findings             []finding        `json:"findings" jsonschema:"what looks wrong, each with what to do"`
+	Summary              string           `json:"summary,omitempty" jsonschema:"set when nothing looks wrong"`
+	Unavailable          unavailable      `json:"unavailable,omitempty" jsonschema:"the parts left out, each with why"`
+}
+
+func (s *Server) debugSignIn(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in debugSignInIn) (*mcp.CallToolResult, *debugSignInOut, error) {
 	if err := c.gate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if (in.Email == "") == (in.UserID == "") {
-		return nil, fmt.Errorf("%w: give exactly one of email or user_id", ErrInvalidInput)
+		return nil, nil, fmt.Errorf("%w: give exactly one of email or user_id", ErrInvalidInput)
 	}
 	const tool = "debug_sign_in"
 	var user map[string]any
 	if in.UserID != "" {
 		raw, err := s.run(ctx, c, tool, in.Environment, "GET", "/user_management/users/{id}", map[string]any{"id": in.UserID})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		_ = json.Unmarshal(raw, &user)
 	} else {
 		users, _, err := s.list(ctx, c, tool, in.Environment, "/user_management/users", map[string]any{"email": strings.ToLower(in.Email)}, 1)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(users) == 0 {
-			return jsonResult(map[string]any{
-				"user":     nil,
-				"findings": []finding{{Severity: "error", Code: "user_not_found", Message: "No user has the email " + in.Email + " in this environment.", Fix: "Check the environment and the spelling; the person may have signed up in another environment or not at all."}},
-			})
+			return nil, &debugSignInOut{
+				Findings: []finding{{Severity: "error", Code: "user_not_found", Message: "No user has the email " + in.Email + " in this environment.", Fix: "Check the environment and the spelling; the person may have signed up in another environment or not at all."}},
+			}, nil
 		}
 		user = users[0]
 	}
 	uid := str(user, "id")
 	email := str(user, "email")
-	sec := newSections()
-	sec.out["user"] = pick(user, "id", "email", "first_name", "last_name", "email_verified", "last_sign_in_at", "created_at", "external_id")
+	out := &debugSignInOut{}
+	out.User = pick(user, "id", "email", "first_name", "last_name", "email_verified", "last_sign_in_at", "created_at", "external_id")
 	var findings []finding
 	if v, ok := user["email_verified"].(bool); ok && !v {
 		findings = append(findings, finding{Severity: "warning", Code: "email_not_verified", Message: "The user's email is not verified.", Fix: "Ask them to finish email verification, or resend it."})
 	}
 	if ms, _, err := s.list(ctx, c, tool, in.Environment, "/user_management/organization_memberships", map[string]any{"user_id": uid}, 2); err != nil {
-		sec.fail("memberships", err)
+		out.Unavailable.fail("memberships", err)
 	} else {
-		sec.out["memberships"] = pickAll(ms, "id", "organization_id", "organization_name", "status", "role")
+		out.Memberships = pickAll(ms, "id", "organization_id", "organization_name", "status", "role")
 		active := 0
 		for _, m := range ms {
 			if str(m, "status") == "active" {
@@ -70,15 +83,15 @@ func (s *Server) debugSignIn(ctx context.Context, c *caller, _ *mcp.CallToolRequ
 		}
 	}
 	if ss, _, err := s.list(ctx, c, tool, in.Environment, "/user_management/users/{id}/sessions", map[string]any{"id": uid}, 1); err != nil {
-		sec.fail("sessions", err)
+		out.Unavailable.fail("sessions", err)
 	} else {
 		if len(ss) > 10 {
 			ss = ss[:10]
 		}
-		sec.out["recent_sessions"] = pickAll(ss, "id", "status", "auth_method", "created_at", "expires_at", "ended_at", "ip_address", "user_agent", "organization_id")
+		out.RecentSessions = pickAll(ss, "id", "status", "auth_method", "created_at", "expires_at", "ended_at", "ip_address", "user_agent", "organization_id")
 	}
 	if evs, err := s.authenticationEventsOf(ctx, c, tool, in.Environment, uid, email); err != nil {
-		sec.fail("authentication_events", err)
+		out.Unavailable.fail("authentication_events", err)
 	} else {
 		failed := 0
 		for _, e := range evs {
@@ -86,7 +99,7 @@ func (s *Server) debugSignIn(ctx context.Context, c *caller, _ *mcp.CallToolRequ
 				failed++
 			}
 		}
-		sec.out["authentication_events"] = evs
+		out.AuthenticationEvents = evs
 		if failed > 0 {
 			findings = append(findings, finding{Severity: "warning", Code: "failed_authentications", Message: fmt.Sprintf("%d recent authentication attempts failed.", failed), Fix: "Read the events' data for the error codes."})
 		}
@@ -94,25 +107,21 @@ func (s *Server) debugSignIn(ctx context.Context, c *caller, _ *mcp.CallToolRequ
 	if i := strings.LastIndexByte(email, '@'); i > 0 {
 		domain := strings.ToLower(email[i+1:])
 		if conns, _, err := s.list(ctx, c, tool, in.Environment, "/connections", map[string]any{"domain": domain}, 1); err != nil {
-			sec.fail("connection", err)
+			out.Unavailable.fail("connection", err)
 		} else if len(conns) == 0 {
-			sec.out["connection"] = nil
-			sec.out["connection_note"] = "No SSO connection serves " + domain + ": the user signs in with the other methods enabled in the environment."
+			out.ConnectionNote = "No SSO connection serves " + domain + ": the user signs in with the other methods enabled in the environment."
 		} else {
-			sec.out["connection"] = pick(conns[0], "id", "name", "connection_type", "state", "organization_id", "domains")
+			out.Connection = pick(conns[0], "id", "name", "connection_type", "state", "organization_id", "domains")
 			if st := str(conns[0], "state"); st != "active" {
 				findings = append(findings, finding{Severity: "error", Code: "connection_not_active", Message: fmt.Sprintf("The SSO connection for %s is %s, so SSO sign-in fails.", domain, st), Fix: "Finish or repair the connection's setup (an Admin Portal link with intent sso helps)."})
 			}
 		}
 	}
-	if findings == nil {
-		findings = []finding{}
-	}
-	sec.out["findings"] = findings
+	out.Findings = nonNil(findings)
 	if len(findings) == 0 {
-		sec.out["summary"] = "Nothing looks wrong in the configuration; check the application's own logs for this user."
+		out.Summary = "Nothing looks wrong in the configuration; check the application's own logs for this user."
 	}
-	return sec.result()
+	return nil, out, nil
 }
 
 // authenticationEventsOf returns the user's most recent authentication events (at most 20,

@@ -19,65 +19,73 @@ type describeOrganizationIn struct {
 	Environment    string `json:"environment,omitempty" jsonschema:"environment name; default: the team's sandbox"`
 }
 
-func (s *Server) describeOrganization(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in describeOrganizationIn) (*mcp.CallToolResult, error) {
+// describeOrganizationOut is one answer about an organization. A part the person may not read
+// (or that failed) is absent and named in unavailable.
+type describeOrganizationOut struct {
+	Organization            map[string]any   `json:"organization" jsonschema:"the organization: id, name, external_id, created_at, updated_at, metadata, allow_profiles_outside_organization"`
+	Domains                 []map[string]any `json:"domains" jsonschema:"its domains: id, domain, state (verification), verification_strategy"`
+	Connections             []map[string]any `json:"connections,omitzero" jsonschema:"its SSO connections: id, name, connection_type, state, domains"`
+	Directories             []map[string]any `json:"directories,omitzero" jsonschema:"its directories: id, name, type, state, domain"`
+	MemberCount             *int             `json:"member_count,omitempty" jsonschema:"how many memberships it has"`
+	MembersByStatus         map[string]int   `json:"members_by_status,omitzero" jsonschema:"the memberships counted by status"`
+	MemberCountIsLowerBound bool             `json:"member_count_is_lower_bound,omitempty" jsonschema:"there are more members than were counted"`
+	PendingInvitations      []map[string]any `json:"pending_invitations,omitzero" jsonschema:"its pending invitations: id, email, state, expires_at, created_at"`
+	Unavailable             unavailable      `json:"unavailable,omitempty" jsonschema:"the parts left out, each with why"`
+}
+
+func (s *Server) describeOrganization(ctx context.Context, c *caller, _ *mcp.CallToolRequest, in describeOrganizationIn) (*mcp.CallToolResult, *describeOrganizationOut, error) {
 	if err := c.gate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	org, err := s.findOrganization(ctx, c, "describe_organization", in.Environment, in.OrganizationID, in.ExternalID, in.Domain)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	id := str(org, "id")
-	sec := newSections()
-	sec.out["organization"] = pick(org, "id", "name", "external_id", "created_at", "updated_at", "metadata", "allow_profiles_outside_organization")
-	var domains []map[string]any
+	out := &describeOrganizationOut{
+		Organization: pick(org, "id", "name", "external_id", "created_at", "updated_at", "metadata", "allow_profiles_outside_organization"),
+		Domains:      []map[string]any{},
+	}
 	if ds, ok := org["domains"].([]any); ok {
 		for _, d := range ds {
 			if m, ok := d.(map[string]any); ok {
-				domains = append(domains, pick(m, "id", "domain", "state", "verification_strategy"))
+				out.Domains = append(out.Domains, pick(m, "id", "domain", "state", "verification_strategy"))
 			}
 		}
 	}
-	if domains == nil {
-		domains = []map[string]any{}
-	}
-	sec.out["domains"] = domains
 	byOrg := map[string]any{"organization_id": id}
 	if conns, _, err := s.list(ctx, c, "describe_organization", in.Environment, "/connections", byOrg, 3); err != nil {
-		sec.fail("connections", err)
+		out.Unavailable.fail("connections", err)
 	} else {
-		sec.out["connections"] = pickAll(conns, "id", "name", "connection_type", "state", "domains")
+		out.Connections = pickAll(conns, "id", "name", "connection_type", "state", "domains")
 	}
 	if dirs, _, err := s.list(ctx, c, "describe_organization", in.Environment, "/directories", byOrg, 3); err != nil {
-		sec.fail("directories", err)
+		out.Unavailable.fail("directories", err)
 	} else {
-		sec.out["directories"] = pickAll(dirs, "id", "name", "type", "state", "domain")
+		out.Directories = pickAll(dirs, "id", "name", "type", "state", "domain")
 	}
 	if members, more, err := s.list(ctx, c, "describe_organization", in.Environment, "/user_management/organization_memberships", byOrg, 10); err != nil {
-		sec.fail("members", err)
+		out.Unavailable.fail("members", err)
 	} else {
 		counts := map[string]int{}
 		for _, m := range members {
 			counts[str(m, "status")]++
 		}
-		sec.out["member_count"] = len(members)
-		sec.out["members_by_status"] = counts
-		if more {
-			sec.out["member_count_is_lower_bound"] = true
-		}
+		out.MemberCount = ptr(len(members))
+		out.MembersByStatus = counts
+		out.MemberCountIsLowerBound = more
 	}
 	if invs, _, err := s.list(ctx, c, "describe_organization", in.Environment, "/user_management/invitations", byOrg, 5); err != nil {
-		sec.fail("pending_invitations", err)
+		out.Unavailable.fail("pending_invitations", err)
 	} else {
-		pending := []map[string]any{}
+		out.PendingInvitations = []map[string]any{}
 		for _, inv := range invs {
 			if str(inv, "state") == "pending" {
-				pending = append(pending, pick(inv, "id", "email", "state", "expires_at", "created_at"))
+				out.PendingInvitations = append(out.PendingInvitations, pick(inv, "id", "email", "state", "expires_at", "created_at"))
 			}
 		}
-		sec.out["pending_invitations"] = pending
 	}
-	return sec.result()
+	return nil, out, nil
 }
 
 // findOrganization resolves exactly one of an ID, an external ID or a domain.

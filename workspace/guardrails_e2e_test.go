@@ -401,7 +401,7 @@ func TestE2EInvalidCallsSayHowToFix(t *testing.T) {
 		{"mutate", map[string]any{"operation": "users.create", "params": map[string]any{"email": "not-an-email"}}, []string{"/email", "email"}},
 		{"mutate", map[string]any{"operation": "organizations.create", "params": map[string]any{"name": "T"}, "confirmation_token": "wmc1_x"}, []string{"takes no confirmation_token"}},
 		{"mutate", map[string]any{"operation": "api_keys.create"}, []string{"unknown operation"}},
-		{"list_operations", map[string]any{"class": "dangerous"}, []string{"use read, write or destructive"}},
+		{"list_operations", map[string]any{"class": "dangerous"}, []string{"does not equal any of: [read write destructive]"}},
 		{"list_operations", map[string]any{"operation": "nope.nothing"}, []string{"unknown operation"}},
 		{"describe_organization", map[string]any{}, []string{"exactly one of organization_id, external_id or domain"}},
 		{"debug_sign_in", map[string]any{"email": "a@b.test", "user_id": "user_1"}, []string{"exactly one of email or user_id"}},

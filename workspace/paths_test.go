@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
@@ -267,8 +269,13 @@ func directCall(t *testing.T, h *harness, user, tool, operation string, params m
 	default:
 		t.Fatalf("no direct call for %s", tool)
 	}
-	if err != nil {
+	var wire *jsonrpc.Error
+	if errors.As(err, &wire) {
 		t.Fatalf("%s %s: %v", tool, operation, err)
+	}
+	if err != nil {
+		// The SDK makes a handler's error the tool error: isError, its text the only content.
+		return err.Error(), true
 	}
 	var text strings.Builder
 	for _, c := range res.Content {

@@ -124,7 +124,7 @@ func TestBadCalls(t *testing.T) {
 	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_acme", "bogus": 1}}, "unknown parameter(s) bogus")
 	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "staging"}, "unknown environment")
 	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": "org_missing"}}, "404")
-	mcptest.Fails(t, cs, "list_operations", map[string]any{"class": "scary"}, "use read, write or destructive")
+	mcptest.Fails(t, cs, "list_operations", map[string]any{"class": "scary"}, "does not equal any of: [read write destructive]")
 	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": "ten"}}, "invalid parameters")
 	mcptest.Fails(t, cs, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": 1000}}, "invalid parameters")
 	mcptest.Fails(t, cs, "query", map[string]any{"operation": "sso.get_profile"}, "unknown operation")

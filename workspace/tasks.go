@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/workos-mcp/workos-mcp/workos"
 )
@@ -66,24 +66,15 @@ func (s *Server) list(ctx context.Context, c *caller, tool, env, path string, pa
 	return all, more, err
 }
 
-// sections collects the parts of a composed answer; a part the person may not read, or that
-// failed, is reported instead of failing the whole answer.
-type sections struct {
-	out         map[string]any
-	unavailable map[string]string
-}
+// unavailable names the parts of a composed answer that the person may not read, or that failed,
+// each with why: such a part is reported instead of failing the whole answer.
+type unavailable map[string]string
 
-func newSections() *sections {
-	return &sections{out: map[string]any{}, unavailable: map[string]string{}}
-}
-
-func (s *sections) fail(key string, err error) { s.unavailable[key] = err.Error() }
-
-func (s *sections) result() (*mcp.CallToolResult, error) {
-	if len(s.unavailable) > 0 {
-		s.out["unavailable"] = s.unavailable
+func (u *unavailable) fail(part string, err error) {
+	if *u == nil {
+		*u = unavailable{}
 	}
-	return jsonResult(s.out)
+	(*u)[part] = err.Error()
 }
 
 func str(m map[string]any, k string) string {
@@ -120,9 +111,14 @@ func firstNonEmpty(v ...string) string {
 
 // finding is one thing that looks wrong, with what to do.
 type finding struct {
-	Severity string `json:"severity"` // error, warning, info
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	Fix      string `json:"fix,omitempty"`
-	Object   string `json:"object,omitempty"`
+	Severity string `json:"severity" jsonschema:"error, warning or info"`
+	Code     string `json:"code" jsonschema:"a stable name for the kind of finding"`
+	Message  string `json:"message" jsonschema:"what looks wrong"`
+	Fix      string `json:"fix,omitempty" jsonschema:"what to do about it"`
+	Object   string `json:"object,omitempty" jsonschema:"the ID of the object it is about"`
+}
+
+// shapeFindings makes a finding's severity a closed set.
+func shapeFindings(_, out *jsonschema.Schema) {
+	enum(out.Properties["findings"], "severity", "error", "warning", "info")
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/toolsnaps/*.snap from the current tools")
@@ -35,7 +37,7 @@ func TestToolAnnotationsExplicit(t *testing.T) {
 	}
 }
 
-// TestToolSnapshots pins every tool's schema and annotations as served to a client: a changed
+// TestToolSnapshots pins every tool's input and output schemas and annotations as served to a client: a changed
 // schema is a reviewed diff. Run with -update to accept a change.
 func TestToolSnapshots(t *testing.T) {
 	h := newHarness(t, nil)
@@ -91,10 +93,50 @@ func TestToolSnapshots(t *testing.T) {
 
 func snapshotOf(tool *mcp.Tool) any {
 	return map[string]any{
-		"name":        tool.Name,
-		"title":       tool.Title,
-		"description": tool.Description,
-		"annotations": tool.Annotations,
-		"inputSchema": tool.InputSchema,
+		"name":         tool.Name,
+		"title":        tool.Title,
+		"description":  tool.Description,
+		"annotations":  tool.Annotations,
+		"inputSchema":  tool.InputSchema,
+		"outputSchema": tool.OutputSchema,
+	}
+}
+
+// TestEveryToolAnswersTyped: every tool's answer carries structured content matching its output
+// schema (the SDK checks it), and mcptest.Call checks that the text is that content as JSON.
+func TestEveryToolAnswersTyped(t *testing.T) {
+	h := newHarness(t, nil)
+	cs := h.connect("admin", nil)
+	calls := map[string]map[string]any{
+		"whoami":                nil,
+		"list_operations":       {"words": "organizations"},
+		"query":                 {"operation": "organizations.list"},
+		"mutate":                {"operation": "organizations.create", "params": map[string]any{"name": "Typed"}},
+		"describe_organization": {"organization_id": "org_acme"},
+		"onboard_customer":      {"name": "Typed Co", "domains": []any{"typed.test"}, "admin_email": "it@typed.test"},
+		"debug_sign_in":         {"email": "bob@acme.test"},
+		"audit_configuration":   nil,
+	}
+	for _, tool := range h.srv.tools() {
+		if tool.name == "audit_logs" {
+			continue // this fake API has no exports: the e2e tests call it on the emulator
+		}
+		args, ok := calls[tool.name]
+		if !ok {
+			t.Errorf("no call of %s in this test", tool.name)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool.name, Arguments: args})
+		cancel()
+		if err != nil || res.IsError {
+			t.Errorf("%s: %v %v", tool.name, err, res)
+			continue
+		}
+		if res.StructuredContent == nil {
+			t.Errorf("%s: no structured content", tool.name)
+		}
+		text := res.Content[0].(*mcp.TextContent).Text
+		mcptest.Faithful(t, tool.name, res, text)
 	}
 }

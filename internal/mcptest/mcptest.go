@@ -3,8 +3,8 @@
 // test header the server under test trusts), call a tool, and read its answer.
 //
 // An answer is read from the tool result's text content, which the server keeps a faithful
-// rendering of its structured content: the text, that text parsed as a JSON object, and whether
-// the result is a tool error. A failure to reach the server at all (a protocol error) ends the
+// rendering of its structured content (Call checks it): the text, that text parsed as a JSON
+// object, and whether the result is a tool error. A failure to reach the server at all (a protocol error) ends the
 // test; a tool error is an answer like any other.
 package mcptest
 
@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,29 @@ func Call(t testing.TB, cs *mcp.ClientSession, tool string, args map[string]any)
 	}
 	var m map[string]any
 	_ = json.Unmarshal([]byte(text.String()), &m)
+	Faithful(t, tool, res, text.String())
 	return text.String(), m, res.IsError
+}
+
+// Faithful fails the test unless a result's text content is its structured content, when it
+// has some, as JSON; a tool error carries none.
+func Faithful(t testing.TB, tool string, res *mcp.CallToolResult, text string) {
+	t.Helper()
+	if res.StructuredContent == nil {
+		return
+	}
+	if res.IsError {
+		t.Errorf("%s: a tool error carries structured content: %v", tool, res.StructuredContent)
+		return
+	}
+	var fromText any
+	if err := json.Unmarshal([]byte(text), &fromText); err != nil {
+		t.Errorf("%s: the text of a structured answer is not JSON: %v: %s", tool, err, text)
+		return
+	}
+	if !reflect.DeepEqual(fromText, res.StructuredContent) {
+		t.Errorf("%s: text and structured content differ:\n text: %s\n structured: %v", tool, text, res.StructuredContent)
+	}
 }
 
 // OK runs a tool that must succeed and returns its answer as a JSON object; a tool error ends
