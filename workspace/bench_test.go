@@ -2,6 +2,8 @@ package workspace
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -33,6 +35,41 @@ func BenchmarkDirect(b *testing.B) {
 	for b.Loop() {
 		var out map[string]any
 		if _, err := cl.Do(ctx, "GET", "/organizations/org_acme", nil, nil, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkToolsList is tools/list as a person sees it: the tools filtered by the policy
+// (offer.go). support-viewer is the costly case: no write runs for them, so the mutate check
+// walks the whole catalog. BenchmarkToolsListUnfiltered serves the same tools from a server
+// without the filter, over the same transport: the ratio is the filter's cost.
+func BenchmarkToolsList(b *testing.B) {
+	for _, user := range []string{"admin", "support-viewer"} {
+		b.Run(user, func(b *testing.B) {
+			h := newHarness(b, nil)
+			benchList(b, h.connect(user, nil))
+		})
+	}
+}
+
+func BenchmarkToolsListUnfiltered(b *testing.B) {
+	h := newHarness(b, nil)
+	plain := mcp.NewServer(&mcp.Implementation{Name: "unfiltered", Version: "1"}, nil)
+	for _, t := range h.srv.tools() {
+		t.add(plain, t.definition())
+	}
+	hs := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return plain }, &mcp.StreamableHTTPOptions{Stateless: true}))
+	b.Cleanup(hs.Close)
+	h.url = hs.URL
+	benchList(b, h.connect("admin", nil))
+}
+
+func benchList(b *testing.B, cs *mcp.ClientSession) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cs.ListTools(ctx, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -71,8 +71,11 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 	}
 	h.sessions["lookup"] = &authkit.Session{UserID: "user_lookup", OrganizationID: teamOrg}
 	h.sessions["stranger"] = &authkit.Session{UserID: "user_x", OrganizationID: "org_other", Role: "admin"}
-	srv.sessionOf = func(_ context.Context, req *mcp.CallToolRequest) (*authkit.Session, bool) {
-		s, ok := h.sessions[req.Extra.Header.Get("X-Test-User")]
+	srv.sessionOf = func(_ context.Context, extra *mcp.RequestExtra) (*authkit.Session, bool) {
+		if extra == nil {
+			return nil, false
+		}
+		s, ok := h.sessions[extra.Header.Get("X-Test-User")]
 		return s, ok
 	}
 	hs := httptest.NewServer(srv.Handler())

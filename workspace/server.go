@@ -38,8 +38,9 @@ type Server struct {
 	handler   http.Handler
 	now       func() time.Time
 
-	// sessionOf finds the signed-in person of a tool call; tests replace it.
-	sessionOf func(ctx context.Context, req *mcp.CallToolRequest) (*authkit.Session, bool)
+	// sessionOf finds the signed-in person of a request (a tool call, tools/list); tests
+	// replace it.
+	sessionOf func(ctx context.Context, extra *mcp.RequestExtra) (*authkit.Session, bool)
 	// httpClient is used for every WorkOS call; nil means the workos package's default.
 	httpClient *http.Client
 
@@ -94,7 +95,7 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		clients:      map[string]*workos.Client{},
 		identities:   map[string]*envIdentity{},
 		protectRetry: cfg.ProtectionRetry,
-		sessionOf:    defaultSessionOf,
+		sessionOf:    sessionFromExtra,
 		httpClient:   cfg.HTTPClient,
 
 		limiter:      cfg.Limiter,
@@ -168,6 +169,7 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		t.add(s.mcp, t.definition())
 	}
 	addPrompts(s.mcp)
+	s.mcp.AddReceivingMiddleware(s.offerOnly)
 	s.handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp },
 		&mcp.StreamableHTTPOptions{Stateless: true})
 	// The record senders run until Close.
@@ -189,16 +191,6 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // MCPServer is the underlying go-sdk server, for in-process transports.
 func (s *Server) MCPServer() *mcp.Server { return s.mcp }
-
-func defaultSessionOf(ctx context.Context, req *mcp.CallToolRequest) (*authkit.Session, bool) {
-	if req != nil && req.Extra != nil && req.Extra.TokenInfo != nil {
-		if sess, ok := authkit.SessionFromTokenInfo(req.Extra.TokenInfo); ok && sess != nil {
-			return sess, true
-		}
-	}
-	sess, ok := authkit.SessionFromContext(ctx)
-	return sess, ok && sess != nil
-}
 
 // caller is the person behind one tool call, with everything the policy needs.
 type caller struct {
@@ -227,7 +219,11 @@ var errNoSession = errors.New("no signed-in person: this server must be mounted 
 // identify resolves the person, their team and their role. A missing team is not an error
 // here: whoami explains it, every other tool refuses.
 func (s *Server) identify(ctx context.Context, req *mcp.CallToolRequest) (*caller, error) {
-	sess, ok := s.sessionOf(ctx, req)
+	var extra *mcp.RequestExtra
+	if req != nil {
+		extra = req.Extra
+	}
+	sess, ok := s.sessionOf(ctx, extra)
 	if !ok {
 		return nil, errNoSession
 	}
