@@ -74,3 +74,21 @@ func benchList(b *testing.B, cs *mcp.ClientSession) {
 		}
 	}
 }
+
+// BenchmarkOffer is the filter alone, in-process: one person's caller resolved (role from the
+// token, settings cached) and every tool asked about, as tools/list does.
+func BenchmarkOffer(b *testing.B) {
+	h := newHarness(b, nil)
+	ctx := context.Background()
+	for _, user := range []string{"admin", "support-viewer"} {
+		b.Run(user, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c := h.srv.callerOf(ctx, h.sessions[user])
+				for _, t := range h.srv.tools() {
+					h.srv.offers(c, t.name)
+				}
+			}
+		})
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // tools/list offers a person only the tools they may use. The rule is the policy the calls run
-// (gate and authorize: team, settings, role, environments), asked whether at least one call of
+// (gate, then decide through authorize: team, settings, role, environments), asked whether at least one call of
 // the tool could pass it, so that the list and the calls cannot disagree; a hidden tool that is
 // called anyway is refused by the same policy, with its reason. The server is stateless: the
 // person is read again from each tools/list request, as for each call.
@@ -64,7 +64,9 @@ func (s *Server) offers(c *caller, tool string) bool {
 	case "query":
 		return c.mayRunAny(func(op *catalog.Operation) bool { return op.Class == classRead })
 	case "mutate":
-		return c.mayRunAny(func(op *catalog.Operation) bool { return op.Class != classRead })
+		// Without write access anywhere (whoami's access: role and settings) the policy refuses
+		// every write; only then is the catalog walked for one the role's areas cover.
+		return c.writesSomewhere() && c.mayRunAny(func(op *catalog.Operation) bool { return op.Class != classRead })
 	case "describe_organization":
 		return may("GET", "/organizations/{id}")
 	case "debug_sign_in":
@@ -90,6 +92,16 @@ func (s *Server) offers(c *caller, tool string) bool {
 	}
 	// A tool this rule does not know is offered: its calls still pass the policy.
 	return true
+}
+
+// writesSomewhere reports whether the caller has write access in at least one environment.
+func (c *caller) writesSomewhere() bool {
+	for i := range c.team.Environments {
+		if a, _ := c.access(&c.team.Environments[i]); a == AccessWrite {
+			return true
+		}
+	}
+	return false
 }
 
 // mayRunAny reports whether the caller may run, somewhere, any operation of the catalog that
