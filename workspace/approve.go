@@ -85,7 +85,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 				return nil, nil, err
 			}
 			oc.targetName = a.TargetName
-			s.recordOutcome(ctx, oc, "declined")
+			s.recordOutcome(ctx, oc, OutcomeDeclined)
 			return nil, &mutateOut{Operation: oc.op.Name, Environment: oc.env.Name, Status: statusDenied,
 				Message: "The person denied this on the console; nothing was done. Do not retry unless they ask you to."}, nil
 		case a.State == ApprovalPending && !a.Expired(now):
@@ -117,7 +117,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		s.refused(ctx, oc, err)
 		return nil, nil, err
 	}
-	s.recordOutcome(ctx, oc, "confirmation_required")
+	s.recordOutcome(ctx, oc, OutcomeConfirmationRequired)
 	return s.askApproval(ctx, oc, req, a)
 }
 
@@ -181,7 +181,7 @@ func (s *Server) ApprovalFor(ctx context.Context, sess *authkit.Session, id stri
 		return nil, s.approvalStoreError(ctx, err)
 	}
 	if a.Subject != sess.UserID || a.Team != sess.OrganizationID {
-		s.recordApproval(ctx, sess, a, "refused", ErrApprovalOther)
+		s.recordApproval(ctx, sess, a, OutcomeRefused, ErrApprovalOther)
 		return nil, ErrApprovalOther
 	}
 	return a, nil
@@ -208,28 +208,28 @@ func (s *Server) DecideApproval(ctx context.Context, sess *authkit.Session, id s
 		return nil, s.approvalStoreError(ctx, err)
 	}
 	if a.Team != sess.OrganizationID {
-		s.recordApproval(ctx, sess, a, "refused", ErrApprovalOther)
+		s.recordApproval(ctx, sess, a, OutcomeRefused, ErrApprovalOther)
 		return nil, ErrApprovalOther
 	}
 	d, err := s.approvals.Decide(ctx, id, sess.UserID, approve, s.now())
 	if err != nil {
 		err = s.approvalStoreError(ctx, err)
-		s.recordApproval(ctx, sess, a, "refused", err)
+		s.recordApproval(ctx, sess, a, OutcomeRefused, err)
 		return nil, err
 	}
-	outcome := "approved"
+	outcome := OutcomeApproved
 	if !approve {
-		outcome = "denied"
+		outcome = OutcomeDenied
 	}
 	s.recordApproval(ctx, sess, d, outcome, nil)
 	return d, nil
 }
 
 // recordApproval writes a console decision (or a refused attempt) like every other record.
-func (s *Server) recordApproval(ctx context.Context, sess *authkit.Session, a *Approval, outcome string, err error) {
+func (s *Server) recordApproval(ctx context.Context, sess *authkit.Session, a *Approval, outcome Outcome, err error) {
 	c := s.callerOf(ctx, sess)
 	if c.team == nil {
-		s.log.WarnContext(ctx, "approval attempt outside any team", "user", sess.UserID, "approval", a.ID, "outcome", outcome)
+		s.log.WarnContext(ctx, "approval attempt outside any team", "user", sess.UserID, "approval", a.ID, "outcome", string(outcome))
 		return
 	}
 	class := ""

@@ -60,18 +60,18 @@ type Config struct {
 
 // Hooks are called as the server works, so that metrics stay outside this package.
 type Hooks struct {
-	// ToolCall is called once per tool call with its outcome: "ok", "error", "denied",
-	// "limited" or "confirmation_required".
-	ToolCall func(tool, outcome string, d time.Duration)
-	// Operation is called once per WorkOS operation the pipeline considered, with its outcome:
-	// "ok", "error", "denied", "invalid", "limited", "confirmation_required", "declined" or
-	// "refused".
-	Operation func(operation, environment, outcome string)
-	// Record is called once per team audit event with what became of it: "sent", "queued",
-	// "delivered" (from the queue), "dropped" (a background record lost), "lost" (a write's
-	// record neither accepted nor queued; the log line holds it) or "discarded" (rejected as
-	// invalid).
-	Record func(result string)
+	// ToolCall is called once per WorkOS operation the pipeline considered (one per query or
+	// mutate, one per read of a task tool), with the operation's class and its Outcome: ok,
+	// error, denied, invalid, limited, confirmation_required, declined or refused. It feeds
+	// telemetry's tool-call metric (workos_mcp_tool_calls_total).
+	ToolCall func(operation, environment string, class catalog.Class, outcome Outcome)
+	// ToolDuration is called once per MCP tool call with its Outcome (ok, error, denied, limited
+	// or confirmation_required) and how long it took. It feeds telemetry's tool-duration metric
+	// (workos_mcp_tool_duration_seconds).
+	ToolDuration func(tool string, outcome Outcome, d time.Duration)
+	// Record is called once per team audit event with what became of it (RecordResults). It
+	// feeds telemetry's audit-record metric (workos_mcp_audit_records_total).
+	Record func(result RecordResult)
 	// WorkOSResponse is called once per WorkOS API attempt (workos.Options.OnResponse); status 0
 	// is a transport error.
 	WorkOSResponse func(method, path string, status int, d time.Duration)

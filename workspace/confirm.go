@@ -197,7 +197,7 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		return nil, nil, err
 	}
 	oc.targetName = t.Name
-	s.recordOutcome(ctx, oc, "confirmation_required")
+	s.recordOutcome(ctx, oc, OutcomeConfirmationRequired)
 	return nil, &mutateOut{Operation: oc.op.Name, Environment: oc.env.Name, Status: statusConfirmationRequired,
 		confirmationOut: &confirmationOut{
 			Target: t.Name, WouldDestroy: t.WouldDelete, ConfirmationToken: tok,
@@ -215,7 +215,7 @@ func (s *Server) confirmByForm(ctx context.Context, oc *opCall) (*mcp.CallToolRe
 	if err != nil {
 		return nil, nil, err
 	}
-	s.recordOutcome(ctx, oc, "confirmation_required")
+	s.recordOutcome(ctx, oc, OutcomeConfirmationRequired)
 	return &mcp.CallToolResult{
 		InputRequests: mcp.InputRequestMap{"confirm": &mcp.ElicitParams{
 			Mode: "form",
@@ -335,7 +335,7 @@ func (s *Server) redeem(ctx context.Context, oc *opCall, token string) (Confirma
 func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.CallToolRequest) (*mcp.CallToolResult, *mutateOut, error) {
 	resp, _ := req.Params.InputResponses["confirm"].(*mcp.ElicitResult)
 	if resp == nil || resp.Action != "accept" {
-		s.recordOutcome(ctx, oc, "declined")
+		s.recordOutcome(ctx, oc, OutcomeDeclined)
 		return nil, &mutateOut{Operation: oc.op.Name, Environment: oc.env.Name, Status: statusCancelled,
 			Message: "The person did not confirm; nothing was done."}, nil
 	}
@@ -363,9 +363,9 @@ func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.
 }
 
 func (s *Server) refused(ctx context.Context, oc *opCall, err error) {
-	s.record(context.WithoutCancel(ctx), oc, "refused", nil, err)
+	s.record(context.WithoutCancel(ctx), oc, OutcomeRefused, nil, err)
 }
 
-func (s *Server) recordOutcome(ctx context.Context, oc *opCall, outcome string) {
+func (s *Server) recordOutcome(ctx context.Context, oc *opCall, outcome Outcome) {
 	s.record(context.WithoutCancel(ctx), oc, outcome, nil, nil)
 }

@@ -90,12 +90,12 @@ func TestLimitStopsAgentStarvingTheKey(t *testing.T) {
 	lim, _ := frozenLimiter()
 	var logs logtest.Buffer
 	var mu sync.Mutex
-	toolOutcomes := map[string]int{}
+	toolOutcomes := map[Outcome]int{}
 	h := newHarness(t, func(c *Config) {
 		c.Limiter = lim
 		c.Teams[0].Limits = Limits{PerSecond: 10, Burst: 20}
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
-		c.Hooks.ToolCall = func(tool, outcome string, _ time.Duration) { mu.Lock(); toolOutcomes[outcome]++; mu.Unlock() }
+		c.Hooks.ToolDuration = func(tool string, outcome Outcome, _ time.Duration) { mu.Lock(); toolOutcomes[outcome]++; mu.Unlock() }
 	})
 	viewer := h.connect("support-viewer", nil)
 	before := h.api.workosCalls()
@@ -152,7 +152,7 @@ func TestLimitStopsAgentStarvingTheKey(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if toolOutcomes["limited"] == 0 {
+	if toolOutcomes[OutcomeLimited] == 0 {
 		t.Errorf("tool outcomes = %v, want some limited", toolOutcomes)
 	}
 }

@@ -141,32 +141,32 @@ func (s *Server) prepare(ctx context.Context, c *caller, tool, envName string, o
 	}
 	// Whether it must be confirmed is decided once what it would remove is known (mustConfirm).
 	if d := c.decide(env, op, params); d.verdict == refuse {
-		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, d.err)
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, OutcomeDenied, nil, d.err)
 		return nil, d.err
 	}
 	if err := validateParams(op, params); err != nil {
-		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "invalid", nil, err)
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, OutcomeInvalid, nil, err)
 		return nil, err
 	}
 	if err := c.checkEventTypes(op, params); err != nil {
-		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, "denied", nil, err)
+		s.record(context.WithoutCancel(ctx), &opCall{c: c, env: env, op: op, tool: tool}, OutcomeDenied, nil, err)
 		return nil, err
 	}
 	oc := &opCall{c: c, env: env, op: op, params: params, tool: tool}
 	// A call over the person's limit sends nothing (protecting the team may read from WorkOS).
 	if err := s.limit(ctx, oc); err != nil {
-		s.record(context.WithoutCancel(ctx), oc, "limited", nil, err)
+		s.record(context.WithoutCancel(ctx), oc, OutcomeLimited, nil, err)
 		return nil, err
 	}
 	// After validation, so that an invalid call sends nothing at all: protecting the team may
 	// read from WorkOS.
 	if err := s.protectTeam(ctx, c, env, op, params); err != nil {
-		s.record(context.WithoutCancel(ctx), oc, "denied", nil, err)
+		s.record(context.WithoutCancel(ctx), oc, OutcomeDenied, nil, err)
 		return nil, err
 	}
 	// A write must not run when its record could not be kept.
 	if err := s.backlog(ctx, oc); err != nil {
-		s.record(context.WithoutCancel(ctx), oc, "refused", nil, err)
+		s.record(context.WithoutCancel(ctx), oc, OutcomeRefused, nil, err)
 		return nil, err
 	}
 	return oc, nil
@@ -180,7 +180,7 @@ func (s *Server) mustConfirm(ctx context.Context, oc *opCall) (bool, error) {
 	if decide(call).verdict != confirm {
 		rms, err := s.removals(ctx, oc)
 		if err != nil {
-			s.record(context.WithoutCancel(ctx), oc, "error", nil, err)
+			s.record(context.WithoutCancel(ctx), oc, OutcomeError, nil, err)
 			return false, err
 		}
 		call.removes = removes(rms)
@@ -277,7 +277,7 @@ func (oc *opCall) request() (path string, pathParams map[string]string, query ur
 func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 	_, pathParams, query, body, err := oc.request()
 	if err != nil {
-		s.record(ctx, oc, "invalid", nil, err)
+		s.record(ctx, oc, OutcomeInvalid, nil, err)
 		return nil, err
 	}
 	cl := s.client(oc.env.BaseURL, oc.env.APIKey)
@@ -292,7 +292,7 @@ func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 	}
 	if err != nil {
 		err = s.apiError(oc, err)
-		s.record(ctx, oc, "error", res, err)
+		s.record(ctx, oc, OutcomeError, res, err)
 		return nil, err
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
@@ -313,14 +313,14 @@ func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 	// Events about areas outside the person's role are dropped, whatever asked for them.
 	data, dropped, ferr := oc.c.filterEvents(oc.op, res.Data)
 	if ferr != nil {
-		s.record(ctx, oc, "error", res, ferr)
+		s.record(ctx, oc, OutcomeError, res, ferr)
 		return nil, ferr
 	}
 	res.Data, res.Hidden = data, dropped
 	if dropped > 0 {
 		res.raw = nil // the unfiltered answer must not be used by anyone
 	}
-	s.record(ctx, oc, "ok", res, nil)
+	s.record(ctx, oc, OutcomeOK, res, nil)
 	return res, nil
 }
 
@@ -371,9 +371,9 @@ func (s *Server) apiError(oc *opCall, err error) error {
 // (ok or error: something may have changed) is accepted or durably queued before this returns,
 // and what the answer must say about it goes into res.Record; every other event is sent in the
 // background. The reads of a task tool are logged only: the tool call gets one event.
-func (s *Server) record(ctx context.Context, oc *opCall, outcome string, res *opResult, err error) {
-	if s.cfg.Hooks.Operation != nil {
-		s.cfg.Hooks.Operation(oc.op.Name, oc.env.Name, outcome)
+func (s *Server) record(ctx context.Context, oc *opCall, outcome Outcome, res *opResult, err error) {
+	if s.cfg.Hooks.ToolCall != nil {
+		s.cfg.Hooks.ToolCall(oc.op.Name, oc.env.Name, oc.op.Class, outcome)
 	}
 	e := entry{
 		c: oc.c, tool: oc.tool, operation: oc.op.Name, class: string(oc.op.Class), environment: oc.env.Name,
@@ -384,7 +384,7 @@ func (s *Server) record(ctx context.Context, oc *opCall, outcome string, res *op
 		oc.c.task.add(oc.env.Name, outcome)
 		e.logOnly = true
 	}
-	e.durable = oc.op.Class != classRead && (outcome == "ok" || outcome == "error")
+	e.durable = oc.op.Class != classRead && (outcome == OutcomeOK || outcome == OutcomeError)
 	note := s.write(ctx, e)
 	if res != nil {
 		res.Record = note
@@ -392,20 +392,20 @@ func (s *Server) record(ctx context.Context, oc *opCall, outcome string, res *op
 }
 
 // outcomeOf is the outcome of a tool call that failed with err.
-func outcomeOf(err error) string {
+func outcomeOf(err error) Outcome {
 	switch {
 	case err == nil:
-		return "ok"
+		return OutcomeOK
 	case isDenial(err):
-		return "denied"
+		return OutcomeDenied
 	case errors.Is(err, ErrLimited):
-		return "limited"
+		return OutcomeLimited
 	case errors.Is(err, ErrInvalidInput) || errors.Is(err, ErrWrongClass):
-		return "invalid"
+		return OutcomeInvalid
 	case errors.Is(err, ErrRecordBacklog):
-		return "refused"
+		return OutcomeRefused
 	}
-	return "error"
+	return OutcomeError
 }
 
 // recordToolError records a tool call that failed before any operation's outcome was recorded:
@@ -420,16 +420,16 @@ type taskReads struct {
 	mu       sync.Mutex
 	n        int
 	env      string
-	outcomes map[string]int
+	outcomes map[Outcome]int
 }
 
-func (t *taskReads) add(env, outcome string) {
+func (t *taskReads) add(env string, outcome Outcome) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.n++
 	t.env = env
 	if t.outcomes == nil {
-		t.outcomes = map[string]int{}
+		t.outcomes = map[Outcome]int{}
 	}
 	t.outcomes[outcome]++
 }
@@ -441,7 +441,7 @@ func (s *Server) taskRecord(ctx context.Context, c *caller, tool string, err err
 	n, env := c.task.n, c.task.env
 	reads := map[string]any{}
 	for k, v := range c.task.outcomes {
-		reads["reads_"+k] = v
+		reads["reads_"+string(k)] = v
 	}
 	c.task.mu.Unlock()
 	if n == 0 {
@@ -455,7 +455,7 @@ func (s *Server) taskRecord(ctx context.Context, c *caller, tool string, err err
 type entry struct {
 	c                                   *caller
 	tool, operation, class, environment string
-	outcome                             string
+	outcome                             Outcome
 	res                                 *opResult
 	err                                 error
 	target                              *recordTarget
@@ -520,7 +520,7 @@ func (s *Server) write(ctx context.Context, e entry) string {
 	for _, r := range e.related {
 		attrs = append(attrs, slog.String(r.Type+"_id", r.ID))
 	}
-	attrs = append(attrs, slog.String("outcome", e.outcome))
+	attrs = append(attrs, slog.String("outcome", string(e.outcome)))
 	if reqID != "" {
 		attrs = append(attrs, slog.String("workos_request_id", reqID))
 	}
@@ -528,7 +528,7 @@ func (s *Server) write(ctx context.Context, e entry) string {
 		attrs = append(attrs, slog.Int("status", status))
 	}
 	reason := reasonOf(e.err)
-	if reason == "" && e.outcome == "refused" && e.err != nil {
+	if reason == "" && e.outcome == OutcomeRefused && e.err != nil {
 		// A confirmation refused without a sentinel (the typed name differs, the store failed).
 		reason = "confirmation refused"
 	}
@@ -546,7 +546,7 @@ func (s *Server) write(ctx context.Context, e entry) string {
 		attrs = append(attrs, slog.String("error", s.redactor.Text(text)))
 	}
 	level := slog.LevelInfo
-	if e.outcome == "error" {
+	if e.outcome == OutcomeError {
 		level = slog.LevelWarn
 	}
 	msg := "workspace operation"
@@ -571,7 +571,7 @@ func (s *Server) write(ctx context.Context, e entry) string {
 		targets = []workos.AuditLogTarget{{ID: team, Type: "team"}}
 	}
 	meta := map[string]any{
-		"environment": e.environment, "operation": e.operation, "outcome": e.outcome,
+		"environment": e.environment, "operation": e.operation, "outcome": string(e.outcome),
 		"tool": e.tool, "workos_request_id": reqID, "role": e.c.roleSlug,
 	}
 	if t := e.target; t != nil {

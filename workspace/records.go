@@ -178,16 +178,6 @@ const DefaultMaxQueuedRecords = 10_000
 // without its record.
 var ErrRecordBacklog = errors.New("the audit record queue is full")
 
-// Delivery of one audit event, as Hooks.Record reports it.
-const (
-	recordSent      = "sent"      // accepted by the team's audit log at once
-	recordQueued    = "queued"    // stored in the durable queue after a failed send
-	recordDelivered = "delivered" // delivered from the durable queue
-	recordDropped   = "dropped"   // an asynchronous record lost: in-memory queue full, or its send failed with the durable queue over half full
-	recordLost      = "lost"      // a write's record neither accepted nor stored (the log line remains)
-	recordDiscarded = "discarded" // rejected by the audit log as invalid, or its team is gone: removed from the queue
-)
-
 // queuedRecord is one team audit event waiting for delivery.
 type queuedRecord struct {
 	Team     string               `json:"team"` // the team's organization ID (Config.Teams)
@@ -203,7 +193,7 @@ const asyncRecords = 1024
 // at most this long before the event is queued.
 const auditSendLimit = 5 * time.Second
 
-func (s *Server) hookRecord(result string) {
+func (s *Server) hookRecord(result RecordResult) {
 	if s.cfg.Hooks.Record != nil {
 		s.cfg.Hooks.Record(result)
 	}
@@ -243,19 +233,19 @@ func permanent(err error) bool {
 func (s *Server) sendNow(ctx context.Context, qr *queuedRecord) string {
 	err := s.deliver(context.WithoutCancel(ctx), qr)
 	if err == nil {
-		s.hookRecord(recordSent)
+		s.hookRecord(RecordSent)
 		return ""
 	}
 	s.log.WarnContext(ctx, "workspace audit event not accepted: queued", "action", qr.Event.Action,
 		"error", s.redactor.Text(err.Error()))
 	if err := s.queue(ctx, qr); err != nil {
-		s.hookRecord(recordLost)
+		s.hookRecord(RecordLost)
 		b, _ := json.Marshal(qr)
 		s.log.ErrorContext(ctx, "workspace audit event lost: neither accepted nor queued", "action", qr.Event.Action,
 			"record", string(b), "error", s.redactor.Text(err.Error()))
 		return "not stored: the team's audit log did not accept this record and the record queue is unavailable; the server log holds it"
 	}
-	s.hookRecord(recordQueued)
+	s.hookRecord(RecordQueued)
 	return "queued: the team's audit log did not accept this record at once; it is stored and will be delivered"
 }
 
@@ -279,7 +269,7 @@ func (s *Server) sendLater(ctx context.Context, qr *queuedRecord) {
 			s.dropped(ctx, qr, err)
 			return
 		}
-		s.hookRecord(recordSent)
+		s.hookRecord(RecordSent)
 		return
 	}
 	s.inflight.add()
@@ -334,7 +324,7 @@ func (f *inflight) wait(ctx context.Context) error {
 }
 
 func (s *Server) dropped(ctx context.Context, qr *queuedRecord, err error) {
-	s.hookRecord(recordDropped)
+	s.hookRecord(RecordDropped)
 	s.log.WarnContext(ctx, "workspace audit event dropped", "action", qr.Event.Action, "error", s.redactor.Text(err.Error()))
 }
 
@@ -343,13 +333,13 @@ func (s *Server) dropped(ctx context.Context, qr *queuedRecord, err error) {
 func (s *Server) sendAsync(ctx context.Context, qr *queuedRecord) {
 	err := s.deliver(ctx, qr)
 	if err == nil {
-		s.hookRecord(recordSent)
+		s.hookRecord(RecordSent)
 		return
 	}
 	if !permanent(err) {
 		if n, lerr := s.records.Len(ctx); lerr == nil && n < s.maxQueued/2 {
 			if qerr := s.queue(ctx, qr); qerr == nil {
-				s.hookRecord(recordQueued)
+				s.hookRecord(RecordQueued)
 				return
 			}
 		}
@@ -421,7 +411,7 @@ func (s *Server) drain(ctx context.Context) (int, error) {
 		var qr queuedRecord
 		if err := json.Unmarshal(item, &qr); err != nil {
 			s.log.Error("workspace audit event unreadable: removed from the queue", "record", string(item))
-			s.hookRecord(recordDiscarded)
+			s.hookRecord(RecordDiscarded)
 			if err := s.records.Remove(ctx, h); err != nil {
 				return n, err
 			}
@@ -433,9 +423,9 @@ func (s *Server) drain(ctx context.Context) (int, error) {
 			}
 			s.log.Error("workspace audit event rejected: removed from the queue", "record", string(item),
 				"error", s.redactor.Text(err.Error()))
-			s.hookRecord(recordDiscarded)
+			s.hookRecord(RecordDiscarded)
 		} else {
-			s.hookRecord(recordDelivered)
+			s.hookRecord(RecordDelivered)
 			n++
 		}
 		if err := s.records.Remove(ctx, h); err != nil {

@@ -153,11 +153,11 @@ func TestWriteWaitsForItsRecord(t *testing.T) {
 	queue := &MemoryRecordQueue{}
 	var logs logtest.Buffer
 	var mu sync.Mutex
-	results := map[string]int{}
+	results := map[RecordResult]int{}
 	h := newHarness(t, func(c *Config) {
 		c.RecordQueue, c.MaxQueuedRecords = queue, 2
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
-		c.Hooks.Record = func(r string) { mu.Lock(); results[r]++; mu.Unlock() }
+		c.Hooks.Record = func(r RecordResult) { mu.Lock(); results[r]++; mu.Unlock() }
 	})
 	member := h.connect("member", nil)
 	h.api.mu.Lock()
@@ -206,7 +206,7 @@ func TestWriteWaitsForItsRecord(t *testing.T) {
 		t.Errorf("the paused write is not logged as refused:\n%s", logs.String())
 	}
 	mu.Lock()
-	if results[recordQueued] != 2 || results[recordDelivered] != 2 || results[recordDropped] != 2 {
+	if results[RecordQueued] != 2 || results[RecordDelivered] != 2 || results[RecordDropped] != 2 {
 		t.Errorf("record results = %v, want 2 queued and delivered, the refusal and the read dropped", results)
 	}
 	mu.Unlock()

@@ -144,22 +144,22 @@ func (s *Server) SetSettings(ctx context.Context, sess *authkit.Session, enabled
 	if t == nil {
 		return ErrNoTeam
 	}
-	rec := func(outcome string, err error) {
+	rec := func(outcome Outcome, err error) {
 		s.write(context.WithoutCancel(ctx), entry{c: c, tool: "console", operation: "settings.update", outcome: outcome, err: err})
 	}
 	if !c.roleKnown || c.roleSlug != "admin" {
-		rec("denied", ErrNotAdmin)
+		rec(OutcomeDenied, ErrNotAdmin)
 		return ErrNotAdmin
 	}
 	if t.PinSettings || t.SignIn == nil {
-		rec("denied", ErrSettingsPinned)
+		rec(OutcomeDenied, ErrSettingsPinned)
 		return ErrSettingsPinned
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	meta, err := s.teamMetadata(ctx, t)
 	if err != nil {
-		rec("error", err)
+		rec(OutcomeError, err)
 		return fmt.Errorf("read the team's settings: %s", s.redactor.Text(err.Error()))
 	}
 	meta[metaEnabled] = strconv.FormatBool(enabled)
@@ -168,13 +168,13 @@ func (s *Server) SetSettings(ctx context.Context, sess *authkit.Session, enabled
 	body := map[string]any{"metadata": meta}
 	var raw json.RawMessage
 	if _, err := s.client(t.SignIn.BaseURL, t.SignIn.APIKey).DoTemplate(ctx, "PUT", "/organizations/{id}", map[string]string{"id": t.OrganizationID}, nil, body, &raw); err != nil {
-		rec("error", err)
+		rec(OutcomeError, err)
 		return fmt.Errorf("save the team's settings: %s", s.redactor.Text(err.Error()))
 	}
 	s.mu.Lock()
 	delete(s.settings, t.OrganizationID) // this replica: at once
 	s.mu.Unlock()
-	rec("ok", nil)
+	rec(OutcomeOK, nil)
 	s.log.InfoContext(ctx, "team settings changed", "team", t.OrganizationID, "user", sess.UserID,
 		"enabled", enabled, "allow_production", allowProduction, "allow_write", allowWrite)
 	return nil

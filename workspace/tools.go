@@ -118,15 +118,15 @@ type pending interface{ confirmationPending() bool }
 func handler[In, Out any](s *Server, name string, body toolBody[In, Out]) mcp.ToolHandlerFor[In, *Out] {
 	return func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, *Out, error) {
 		start := time.Now()
-		outcome := "ok"
+		outcome := OutcomeOK
 		defer func() {
-			if s.cfg.Hooks.ToolCall != nil {
-				s.cfg.Hooks.ToolCall(name, outcome, time.Since(start))
+			if s.cfg.Hooks.ToolDuration != nil {
+				s.cfg.Hooks.ToolDuration(name, outcome, time.Since(start))
 			}
 		}()
 		c, err := s.identify(ctx, req)
 		if err != nil {
-			outcome = "error"
+			outcome = OutcomeError
 			s.log.ErrorContext(ctx, "workspace tool call without a person", "tool", name, "error", s.redactor.Text(err.Error()))
 			return nil, nil, s.toolError(err)
 		}
@@ -135,18 +135,18 @@ func handler[In, Out any](s *Server, name string, body toolBody[In, Out]) mcp.To
 		if errors.As(err, &wire) {
 			// A protocol answer (URL elicitation required): the client acts on it, then
 			// repeats the call.
-			outcome = "confirmation_required"
+			outcome = OutcomeConfirmationRequired
 			return nil, nil, wire
 		}
 		// A task tool's reads were logged one by one; the call is one record.
 		tasked := s.taskRecord(context.WithoutCancel(ctx), c, name, err)
 		if err != nil {
-			outcome = "error"
+			outcome = OutcomeError
 			switch {
 			case isDenial(err):
-				outcome = "denied"
+				outcome = OutcomeDenied
 			case errors.Is(err, ErrLimited):
-				outcome = "limited"
+				outcome = OutcomeLimited
 			}
 			if !tasked && !c.recorded.Load() {
 				s.recordToolError(context.WithoutCancel(ctx), c, name, err)
@@ -154,10 +154,10 @@ func handler[In, Out any](s *Server, name string, body toolBody[In, Out]) mcp.To
 			return nil, nil, s.toolError(err)
 		}
 		if p, ok := any(out).(pending); ok && out != nil && p.confirmationPending() {
-			outcome = "confirmation_required"
+			outcome = OutcomeConfirmationRequired
 		}
 		if res != nil && res.InputRequests != nil {
-			outcome = "confirmation_required"
+			outcome = OutcomeConfirmationRequired
 		}
 		return res, out, nil
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/console"
-	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/server"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 	"github.com/workos-mcp/workos-mcp/workspace"
@@ -267,7 +266,7 @@ func openRedisUsedTokens(ctx context.Context, cfg *serveConfig) (*redis.Client, 
 // in-process ones.
 func workspaceConfig(cfg *serveConfig, m *telemetry.Metrics, logger *slog.Logger) workspace.Config {
 	wc := cfg.Workspace
-	wc.Hooks = devstack.WorkspaceHooks(m)
+	wc.Hooks = m.WorkspaceHooks()
 	wc.Logger = logger.With("component", "workspace")
 	return wc
 }

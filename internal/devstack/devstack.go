@@ -28,7 +28,6 @@ import (
 	"github.com/workos-mcp/workos-mcp/localauth"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace"
-	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
 // DefaultAddr is where `workos-mcp dev` listens.
@@ -221,7 +220,7 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 		ConfirmationKey: opts.ConfirmationKey,
 		ConsoleURL:      base + console.Path,
 		SettingsTTL:     opts.SettingsTTL,
-		Hooks:           WorkspaceHooks(m),
+		Hooks:           m.WorkspaceHooks(),
 		Logger:          log.With("component", "workspace"),
 		RecordQueue:     records,
 	}, s.auth)
@@ -272,32 +271,6 @@ func (s *Stack) demoTeam() workspace.Team {
 		})
 	}
 	return t
-}
-
-// WorkspaceHooks turns the workspace's observations into the metrics of the issue: tool calls
-// by operation, class and outcome, and the confirmation flow (a destructive operation that asks
-// for confirmation issued a token; one that runs used one; a refused one refused it).
-func WorkspaceHooks(m *telemetry.Metrics) workspace.Hooks {
-	return workspace.Hooks{
-		ToolCall:       m.Tool,
-		WorkOSResponse: m.WorkOSResponse,
-		Record:         m.AuditRecord,
-		Operation: func(operation, _ string, outcome string) {
-			class := "unknown"
-			if op, ok := catalog.Lookup(operation); ok {
-				class = string(op.Class)
-			}
-			m.ToolCall(operation, class, outcome)
-			switch {
-			case outcome == "confirmation_required":
-				m.Confirmation("issued")
-			case outcome == "refused":
-				m.Confirmation("refused")
-			case outcome == "ok" && class == string(catalog.Destructive):
-				m.Confirmation("used")
-			}
-		},
-	}
 }
 
 // routes assembles the stack's handler with the server constructor: the product's routes, plus

@@ -4,8 +4,9 @@
 // readiness endpoints, and graceful shutdown.
 //
 // It is the only package of the module that imports Prometheus: the others expose plain hook
-// functions (authkit.Hooks, workos.Options.OnResponse, workspace hooks) whose signatures match
-// the methods of Metrics, so wiring is a struct literal.
+// functions (authkit.Hooks, workos.Options.OnResponse, workspace.Hooks) whose signatures match
+// the methods of Metrics, so wiring is a struct literal (Metrics.WorkspaceHooks for the
+// workspace, which also derives the confirmation events).
 package telemetry
 
 import (
@@ -16,6 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/workos-mcp/workos-mcp/workspace"
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
 // Namespace prefixes every metric name.
@@ -120,27 +124,37 @@ func (m *Metrics) WorkOSResponse(method, _ string, status int, d time.Duration) 
 	m.workosLatency.WithLabelValues(method).Observe(d.Seconds())
 }
 
-// ToolCall counts a workspace tool call. operation is the catalog name (or the tool name for
-// task tools), class is read, write or destructive, outcome is the pipeline's verdict (ok,
-// error, denied, confirmation_required, ...).
-func (m *Metrics) ToolCall(operation, class, outcome string) {
-	m.toolCalls.WithLabelValues(label(operation), label(class), label(outcome)).Inc()
+// ToolCall counts one WorkOS operation a workspace tool call considered (tool_calls_total):
+// operation is the catalog name, class is read, write or destructive ("unknown" when empty),
+// outcome the pipeline's verdict (workspace.Outcomes). WorkspaceHooks feeds it from
+// workspace.Hooks.ToolCall.
+func (m *Metrics) ToolCall(operation string, class catalog.Class, outcome workspace.Outcome) {
+	m.toolCalls.WithLabelValues(label(operation), label(string(class)), label(string(outcome))).Inc()
 }
 
-// Tool times one MCP tool call; it matches workspace.Hooks.ToolCall.
-func (m *Metrics) Tool(tool, outcome string, d time.Duration) {
-	m.tools.WithLabelValues(label(tool), label(outcome)).Observe(d.Seconds())
+// ToolDuration times one MCP tool call (tool_duration_seconds); it matches
+// workspace.Hooks.ToolDuration.
+func (m *Metrics) ToolDuration(tool string, outcome workspace.Outcome, d time.Duration) {
+	m.tools.WithLabelValues(label(tool), label(string(outcome))).Observe(d.Seconds())
 }
 
-// Confirmation counts a confirmation-token event: issued, used or refused.
+// Confirmation events, the event label of confirmations_total.
+const (
+	ConfirmationIssued  = "issued"  // a destructive operation asked for confirmation
+	ConfirmationUsed    = "used"    // a confirmed destructive operation ran
+	ConfirmationRefused = "refused" // a confirmation could not be used
+)
+
+// Confirmation counts a confirmation event (ConfirmationIssued, ConfirmationUsed,
+// ConfirmationRefused).
 func (m *Metrics) Confirmation(event string) {
 	m.confirmations.WithLabelValues(label(event)).Inc()
 }
 
-// AuditRecord counts a team audit event by what became of it; it matches
-// workspace.Hooks.Record.
-func (m *Metrics) AuditRecord(result string) {
-	m.auditRecords.WithLabelValues(label(result)).Inc()
+// AuditRecord counts a team audit event by what became of it (audit_records_total); it
+// matches workspace.Hooks.Record.
+func (m *Metrics) AuditRecord(result workspace.RecordResult) {
+	m.auditRecords.WithLabelValues(label(string(result))).Inc()
 }
 
 // observe records one served request.

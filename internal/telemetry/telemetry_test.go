@@ -56,7 +56,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.WorkOSResponse("GET", "/organizations/org_1", 0, time.Millisecond)
 	m.ToolCall("organizations.delete", "destructive", "confirmation_required")
 	m.Confirmation("issued")
-	m.Tool("whoami", "ok", time.Millisecond)
+	m.ToolDuration("whoami", "ok", time.Millisecond)
 	m.Confirmation("used")
 	m.Confirmation("refused")
 

@@ -1,4 +1,4 @@
-package devstack
+package telemetry
 
 import (
 	"io"
@@ -7,21 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/workos-mcp/workos-mcp/internal/telemetry"
+	"github.com/workos-mcp/workos-mcp/workspace/catalog"
 )
 
 // TestWorkspaceHooksFeedTheIssueMetrics checks the translation from the workspace's
 // observations to the metrics: tool calls by operation, class and outcome, and the
 // confirmation flow (issued, used, refused).
 func TestWorkspaceHooksFeedTheIssueMetrics(t *testing.T) {
-	m := telemetry.NewMetrics()
-	h := WorkspaceHooks(m)
-	h.Operation("organizations.delete", "sandbox", "confirmation_required")
-	h.Operation("organizations.delete", "sandbox", "refused")
-	h.Operation("organizations.delete", "sandbox", "ok")
-	h.Operation("organizations.list", "sandbox", "ok")
-	h.Operation("no.such_operation", "sandbox", "invalid")
-	h.ToolCall("mutate", "ok", time.Millisecond)
+	m := NewMetrics()
+	h := m.WorkspaceHooks()
+	h.ToolCall("organizations.delete", "sandbox", catalog.Destructive, "confirmation_required")
+	h.ToolCall("organizations.delete", "sandbox", catalog.Destructive, "refused")
+	h.ToolCall("organizations.delete", "sandbox", catalog.Destructive, "ok")
+	h.ToolCall("organizations.list", "sandbox", catalog.Read, "ok")
+	h.ToolCall("no.such_operation", "sandbox", "", "invalid")
+	h.ToolDuration("mutate", "ok", time.Millisecond)
 	h.WorkOSResponse("POST", "/organizations", 201, time.Millisecond)
 
 	rec := httptest.NewRecorder()
