@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace"
 )
@@ -37,7 +38,7 @@ func signIn(t *testing.T, st *devstack.Stack, role string) *browser {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	b := &browser{t: t, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}, base: st.URL()}
-	page, status := b.get("/console/login?login_hint=" + url.QueryEscape(devstack.DemoPeople[role]))
+	page, status := b.get("/console/login?login_hint=" + url.QueryEscape(devstacktest.DemoPeople[role]))
 	if status != http.StatusOK || !strings.Contains(page, "Approvals") {
 		t.Fatalf("%s sign-in: %d %s", role, status, page)
 	}
@@ -102,7 +103,7 @@ func orgExists(t *testing.T, st *devstack.Stack, id string) bool {
 // nothing runs until the same person approves on the console; another person cannot approve; a
 // form without the CSRF token is refused; the approved call runs once; a denial is reported.
 func TestE2EApprovalByThePerson(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstacktest.Start(t, devstack.Options{})
 	agent := as(t, st, "admin")
 	org := createOrg(t, agent, "Approve Me")
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": org}}
@@ -215,10 +216,10 @@ func TestE2EApprovalByThePerson(t *testing.T) {
 // URL-elicitation-required error with the approval link; after the person approves, the repeated
 // call runs.
 func TestE2EApprovalURLElicitation(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{})
+	st := devstacktest.Start(t, devstack.Options{})
 	admin := as(t, st, "admin")
 	org := createOrg(t, admin, "Elicit Me")
-	token := st.AccessToken(t, devstack.DemoPeople["admin"])
+	token := devstacktest.AccessToken(t, st, devstacktest.DemoPeople["admin"])
 	client := mcp.NewClient(&mcp.Implementation{Name: "url-elicitation", Version: "1"}, &mcp.ClientOptions{
 		Capabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapabilities{URL: &mcp.URLElicitationCapabilities{}}},
 		ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
@@ -264,7 +265,7 @@ func TestE2EApprovalURLElicitation(t *testing.T) {
 // second one (another workspace server reading the same team) refuse production within their
 // settings TTL; a non-admin cannot reach the settings; the change is recorded with its author.
 func TestE2EConsoleSettings(t *testing.T) {
-	st := devstack.Start(t, devstack.Options{SettingsTTL: 200 * time.Millisecond})
+	st := devstacktest.Start(t, devstack.Options{SettingsTTL: 200 * time.Millisecond})
 	agent := as(t, st, "member")
 	prod := map[string]any{"operation": "organizations.list", "environment": "production"}
 	mcptest.OK(t, agent, "query", prod)
@@ -278,7 +279,7 @@ func TestE2EConsoleSettings(t *testing.T) {
 	}
 	srv2 := httptest.NewServer(st.AuthKit().Middleware(ws2.Handler()))
 	defer srv2.Close()
-	agent2 := mcptest.Connect(t, srv2.URL, mcptest.Bearer(st.AccessToken(t, devstack.DemoPeople["member"])), nil)
+	agent2 := mcptest.Connect(t, srv2.URL, mcptest.Bearer(devstacktest.AccessToken(t, st, devstacktest.DemoPeople["member"])), nil)
 	mcptest.OK(t, agent2, "query", prod)
 
 	member := signIn(t, st, "member")
@@ -324,7 +325,7 @@ func TestE2EConsoleSettings(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(act, "workos_mcp.settings.update") || !strings.Contains(act, "organizations.list") {
 		t.Errorf("activity: %d %s", status, act)
 	}
-	if act, _ := member.get("/console/activity?person=" + url.QueryEscape(devstack.DemoPeople["admin"])); strings.Contains(act, "settings.update") {
+	if act, _ := member.get("/console/activity?person=" + url.QueryEscape(devstacktest.DemoPeople["admin"])); strings.Contains(act, "settings.update") {
 		t.Error("a non-admin sees another person's actions")
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
@@ -27,15 +28,15 @@ import (
 // as connects to the stack as a person of the demo team (by role).
 func as(t *testing.T, st *devstack.Stack, role string) *mcp.ClientSession {
 	t.Helper()
-	email, ok := devstack.DemoPeople[role]
+	email, ok := devstacktest.DemoPeople[role]
 	if !ok {
 		t.Fatalf("no demo person with role %s", role)
 	}
-	return mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(st.AccessToken(t, email)), nil)
+	return mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(devstacktest.AccessToken(t, st, email)), nil)
 }
 
 func TestE2EWhoami(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	m := mcptest.OK(t, as(t, st, "member-sandbox"), "whoami", nil)
 	if m["role"].(map[string]any)["slug"] != "member-sandbox" {
 		t.Fatalf("whoami = %v", m)
@@ -68,7 +69,7 @@ func TestE2EWhoami(t *testing.T) {
 // TestE2ERoles checks, for each default role, what it may list, read and write in sandbox and
 // production.
 func TestE2ERoles(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	type access struct{ read, write bool }
 	cases := []struct {
 		role        string
@@ -183,7 +184,7 @@ func orgByName(t *testing.T, cs *mcp.ClientSession, env, name string) string {
 }
 
 func TestE2EConfirmation(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	initech := orgByName(t, admin, "sandbox", "Initech")
 	del := func(id string, extra map[string]any) map[string]any {
@@ -256,7 +257,7 @@ func TestE2EConfirmation(t *testing.T) {
 }
 
 func TestE2EConfirmationElicitation(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	var asked string
 	typed := func(name string) func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 		return func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
@@ -264,7 +265,7 @@ func TestE2EConfirmationElicitation(t *testing.T) {
 			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": name}}, nil
 		}
 	}
-	token := st.AccessToken(t, devstack.DemoPeople["admin"])
+	token := devstacktest.AccessToken(t, st, devstacktest.DemoPeople["admin"])
 	initech := orgByName(t, as(t, st, "admin"), "sandbox", "Initech")
 	args := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": initech}}
 	mcptest.Fails(t, mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(token), typed("Initech Corp")), "mutate", args, "does not match")
@@ -278,7 +279,7 @@ func TestE2EConfirmationElicitation(t *testing.T) {
 // TestE2ERedaction calls every read operation the emulator implements, in both environments,
 // and asserts that no seeded secret appears anywhere in any tool output.
 func TestE2ERedaction(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	secrets := emulator.DefaultSeed().Secrets()
 	if len(secrets) == 0 {
@@ -583,7 +584,7 @@ func pickID(item map[string]any, param string) string {
 }
 
 func TestE2ETaskTools(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 
 	t.Run("describe_organization", func(t *testing.T) {
@@ -911,7 +912,7 @@ func csvHas(csv string, parts ...string) bool {
 // TestE2EConfirmationOtherTargets: irreversible operations on other kinds of targets, including
 // a POST action (revoke) and one with no readable target.
 func TestE2EConfirmationOtherTargets(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	confirm := func(args map[string]any) map[string]any {
 		t.Helper()
@@ -954,7 +955,7 @@ func TestE2EConfirmationOtherTargets(t *testing.T) {
 // TestE2EUpstreamFailures: WorkOS failing is a tool error the agent can read, never a protocol
 // error, and a destructive call whose target cannot be read does nothing.
 func TestE2EUpstreamFailures(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	remove := st.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations", Status: 500})
 	mcptest.Fails(t, admin, "query", map[string]any{"operation": "organizations.list"}, "WorkOS answered 500")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
@@ -36,7 +37,7 @@ func firstUser(t *testing.T, st *devstack.Stack) map[string]any {
 // TestE2ECredentialFieldsRefused: whatever sets a way to sign in as someone is refused under every
 // operation that carries it, for every role, in every environment, and nothing changes.
 func TestE2ECredentialFieldsRefused(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	u := firstUser(t, st)
 	id := u["id"].(string)
 	before, _ := json.Marshal(sandboxGet(t, st, "/user_management/users/"+id))
@@ -101,7 +102,7 @@ func anyStrings(v any) []string {
 // same confirmation as organization_domains.delete, and its plan says what goes; an update that
 // keeps every domain runs at once.
 func TestE2EReplacingUpdateIsConfirmed(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	acme := orgByName(t, admin, "sandbox", "Acme Corp")
 	domains := func() string {
@@ -191,7 +192,7 @@ func mustMarshal(v any) string {
 // not API keys, retention, groups or SSO under an /organizations path, and not the events of other
 // areas; and they may not destroy what hangs off an organization outside their areas.
 func TestE2EAreas(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	acme := orgByName(t, admin, "sandbox", "Acme Corp")
 	// Events of several areas: an organization (organizations), a group (roles).

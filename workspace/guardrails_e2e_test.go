@@ -14,6 +14,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
@@ -239,7 +240,7 @@ func TestE2EProductionSwitch(t *testing.T) {
 // TestE2EEnvironmentRules: sandbox unless named; an unknown name is refused; naming an
 // environment never widens what the role allows there.
 func TestE2EEnvironmentRules(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	ms := as(t, st, "member-sandbox")
 	// Sandbox by default: the answer says so and holds sandbox data (Acme is sandbox only).
 	m := mcptest.OK(t, ms, "query", map[string]any{"operation": "organizations.list", "params": map[string]any{"limit": 100}})
@@ -275,12 +276,12 @@ func TestE2EEnvironmentRules(t *testing.T) {
 // TestE2EWhoamiEveryPerson: every demo person sees their own email and name (read from WorkOS:
 // tokens carry no email), their role, and their access in each environment.
 func TestE2EWhoamiEveryPerson(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	want := map[string][2]string{ // sandbox, production
 		"admin": {"write", "write"}, "member": {"write", "write"}, "member-sandbox": {"write", "read"},
 		"support": {"write", "write"}, "support-viewer": {"read", "read"},
 	}
-	for role, email := range devstack.DemoPeople {
+	for role, email := range devstacktest.DemoPeople {
 		m := mcptest.OK(t, as(t, st, role), "whoami", nil)
 		u := m["user"].(map[string]any)
 		if u["email"] != email || u["name"] == nil || u["name"] == "" || !strings.HasPrefix(u["id"].(string), "user_") {
@@ -439,7 +440,7 @@ func TestE2EInvalidCallsSayHowToFix(t *testing.T) {
 // TestE2EListOperations: the listing holds only what the person may run, excluded operations
 // are nowhere, and a named operation comes with its full parameter schema.
 func TestE2EListOperations(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	runnable := 0
 	for _, op := range catalog.All() {
 		if !excludedName(op.Name) {
@@ -522,7 +523,7 @@ func excludedName(name string) bool {
 // TestE2EConfirmationDetails: what an organization's confirmation shows, a change to what hangs
 // off the target, a declined elicitation, and a refusal by role before any token is issued.
 func TestE2EConfirmationDetails(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	admin := as(t, st, "admin")
 	acme := orgByName(t, admin, "sandbox", "Acme Corp")
 	del := map[string]any{"operation": "organizations.delete", "params": map[string]any{"id": acme}}
@@ -561,7 +562,7 @@ func TestE2EConfirmationDetails(t *testing.T) {
 	mcptest.OK(t, admin, "query", map[string]any{"operation": "organizations.get", "params": map[string]any{"id": acme}})
 
 	// Elicitation declined: nothing done.
-	token := st.AccessToken(t, devstack.DemoPeople["admin"])
+	token := devstacktest.AccessToken(t, st, devstacktest.DemoPeople["admin"])
 	decline := mcptest.Connect(t, st.MCPURL(), mcptest.Bearer(token), func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 		return &mcp.ElicitResult{Action: "decline"}, nil
 	})
@@ -596,7 +597,7 @@ func TestE2ETaskToolsFindProblems(t *testing.T) {
 	sandbox.WebhookEndpoints = append(sandbox.WebhookEndpoints, emulator.SeedWebhook{EndpointURL: "https://hooks.example.test/dead", Events: []string{"user.created"}, Status: "disabled"})
 	sandbox.Users = append(sandbox.Users, emulator.SeedUser{Email: "dora@acme.test", FirstName: "Dora"})
 	sandbox.Memberships = append(sandbox.Memberships, emulator.SeedMembership{User: "dora@acme.test", Organization: org, Status: "inactive"})
-	st := devstack.Start(t, devstack.Options{Seed: seed, Confirmation: workspace.ConfirmAgent})
+	st := devstacktest.Start(t, devstack.Options{Seed: seed, Confirmation: workspace.ConfirmAgent})
 	admin := as(t, st, "admin")
 
 	m := mcptest.OK(t, admin, "audit_configuration", nil)
@@ -627,7 +628,7 @@ func TestE2ERoleFromMembership(t *testing.T) {
 	var users struct {
 		Data []struct{ ID string } `json:"data"`
 	}
-	if _, err := team.Do(context.Background(), "GET", "/user_management/users", map[string][]string{"email": {devstack.DemoPeople["member-sandbox"]}}, nil, &users); err != nil || len(users.Data) != 1 {
+	if _, err := team.Do(context.Background(), "GET", "/user_management/users", map[string][]string{"email": {devstacktest.DemoPeople["member-sandbox"]}}, nil, &users); err != nil || len(users.Data) != 1 {
 		t.Fatalf("find the member-sandbox person: %v %v", err, users)
 	}
 	cs := st.connect(t, users.Data[0].ID, "")
@@ -635,7 +636,7 @@ func TestE2ERoleFromMembership(t *testing.T) {
 	if r := m["role"].(map[string]any); r["slug"] != "member-sandbox" || r["source"] != "membership" {
 		t.Fatalf("role = %v", r)
 	}
-	if u := m["user"].(map[string]any); u["email"] != devstack.DemoPeople["member-sandbox"] {
+	if u := m["user"].(map[string]any); u["email"] != devstacktest.DemoPeople["member-sandbox"] {
 		t.Errorf("user = %v", u)
 	}
 	mcptest.OK(t, cs, "query", map[string]any{"operation": "organizations.list", "environment": "production"})

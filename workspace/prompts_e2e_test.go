@@ -11,14 +11,14 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 )
 
 // TestE2EPrompts lists and gets the prompts through the go-sdk client, over HTTP, with a real
 // token: the capability is declared and has prompts behind it, each prompt names tools that
 // exist, and mistakes in a prompts/get are invalid-params errors that say what is wrong.
 func TestE2EPrompts(t *testing.T) {
-	st := devstack.Start(t, tokenConfirm)
+	st := devstacktest.Start(t, tokenConfirm)
 	cs := as(t, st, "member-sandbox")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

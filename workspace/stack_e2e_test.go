@@ -18,6 +18,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/internal/openapi/openapitest"
 	"github.com/workos-mcp/workos-mcp/localauth"
@@ -89,7 +90,7 @@ func demoTeam(emu *emulator.Emulator, apiURL string) workspace.Team {
 		SignIn: &workspace.SignInEnvironment{APIKey: emulator.DemoTeamAPIKey, BaseURL: apiURL, ClientID: emulator.DemoTeamClientID},
 		// These stacks drive the token mechanism; the person's approval is tested in approval_e2e_test.go.
 		Confirmation: workspace.ConfirmAgent,
-		Limits:       devstack.TestLimits,
+		Limits:       devstack.Unlimited,
 	}
 	for _, e := range emu.Environments() {
 		if e.Name != emulator.DemoTeamEnvironment {
@@ -121,7 +122,7 @@ func newLocalStack(t *testing.T, mod func(*workspace.Config)) *customStack {
 	as, err := localauth.New(ctx, localauth.Options{
 		Issuer: base, Directory: localauth.WorkOSDirectory(teamAPI, emulator.DemoTeamClientID),
 		ClientID: emulator.DemoTeamClientID, APIKey: emulator.DemoTeamAPIKey,
-		DevMode: true, AutoApprove: devstack.DefaultTestApprover, Logger: quiet,
+		DevMode: true, AutoApprove: devstacktest.DefaultApprover, Logger: quiet,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +165,7 @@ func newLocalStack(t *testing.T, mod func(*workspace.Config)) *customStack {
 // token signs a demo person (by role) in through localauth's code flow.
 func (c *customStack) token(t *testing.T, role string) string {
 	t.Helper()
-	email, ok := devstack.DemoPeople[role]
+	email, ok := devstacktest.DemoPeople[role]
 	if !ok || c.base == "" {
 		t.Fatalf("no demo person %q, or not a localauth stack", role)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/redistest"
 )
 
@@ -339,7 +340,7 @@ func TestServeRedisUnreachable(t *testing.T) {
 
 func TestServeWithRedis(t *testing.T) {
 	redisURL := redistest.URL(t)
-	stack := devstack.Start(t, devstack.Options{})
+	stack := devstacktest.Start(t, devstack.Options{})
 	dir := t.TempDir()
 	cfg := serveYAMLHead(stack) + `teams:
   - organization_id: ` + emulator.DemoTeamOrganizationID + `

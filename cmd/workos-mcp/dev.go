@@ -94,7 +94,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	case *personLimit < 0 || math.IsNaN(*personLimit) || *personLimit > 10_000:
 		return usagef("--person-limit: use 0 (no limit) or a number of calls per second up to 10000")
 	case *personLimit == 0:
-		limits = &devstack.TestLimits
+		limits = &devstack.Unlimited
 	}
 	if *confirm != string(workspace.ConfirmHuman) && *confirm != string(workspace.ConfirmAgent) {
 		return usagef("--confirmation %q: use human (the person approves on /console) or agent (for scripts)", *confirm)

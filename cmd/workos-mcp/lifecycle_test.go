@@ -17,6 +17,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/logtest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
@@ -105,7 +106,7 @@ func TestDevCommand(t *testing.T) {
 		}
 	}
 	// Each person of the demo team with their role.
-	for role, email := range devstack.DemoPeople {
+	for role, email := range devstacktest.DemoPeople {
 		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(email) + `\s+` + regexp.QuoteMeta(role) + `\s`).MatchString(stdout.String()) {
 			t.Errorf("banner does not show %s with the role %s:\n%s", email, role, stdout)
 		}
@@ -231,7 +232,7 @@ func TestEmulateCommand(t *testing.T) {
 // TestServeCommand runs serve against a dev stack standing in for AuthKit (localauth is
 // AuthKit-compatible) and WorkOS (the emulator).
 func TestServeCommand(t *testing.T) {
-	stack := devstack.Start(t, devstack.Options{})
+	stack := devstacktest.Start(t, devstack.Options{})
 	dir := t.TempDir()
 	cfg := serveYAMLHead(stack) + `teams:
   - organization_id: ` + emulator.DemoTeamOrganizationID + `

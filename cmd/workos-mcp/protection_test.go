@@ -17,6 +17,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workos"
 )
@@ -62,7 +63,7 @@ func aliasProxy(t *testing.T, stack *devstack.Stack, alias string) string {
 // uses the sign-in key string, one whose identity cannot be established, a team organization
 // the sign-in key does not find, and a configuration without a sign-in key; each with a reason.
 func TestServeCheckRefusesUnprotectedTeams(t *testing.T) {
-	stack := devstack.Start(t, devstack.Options{})
+	stack := devstacktest.Start(t, devstack.Options{})
 	vars := func(path, corpKey string) map[string]string {
 		return map[string]string{"SANDBOX_KEY": emulator.DemoSandboxAPIKey, "WORKOS_API_KEY": emulator.DemoTeamAPIKey,
 			"CORP_KEY": corpKey, "WORKOS_MCP_CONFIG": path}
@@ -119,7 +120,7 @@ func TestServeCheckRefusesUnprotectedTeams(t *testing.T) {
 // support promoting its own team membership, and admin adding a redirect URI there, are
 // refused with a clear tool error, and nothing changes in the emulator.
 func TestServeSignInEnvironmentAttack(t *testing.T) {
-	stack := devstack.Start(t, devstack.Options{})
+	stack := devstacktest.Start(t, devstack.Options{})
 	const alias = "sk_test_team_alias"
 	path := protectionConfig(t, stack, emulator.DemoTeamOrganizationID, aliasProxy(t, stack, alias)+"/workos")
 	vars := map[string]string{"SANDBOX_KEY": emulator.DemoSandboxAPIKey, "WORKOS_API_KEY": emulator.DemoTeamAPIKey,
@@ -144,7 +145,7 @@ func TestServeSignInEnvironmentAttack(t *testing.T) {
 
 	base, _, logs, wait := startCommand(t, vars, "serve")
 	as := func(role string) *mcp.ClientSession {
-		tok, err := stack.Token(ctx, devstack.DemoPeople[role], devstack.WithoutResource())
+		tok, err := stack.Token(ctx, devstacktest.DemoPeople[role], devstack.WithoutResource())
 		if err != nil {
 			t.Fatal(err)
 		}

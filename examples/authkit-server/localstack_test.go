@@ -12,6 +12,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 )
 
@@ -25,7 +26,7 @@ func TestAgainstLocalStack(t *testing.T) {
 	}
 	stack, base := startAgainstStack(t)
 
-	token := stack.AccessToken(t, "admin@example.com", devstack.WithResource(base+"/mcp"))
+	token := devstacktest.AccessToken(t, stack, "admin@example.com", devstack.WithResource(base+"/mcp"))
 	cs := connect(t, base, token)
 	res, out := callTool(t, cs, "greet")
 	if res.IsError || !strings.HasPrefix(out["greeting"].(string), "Hello, user_") {
@@ -45,7 +46,7 @@ func TestAgainstLocalStack(t *testing.T) {
 	}
 
 	// A token for the stack's own MCP URL is not for this server.
-	other := stack.AccessToken(t, "admin@example.com")
+	other := devstacktest.AccessToken(t, stack, "admin@example.com")
 	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer "+other)
 	resp, err := http.DefaultClient.Do(req)
@@ -62,7 +63,7 @@ func TestAgainstLocalStack(t *testing.T) {
 // against it, as the README's second recipe does.
 func startAgainstStack(t *testing.T) (*devstack.Stack, string) {
 	t.Helper()
-	stack := devstack.Start(t, devstack.Options{})
+	stack := devstacktest.Start(t, devstack.Options{})
 	base, kit := serveExample(t, stack.URL(), stack.URL()+devstack.EmulatorPath, emulator.DemoTeamAPIKey, emulator.DemoTeamClientID)
 	if err := kit.Ready(t.Context()); err != nil {
 		t.Fatalf("Ready against the local stack: %v", err)

@@ -1,4 +1,4 @@
-package devstack
+package devstack_test
 
 import (
 	"bufio"
@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 )
 
 // workosCalls reads workos_mcp_workos_api_calls_total{method, status} from the stack's metrics.
-func workosCalls(t *testing.T, s *Stack, method, status string) float64 {
+func workosCalls(t *testing.T, s *devstack.Stack, method, status string) float64 {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	s.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -34,8 +37,8 @@ func workosCalls(t *testing.T, s *Stack, method, status string) float64 {
 // TestAuthkitCallsCounted: whoami reads the person's profile through authkit.User, and that
 // WorkOS API call counts in workos_mcp_workos_api_calls_total like the workspace's own.
 func TestAuthkitCallsCounted(t *testing.T) {
-	s := Start(t, Options{})
-	cs := connect(t, s, withToken(s, s.AccessToken(t, "admin@example.com")))
+	s := devstacktest.Start(t, devstack.Options{})
+	cs := connect(t, s, withToken(s, devstacktest.AccessToken(t, s, "admin@example.com")))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	before := workosCalls(t, s, "GET", "200")

@@ -1,7 +1,8 @@
 // Package devstack wires the whole product on one origin: the WorkOS API emulator under
 // /workos, the AuthKit-compatible authorization server (localauth) at the root, and the
 // workspace MCP server at /mcp behind authkit — plus /healthz, /readyz and /metrics. It is what
-// `workos-mcp dev` serves, and what tests start with Start to drive the real code paths.
+// `workos-mcp dev` serves, and what tests start with devstacktest.Start to drive the real code
+// paths (a package of its own, so that the binary links no test code).
 //
 // The layout is described in docs/design.md ("The embedded default").
 package devstack
@@ -32,6 +33,10 @@ import (
 
 // DefaultAddr is where `workos-mcp dev` listens.
 const DefaultAddr = "127.0.0.1:8080"
+
+// Unlimited are per-person limits so high that nothing meets them: `workos-mcp dev
+// --person-limit 0` (load tests) and tests that are not about limits.
+var Unlimited = workspace.Limits{PerSecond: 1e6, Burst: 1e6}
 
 // EmulatorPath is where the stack mounts the WorkOS API emulator on its origin.
 const EmulatorPath = "/workos"
@@ -87,7 +92,8 @@ type Options struct {
 	Limits *workspace.Limits
 }
 
-// Stack is the running product on one origin. Create it with New (or Start in tests).
+// Stack is the running product on one origin. Create it with New (or devstacktest.Start in
+// tests).
 type Stack struct {
 	opts    Options
 	base    string
@@ -109,7 +115,8 @@ type Stack struct {
 	closeOnce sync.Once
 }
 
-// New builds the stack; it does not listen. Serve Handler() on Options.Addr (or let Start do it).
+// New builds the stack; it does not listen. Serve Handler() on Options.Addr (or let
+// devstacktest.Start do it).
 func New(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.Addr == "" {
 		opts.Addr = DefaultAddr

@@ -1,4 +1,4 @@
-package devstack
+package devstack_test
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 )
 
 // bearer adds a fixed access token to every request.
@@ -27,7 +30,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.base.RoundTrip(r)
 }
 
-func connect(t *testing.T, s *Stack, transport *mcp.StreamableClientTransport) *mcp.ClientSession {
+func connect(t *testing.T, s *devstack.Stack, transport *mcp.StreamableClientTransport) *mcp.ClientSession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -40,7 +43,7 @@ func connect(t *testing.T, s *Stack, transport *mcp.StreamableClientTransport) *
 	return cs
 }
 
-func withToken(s *Stack, token string) *mcp.StreamableClientTransport {
+func withToken(s *devstack.Stack, token string) *mcp.StreamableClientTransport {
 	return &mcp.StreamableClientTransport{
 		Endpoint:             s.MCPURL(),
 		HTTPClient:           &http.Client{Transport: bearer{token, http.DefaultTransport}, Timeout: time.Minute},
@@ -63,10 +66,10 @@ func text(res *mcp.CallToolResult) string {
 }
 
 func TestEveryDemoPersonSignsInAndCallsWhoami(t *testing.T) {
-	s := Start(t, Options{})
-	for role, email := range DemoPeople {
+	s := devstacktest.Start(t, devstack.Options{})
+	for role, email := range devstacktest.DemoPeople {
 		t.Run(role, func(t *testing.T) {
-			cs := connect(t, s, withToken(s, s.AccessToken(t, email)))
+			cs := connect(t, s, withToken(s, devstacktest.AccessToken(t, s, email)))
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			tools, err := cs.ListTools(ctx, nil)
@@ -105,8 +108,8 @@ func TestEveryDemoPersonSignsInAndCallsWhoami(t *testing.T) {
 }
 
 func TestHardening(t *testing.T) {
-	s := Start(t, Options{})
-	tok := s.AccessToken(t, "admin@example.com")
+	s := devstacktest.Start(t, devstack.Options{})
+	tok := devstacktest.AccessToken(t, s, "admin@example.com")
 	do := func(method, path string, hdr map[string]string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, s.URL()+path, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
@@ -170,14 +173,14 @@ func TestHardening(t *testing.T) {
 func TestDataSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	s1 := Start(t, Options{DataDir: dir})
-	tok := s1.AccessToken(t, "member@example.com")
+	s1 := devstacktest.Start(t, devstack.Options{DataDir: dir})
+	tok := devstacktest.AccessToken(t, s1, "member@example.com")
 	base := s1.URL()
 	s1.Close()
 
 	// A new stack on the same data and origin accepts the token the first one issued (same
 	// signing keys) and still has the people.
-	s2, err := New(ctx, Options{BaseURL: base, DataDir: dir, AutoApprove: DefaultTestApprover})
+	s2, err := devstack.New(ctx, devstack.Options{BaseURL: base, DataDir: dir, AutoApprove: devstacktest.DefaultApprover})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +195,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 	s2.Close()
 
 	// Reset forgets the signing keys.
-	s3, err := New(ctx, Options{BaseURL: base, DataDir: dir, Reset: true})
+	s3, err := devstack.New(ctx, devstack.Options{BaseURL: base, DataDir: dir, Reset: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +206,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 }
 
 func TestSignInPagesWithoutAutoApprove(t *testing.T) {
-	s := Start(t, Options{AutoApprove: "-"})
+	s := devstacktest.Start(t, devstack.Options{AutoApprove: "-"})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if _, err := s.Token(ctx, "admin@example.com"); err == nil || !strings.Contains(err.Error(), "auto-approve") {
@@ -229,7 +232,7 @@ func TestGoSDKClientOAuth(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(doc)
 	defer tlsSrv.Close()
 	docURL = tlsSrv.URL + "/client.json"
-	s := Start(t, Options{CIMDHTTPClient: tlsSrv.Client()})
+	s := devstacktest.Start(t, devstack.Options{CIMDHTTPClient: tlsSrv.Client()})
 	fetcher := func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
 		hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
@@ -282,12 +285,12 @@ func TestGoSDKClientOAuth(t *testing.T) {
 // TestInProcessTransport: the stack's own origin is served without the network (and without
 // counting the request as an HTTP request), while another host is reached over the network.
 func TestInProcessTransport(t *testing.T) {
-	s := Start(t, Options{})
+	s := devstacktest.Start(t, devstack.Options{})
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "elsewhere")
 	}))
 	defer other.Close()
-	hc := &http.Client{Transport: inProcess{s}, Timeout: time.Minute}
+	hc := &http.Client{Transport: devstack.InProcess(s), Timeout: time.Minute}
 	get := func(u string) string {
 		t.Helper()
 		resp, err := hc.Get(u)
@@ -314,8 +317,8 @@ func TestInProcessTransport(t *testing.T) {
 // TestHostCheckBehindATunnel: a stack listening on loopback behind a tunnel (its public origin
 // is the tunnel's) still refuses a foreign Host, and accepts the tunnel's and loopback names.
 func TestHostCheckBehindATunnel(t *testing.T) {
-	s := Start(t, Options{BaseURL: "https://tunnel.example.net"})
-	addr := strings.TrimPrefix(s.opts.Addr, "http://")
+	s := devstacktest.Start(t, devstack.Options{BaseURL: "https://tunnel.example.net"})
+	addr := strings.TrimPrefix(devstack.Addr(s), "http://")
 	for host, want := range map[string]int{
 		"tunnel.example.net": 200,
 		addr:                 200,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
+	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 	"github.com/workos-mcp/workos-mcp/internal/interop/harness"
 )
 
@@ -41,8 +42,8 @@ func orgInEmulator(t *testing.T, p *process, id string) bool {
 // width (390px).
 func TestConsoleInChromium(t *testing.T) {
 	browser := harness.Chromium(t)
-	p := startDev(t, nil, "--auto-approve", devstack.DemoPeople["admin"])
-	tok := p.token(t, devstack.DemoPeople["admin"])
+	p := startDev(t, nil, "--auto-approve", devstacktest.DemoPeople["admin"])
+	tok := p.token(t, devstacktest.DemoPeople["admin"])
 	if tok == "" {
 		t.FailNow()
 	}
@@ -78,7 +79,7 @@ func TestConsoleInChromium(t *testing.T) {
 	// Sign in: the browser follows /console/login through localauth and back with its cookie.
 	b := harness.OpenPage(t, browser)
 	shots := harness.OutDir(t, "screenshots")
-	b.Navigate(p.base + "/console/login?login_hint=" + url.QueryEscape(devstack.DemoPeople["admin"]))
+	b.Navigate(p.base + "/console/login?login_hint=" + url.QueryEscape(devstacktest.DemoPeople["admin"]))
 	if loc := b.Location(); loc != p.base+"/console/approvals" {
 		t.Fatalf("after sign-in the browser is at %s:\n%s", loc, b.Text())
 	}
@@ -163,7 +164,7 @@ func TestConsoleInChromium(t *testing.T) {
 	// Activity: the agent's calls, the approved delete among them.
 	b.Navigate(p.base + "/console/activity")
 	page = b.Text()
-	for _, want := range []string{"organizations.create", "organizations.delete", devstack.DemoPeople["admin"]} {
+	for _, want := range []string{"organizations.create", "organizations.delete", devstacktest.DemoPeople["admin"]} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("the activity page lacks %q:\n%s", want, page)
 		}
