@@ -28,12 +28,9 @@ type Tokens struct {
 type TokenOption func(*tokenRequest)
 
 type tokenRequest struct {
-	scope, resource, organization string
-	noResource                    bool
+	resource   string
+	noResource bool
 }
-
-// WithScope asks for these scopes (space-separated); default "openid profile email offline_access".
-func WithScope(scope string) TokenOption { return func(r *tokenRequest) { r.scope = scope } }
 
 // WithResource asks for a token for another resource (RFC 8707) than the stack's MCP URL.
 func WithResource(resource string) TokenOption {
@@ -43,10 +40,8 @@ func WithResource(resource string) TokenOption {
 // WithoutResource sends no resource parameter: the token's audience is then the client ID.
 func WithoutResource() TokenOption { return func(r *tokenRequest) { r.noResource = true } }
 
-// WithOrganization picks the organization the token is for (organization_id).
-func WithOrganization(id string) TokenOption {
-	return func(r *tokenRequest) { r.organization = id }
-}
+// tokenScope is what every token request asks for.
+const tokenScope = "openid profile email offline_access"
 
 // redirectURI is where the test client says it listens; nobody needs to: the redirect is read
 // from the authorization response's Location header.
@@ -71,7 +66,7 @@ func (s *Stack) Token(ctx context.Context, email string, opts ...TokenOption) (*
 // FetchToken is Token against any running stack (another process: the interoperability tests
 // run the binary). clientID caches the registered client; it may be nil.
 func FetchToken(ctx context.Context, baseURL, resource, email string, clientID *string, opts ...TokenOption) (*Tokens, error) {
-	req := tokenRequest{scope: "openid profile email offline_access", resource: resource}
+	req := tokenRequest{resource: resource}
 	for _, o := range opts {
 		o(&req)
 	}
@@ -103,14 +98,11 @@ func FetchToken(ctx context.Context, baseURL, resource, email string, clientID *
 		"code_challenge":        {base64.RawURLEncoding.EncodeToString(sum[:])},
 		"code_challenge_method": {"S256"},
 		"state":                 {state},
-		"scope":                 {req.scope},
+		"scope":                 {tokenScope},
 		"login_hint":            {email},
 	}
 	if !req.noResource {
 		q.Set("resource", req.resource)
-	}
-	if req.organization != "" {
-		q.Set("organization_id", req.organization)
 	}
 	r, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/oauth2/authorize?"+q.Encode(), nil)
 	if err != nil {
