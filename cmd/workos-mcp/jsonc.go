@@ -67,13 +67,7 @@ func stripComments(in []byte) ([]byte, bool) {
 	for i := 0; i < len(in); i++ {
 		c := in[i]
 		if inString {
-			out = append(out, c)
-			if c == '\\' && i+1 < len(in) {
-				i++
-				out = append(out, in[i])
-			} else if c == '"' {
-				inString = false
-			}
+			i, out, inString = copyStringByte(in, i, out)
 			continue
 		}
 		switch {
@@ -104,6 +98,19 @@ func stripComments(in []byte) ([]byte, bool) {
 	return out, comments
 }
 
+// copyStringByte copies the byte at in[i], inside a JSON string, to out: an escape with the
+// byte it protects, so that an escaped quote does not end the string. It returns the index of
+// the last byte copied, out, and whether the string is still open.
+func copyStringByte(in []byte, i int, out []byte) (int, []byte, bool) {
+	c := in[i]
+	out = append(out, c)
+	if c == '\\' && i+1 < len(in) {
+		i++
+		return i, append(out, in[i]), true
+	}
+	return i, out, c != '"'
+}
+
 // stripTrailingCommas drops a comma followed (after blanks) by a closing bracket.
 func stripTrailingCommas(in []byte) []byte {
 	out := make([]byte, 0, len(in))
@@ -111,13 +118,7 @@ func stripTrailingCommas(in []byte) []byte {
 	for i := 0; i < len(in); i++ {
 		c := in[i]
 		if inString {
-			out = append(out, c)
-			if c == '\\' && i+1 < len(in) {
-				i++
-				out = append(out, in[i])
-			} else if c == '"' {
-				inString = false
-			}
+			i, out, inString = copyStringByte(in, i, out)
 			continue
 		}
 		if c == '"' {
