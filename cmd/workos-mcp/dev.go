@@ -11,7 +11,6 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/emulator"
-	"github.com/workos-mcp/workos-mcp/internal/datadir"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 	"github.com/workos-mcp/workos-mcp/workspace"
@@ -109,23 +108,11 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	}
 	logger := telemetry.NewLogger(e.stderr, format, level)
 
-	ln, err := devstack.Listen(*addr)
+	ln, baseURL, release, err := listenLocked(*addr, *base, *data)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
-	baseURL := *base
-	if baseURL == "" {
-		baseURL = "http://" + ln.Addr().String()
-	}
-	if *data != "" {
-		// One server per data directory: a second one fails here, naming the first.
-		lock, err := datadir.Acquire(*data, baseURL)
-		if err != nil {
-			return err
-		}
-		defer lock.Close()
-	}
+	defer release()
 	stack, err := devstack.New(ctx, devstack.Options{
 		Addr: ln.Addr().String(), BaseURL: baseURL, DataDir: *data, Reset: *reset,
 		AutoApprove: *auto, AllowedOrigins: origins, AllowedHosts: hosts, Logger: logger,

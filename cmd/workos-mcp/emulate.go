@@ -9,7 +9,6 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/emulator"
-	"github.com/workos-mcp/workos-mcp/internal/datadir"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/telemetry"
 )
@@ -56,23 +55,11 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 	}
-	ln, err := devstack.Listen(*addr)
+	ln, baseURL, release, err := listenLocked(*addr, *base, *data)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
-	baseURL := *base
-	if baseURL == "" {
-		baseURL = "http://" + ln.Addr().String()
-	}
-	if *data != "" {
-		// One server per data directory: a second one fails here, naming the first.
-		lock, err := datadir.Acquire(*data, baseURL)
-		if err != nil {
-			return err
-		}
-		defer lock.Close()
-	}
+	defer release()
 	emu, err := emulator.New(ctx, emulator.Options{
 		DataDir: *data, Seed: sd, Reset: *reset, BaseURL: baseURL,
 		RateLimit: emulator.RateLimit{RequestsPerSecond: *rate}, Logger: logger, StrictIdempotency: *strict,
