@@ -122,12 +122,10 @@ func (s *Server) exchangeCode(ctx context.Context, c *client, f url.Values) (*to
 		return nil, &oauthError{"invalid_request", "code_verifier is required (PKCE)"}
 	}
 	g, exp, used, err := s.store.lookupCode(ctx, hashToken(code))
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return nil, &oauthError{"invalid_grant", "the authorization code is unknown or expired"}
-	case err != nil:
-		return nil, &oauthError{"server_error", err.Error()}
-	case used:
+	if oe := lookupFailed(err, "the authorization code is unknown or expired"); oe != nil {
+		return nil, oe
+	}
+	if used {
 		// RFC 6749 §4.1.2: a second use revokes what the first one got.
 		if err := s.store.revokeSession(ctx, g.SID); err != nil {
 			return nil, &oauthError{"server_error", err.Error()}
@@ -174,6 +172,20 @@ func (s *Server) exchangeCode(ctx context.Context, c *client, f url.Values) (*to
 	return s.mint(ctx, g, g.Scope)
 }
 
+// lookupFailed maps the error of a code or refresh token lookup to the OAuth answer: a token
+// the store does not know is invalid_grant, with unknown as its description; any other failure
+// is a server_error. It is nil when err is.
+func lookupFailed(err error, unknown string) *oauthError {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound):
+		return &oauthError{"invalid_grant", unknown}
+	default:
+		return &oauthError{"server_error", err.Error()}
+	}
+}
+
 func (s *Server) codeReused(ctx context.Context, c *client) *oauthError {
 	s.log.WarnContext(ctx, "localauth: authorization code reused; its session is revoked", "client_id", c.ID)
 	return &oauthError{"invalid_grant", "the authorization code was already used; every token issued from it is revoked"}
@@ -185,11 +197,8 @@ func (s *Server) refresh(ctx context.Context, c *client, f url.Values) (*tokenRe
 		return nil, &oauthError{"invalid_request", "refresh_token is required"}
 	}
 	g, used, exp, err := s.store.lookupRefresh(ctx, hashToken(rt))
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return nil, &oauthError{"invalid_grant", "the refresh token is unknown"}
-	case err != nil:
-		return nil, &oauthError{"server_error", err.Error()}
+	if oe := lookupFailed(err, "the refresh token is unknown"); oe != nil {
+		return nil, oe
 	}
 	if g.ClientID != c.ID {
 		return nil, &oauthError{"invalid_grant", "the refresh token was issued to another client"}
