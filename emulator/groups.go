@@ -42,6 +42,17 @@ func groupScope(c *call) (string, error) {
 	return o.ID, nil
 }
 
+// pathGroup is the group the path names, {groupId} in {organizationId}, with its organization ID;
+// an unknown organization is reported before an unknown group.
+func pathGroup(c *call) (string, *group, error) {
+	org, err := groupScope(c)
+	if err != nil {
+		return "", nil, err
+	}
+	g, err := c.t.group(org, c.param("groupId"))
+	return org, g, err
+}
+
 func createGroup(c *call) (int, any, error) {
 	org, err := groupScope(c)
 	if err != nil {
@@ -87,11 +98,7 @@ func listGroups(c *call) (int, any, error) {
 }
 
 func getGroup(c *call) (int, any, error) {
-	org, err := groupScope(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	g, err := c.t.group(org, c.param("groupId"))
+	_, g, err := pathGroup(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -131,11 +138,7 @@ func updateGroup(c *call) (int, any, error) {
 }
 
 func deleteGroup(c *call) (int, any, error) {
-	org, err := groupScope(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	g, err := c.t.group(org, c.param("groupId"))
+	org, g, err := pathGroup(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -185,11 +188,7 @@ func addGroupMember(c *call) (int, any, error) {
 }
 
 func removeGroupMember(c *call) (int, any, error) {
-	org, err := groupScope(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	g, err := c.t.group(org, c.param("groupId"))
+	org, g, err := pathGroup(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -207,11 +206,7 @@ func listGroupMembers(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	org, err := groupScope(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	g, err := c.t.group(org, c.param("groupId"))
+	_, g, err := pathGroup(c)
 	if err != nil {
 		return 0, nil, err
 	}
