@@ -84,47 +84,55 @@ func sendVerificationEmail(c *call) (int, any, error) {
 	return http.StatusOK, map[string]any{"user": u}, nil
 }
 
+// takeCode spends the user's pending code of this kind when code matches it. A missing or wrong
+// code is <kind>_code_incorrect; a matching but expired one is <kind>_code_expired (checked
+// after the match, as WorkOS does, so an expiry says nothing about a wrong guess).
 func (t *tx) takeCode(kind, userID, code string) (*pendingCode, error) {
 	pc, err := load[pendingCode](t, "code", codeKey(kind, userID))
 	if errors.Is(err, errNotFound) {
-		return nil, nil
+		return nil, badRequest(kind+"_code_incorrect", "The code is incorrect.")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(pc.Code), []byte(code)) != 1 {
-		return nil, nil
+		return nil, badRequest(kind+"_code_incorrect", "The code is incorrect.")
 	}
-	return pc, t.remove("code", codeKey(kind, userID))
+	if err := t.remove("code", codeKey(kind, userID)); err != nil {
+		return nil, err
+	}
+	if pc.ExpiresAt < formatTime(t.now) {
+		return nil, badRequest(kind+"_code_expired", "The code has expired.")
+	}
+	return pc, nil
+}
+
+// decodeForUser decodes the body into in, then finds the user the path names ({id}): a bad body
+// is reported before an unknown user.
+func decodeForUser(c *call, in any) (*user, error) {
+	if err := c.decode(in); err != nil {
+		return nil, err
+	}
+	return c.t.user(c.param("id"))
 }
 
 func confirmEmailVerification(c *call) (int, any, error) {
 	var in struct {
 		Code string `json:"code"`
 	}
-	if err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	t := c.t
-	u, err := t.user(c.param("id"))
+	u, err := decodeForUser(c, &in)
 	if err != nil {
 		return 0, nil, err
 	}
+	t := c.t
 	if u.EmailVerified {
 		return 0, nil, badRequest("email_previously_verified", "The user's email is already verified.")
 	}
 	if in.Code == "" {
 		return 0, nil, invalidField("code", "code_required", "code is required.")
 	}
-	pc, err := t.takeCode("email_verification", u.ID, in.Code)
-	if err != nil {
+	if _, err := t.takeCode("email_verification", u.ID, in.Code); err != nil {
 		return 0, nil, err
-	}
-	if pc == nil {
-		return 0, nil, badRequest("email_verification_code_incorrect", "The code is incorrect.")
-	}
-	if pc.ExpiresAt < formatTime(t.now) {
-		return 0, nil, badRequest("email_verification_code_expired", "The code has expired.")
 	}
 	u.EmailVerified, u.UpdatedAt = true, formatTime(t.now)
 	if err := t.save("user", u.ID, "", u); err != nil {
@@ -137,14 +145,11 @@ func sendEmailChange(c *call) (int, any, error) {
 	var in struct {
 		NewEmail string `json:"new_email"`
 	}
-	if err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	t := c.t
-	u, err := t.user(c.param("id"))
+	u, err := decodeForUser(c, &in)
 	if err != nil {
 		return 0, nil, err
 	}
+	t := c.t
 	email := strings.ToLower(strings.TrimSpace(in.NewEmail))
 	if !validEmail(email) {
 		return 0, nil, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_email", Message: "new_email must be a valid email address."}
@@ -169,26 +174,17 @@ func confirmEmailChange(c *call) (int, any, error) {
 	var in struct {
 		Code string `json:"code"`
 	}
-	if err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	t := c.t
-	u, err := t.user(c.param("id"))
+	u, err := decodeForUser(c, &in)
 	if err != nil {
 		return 0, nil, err
 	}
+	t := c.t
 	if _, err := load[pendingCode](t, "code", codeKey("email_change", u.ID)); errors.Is(err, errNotFound) {
 		return 0, nil, conflict("no_pending_email_change", "The user has no pending email change.")
 	}
 	pc, err := t.takeCode("email_change", u.ID, in.Code)
 	if err != nil {
 		return 0, nil, err
-	}
-	if pc == nil {
-		return 0, nil, badRequest("email_change_code_incorrect", "The code is incorrect.")
-	}
-	if pc.ExpiresAt < formatTime(t.now) {
-		return 0, nil, badRequest("email_change_code_expired", "The code has expired.")
 	}
 	if other, err := t.userByEmail(pc.NewEmail); err == nil && other.ID != u.ID {
 		return 0, nil, conflict("email_not_available", "Another user has this email.")

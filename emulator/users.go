@@ -228,14 +228,11 @@ func getUserByExternalID(c *call) (int, any, error) {
 
 func updateUser(c *call) (int, any, error) {
 	var in userInput
-	if err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	t := c.t
-	u, err := t.user(c.param("id"))
+	u, err := decodeForUser(c, &in)
 	if err != nil {
 		return 0, nil, err
 	}
+	t := c.t
 	if in.Email != nil {
 		email := strings.ToLower(strings.TrimSpace(*in.Email))
 		if !validEmail(email) {
