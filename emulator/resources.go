@@ -446,6 +446,21 @@ func (c *call) assignmentTarget(m *membership) (*assignmentInput, *authzResource
 	return &in, r, err
 }
 
+// queryResourceID is the resource a query names in organization org: <prefix>resource_id, or
+// else the one <prefix>resource_external_id and <prefix>resource_type_slug name; "" if neither
+// is given.
+func (c *call) queryResourceID(org, prefix string) (string, error) {
+	id, ext := c.query.Get(prefix+"resource_id"), c.query.Get(prefix+"resource_external_id")
+	if id != "" || ext == "" {
+		return id, nil
+	}
+	r, err := c.t.resourceByExternalID(org, c.query.Get(prefix+"resource_type_slug"), ext)
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
+}
+
 func listMembershipAssignments(c *call) (int, any, error) {
 	p, err := c.page()
 	if err != nil {
@@ -456,13 +471,9 @@ func listMembershipAssignments(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	rid := c.query.Get("resource_id")
-	if rid == "" && c.query.Get("resource_external_id") != "" {
-		r, err := t.resourceByExternalID(m.OrganizationID, c.query.Get("resource_type_slug"), c.query.Get("resource_external_id"))
-		if err != nil {
-			return 0, nil, err
-		}
-		rid = r.ID
+	rid, err := c.queryResourceID(m.OrganizationID, "")
+	if err != nil {
+		return 0, nil, err
 	}
 	as, err := filter(t, "role_assignment", m.OrganizationID, func(a *roleAssignment) bool {
 		return a.MembershipID == m.ID && (rid == "" || a.Resource.ID == rid)
@@ -562,13 +573,9 @@ func listMembershipResources(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	parent := c.query.Get("parent_resource_id")
-	if parent == "" && c.query.Get("parent_resource_external_id") != "" {
-		pr, err := t.resourceByExternalID(m.OrganizationID, c.query.Get("parent_resource_type_slug"), c.query.Get("parent_resource_external_id"))
-		if err != nil {
-			return 0, nil, err
-		}
-		parent = pr.ID
+	parent, err := c.queryResourceID(m.OrganizationID, "parent_")
+	if err != nil {
+		return 0, nil, err
 	}
 	rs, err := loadAll[authzResource](t, "authz_resource", m.OrganizationID)
 	if err != nil {
