@@ -581,12 +581,18 @@ func importAccount(c *call) (int, any, error) {
 	return http.StatusCreated, a.render(), nil
 }
 
-func getAccount(c *call) (int, any, error) {
+// pathAccount is the connected account the path names, with its integration.
+func pathAccount(c *call) (*storedIntegration, *storedAccount, error) {
 	d, user, org, err := accountScope(c)
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	a, err := c.t.account(d, user, org)
+	return d, a, err
+}
+
+func getAccount(c *call) (int, any, error) {
+	_, a, err := pathAccount(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -602,18 +608,14 @@ func updateAccount(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	t := c.t
-	d, user, org, err := accountScope(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	a, err := t.account(d, user, org)
+	d, a, err := pathAccount(c)
 	if err != nil {
 		return 0, nil, err
 	}
 	s := accountSecret{method: a.AuthMethod, apiKey: a.APIKey, clientID: a.ClientID, clientSecret: a.ClientSecret, config: a.Config,
 		accessToken: a.AccessToken, refreshToken: a.RefreshToken, expiresAt: a.ExpiresAt, scopes: a.Scopes, needsReauthorization: a.State == "needs_reauthorization"}
 	in.apply(&s)
-	a, err = t.upsertAccount(d, user, org, s)
+	a, err = t.upsertAccount(d, a.UserID, a.OrganizationID, s)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -621,11 +623,7 @@ func updateAccount(c *call) (int, any, error) {
 }
 
 func deleteAccount(c *call) (int, any, error) {
-	d, user, org, err := accountScope(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	a, err := c.t.account(d, user, org)
+	_, a, err := pathAccount(c)
 	if err != nil {
 		return 0, nil, err
 	}
