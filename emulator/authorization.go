@@ -262,6 +262,19 @@ func (t *tx) saveRole(r *role, typ, org string) (*role, error) {
 	return r, t.emit(ev, org, roleEvent(r, org))
 }
 
+// changeableRole is the role the path names ({slug}) as seen from org, refused when it is an
+// environment role reached through an organization, which only the environment may change.
+func (c *call) changeableRole(org string) (*role, string, error) {
+	r, typ, err := c.t.scopedRole(org, c.param("slug"))
+	if err != nil {
+		return nil, "", err
+	}
+	if org != "" && typ == "role" {
+		return nil, "", badRequest("bad_request", "An environment role cannot be changed through an organization.")
+	}
+	return r, typ, nil
+}
+
 func updateRole(c *call) (int, any, error) {
 	org, err := roleScope(c)
 	if err != nil {
@@ -271,12 +284,9 @@ func updateRole(c *call) (int, any, error) {
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	r, typ, err := c.t.scopedRole(org, c.param("slug"))
+	r, typ, err := c.changeableRole(org)
 	if err != nil {
 		return 0, nil, err
-	}
-	if org != "" && typ == "role" {
-		return 0, nil, badRequest("bad_request", "An environment role cannot be changed through an organization.")
 	}
 	if in.Name != nil {
 		if strings.TrimSpace(*in.Name) == "" {
@@ -337,12 +347,9 @@ func setRolePermissions(c *call) (int, any, error) {
 	if in.Permissions == nil {
 		return 0, nil, invalidField("permissions", "permissions_required", "permissions is required.")
 	}
-	r, typ, err := c.t.scopedRole(org, c.param("slug"))
+	r, typ, err := c.changeableRole(org)
 	if err != nil {
 		return 0, nil, err
-	}
-	if org != "" && typ == "role" {
-		return 0, nil, badRequest("bad_request", "An environment role cannot be changed through an organization.")
 	}
 	if err := c.t.checkPermissions(*in.Permissions); err != nil {
 		return 0, nil, err
@@ -369,12 +376,9 @@ func addRolePermission(c *call) (int, any, error) {
 	if in.Slug == "" {
 		return 0, nil, invalidField("slug", "slug_required", "slug is required.")
 	}
-	r, typ, err := c.t.scopedRole(org, c.param("slug"))
+	r, typ, err := c.changeableRole(org)
 	if err != nil {
 		return 0, nil, err
-	}
-	if org != "" && typ == "role" {
-		return 0, nil, badRequest("bad_request", "An environment role cannot be changed through an organization.")
 	}
 	if err := c.t.checkPermissions([]string{in.Slug}); err != nil {
 		return 0, nil, err
@@ -391,12 +395,9 @@ func removeRolePermission(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	r, typ, err := c.t.scopedRole(org, c.param("slug"))
+	r, typ, err := c.changeableRole(org)
 	if err != nil {
 		return 0, nil, err
-	}
-	if org != "" && typ == "role" {
-		return 0, nil, badRequest("bad_request", "An environment role cannot be changed through an organization.")
 	}
 	p := c.param("permissionSlug")
 	if !slices.Contains(r.Permissions, p) {
