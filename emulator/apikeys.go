@@ -108,7 +108,13 @@ func listAPIKeys(c *call) (int, any, error) {
 	if _, err := c.t.organization(org); err != nil {
 		return 0, nil, err
 	}
-	ks, err := filter(c.t, "api_key", org, func(k *storedAPIKey) bool { return k.Owner.Type == "organization" })
+	return apiKeyPage(c, org, p, func(k *storedAPIKey) bool { return k.Owner.Type == "organization" })
+}
+
+// apiKeyPage answers a listing: page p of the API keys stored under org (every organization
+// when org is "") that keep accepts.
+func apiKeyPage(c *call, org string, p page, keep func(*storedAPIKey) bool) (int, any, error) {
+	ks, err := filter(c.t, "api_key", org, keep)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -169,15 +175,7 @@ func listUserAPIKeys(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	org := c.query.Get("organization_id")
-	ks, err := filter(c.t, "api_key", org, func(k *storedAPIKey) bool { return k.Owner.Type == "user" && k.Owner.ID == u.ID })
-	if err != nil {
-		return 0, nil, err
-	}
-	out := make([]*apiKey, 0, len(ks))
-	for _, k := range ks {
-		out = append(out, &k.apiKey)
-	}
-	return http.StatusOK, paginate(out, func(k *apiKey) string { return k.ID }, p), nil
+	return apiKeyPage(c, org, p, func(k *storedAPIKey) bool { return k.Owner.Type == "user" && k.Owner.ID == u.ID })
 }
 
 func createUserAPIKey(c *call) (int, any, error) {

@@ -194,13 +194,21 @@ func (t *tx) scopedRole(org, slug string) (*role, string, error) {
 	return r, typ, err
 }
 
-func createRoleHandler(c *call) (int, any, error) {
+// decodeRole is the organization of the path ("" for the environment's roles) and the role
+// body, in that order: an unknown organization is reported before a bad body.
+func decodeRole(c *call) (string, roleInput, error) {
+	var in roleInput
 	org, err := roleScope(c)
 	if err != nil {
-		return 0, nil, err
+		return "", in, err
 	}
-	var in roleInput
-	if err := c.decode(&in); err != nil {
+	err = c.decode(&in)
+	return org, in, err
+}
+
+func createRoleHandler(c *call) (int, any, error) {
+	org, in, err := decodeRole(c)
+	if err != nil {
 		return 0, nil, err
 	}
 	in.Permissions = nil
@@ -276,12 +284,8 @@ func (c *call) changeableRole(org string) (*role, string, error) {
 }
 
 func updateRole(c *call) (int, any, error) {
-	org, err := roleScope(c)
+	org, in, err := decodeRole(c)
 	if err != nil {
-		return 0, nil, err
-	}
-	var in roleInput
-	if err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
 	r, typ, err := c.changeableRole(org)

@@ -293,16 +293,23 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 		}
 	}
 	c := &call{e: e, r: r, t: t, env: env, params: params, query: r.URL.Query(), body: body}
-	st, v, herr := rt.h(c)
-	var rf recordedFailure
-	if errors.As(herr, &rf) {
+	// commit ends the transaction and wakes the webhook deliverer for the events it queued.
+	commit := func() *apiError {
 		if err := t.sql.Commit(); err != nil {
 			e.log.Error("emulator: commit", "route", rt.pattern, "err", err)
-			return 0, "", nil, nil, internalError()
+			return internalError()
 		}
 		committed = true
 		if t.enqueued {
 			e.deliverer.poke()
+		}
+		return nil
+	}
+	st, v, herr := rt.h(c)
+	var rf recordedFailure
+	if errors.As(herr, &rf) {
+		if err := commit(); err != nil {
+			return 0, "", nil, nil, err
 		}
 		return 0, "", nil, nil, rf.apiError
 	}
@@ -333,13 +340,8 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 			return 0, "", nil, nil, internalError()
 		}
 	}
-	if err := t.sql.Commit(); err != nil {
-		e.log.Error("emulator: commit", "route", rt.pattern, "err", err)
-		return 0, "", nil, nil, internalError()
-	}
-	committed = true
-	if t.enqueued {
-		e.deliverer.poke()
+	if err := commit(); err != nil {
+		return 0, "", nil, nil, err
 	}
 	return st, ctype, out, hdr, nil
 }
