@@ -81,10 +81,7 @@ func (t *tx) createAgentRegistration(org, userID, kind, status, credential strin
 
 func getAgentRegistration(c *call) (int, any, error) {
 	id := c.param("id")
-	a, err := load[storedAgent](c.t, "agent_registration", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Agent registration", id)
-	}
+	a, err := loadFound[storedAgent](c.t, "agent_registration", "Agent registration", id)
 	if err != nil {
 		return 0, nil, err
 	}

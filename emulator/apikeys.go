@@ -127,10 +127,7 @@ func apiKeyPage(c *call, org string, p page, keep func(*storedAPIKey) bool) (int
 
 func deleteAPIKey(c *call) (int, any, error) {
 	id := c.param("id")
-	k, err := load[storedAPIKey](c.t, "api_key", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("API key", id)
-	}
+	k, err := loadFound[storedAPIKey](c.t, "api_key", "API key", id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -214,10 +211,7 @@ func expireAPIKey(c *call) (int, any, error) {
 	}
 	t := c.t
 	id := c.param("id")
-	k, err := load[storedAPIKey](t, "api_key", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("API key", id)
-	}
+	k, err := loadFound[storedAPIKey](t, "api_key", "API key", id)
 	if err != nil {
 		return 0, nil, err
 	}

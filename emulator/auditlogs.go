@@ -337,10 +337,7 @@ func createAuditExport(c *call) (int, any, error) {
 
 func getAuditExport(c *call) (int, any, error) {
 	id := c.param("auditLogExportId")
-	x, err := load[storedExport](c.t, "audit_log_export", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Audit log export", id)
-	}
+	x, err := loadFound[storedExport](c.t, "audit_log_export", "Audit log export", id)
 	if err != nil {
 		return 0, nil, err
 	}

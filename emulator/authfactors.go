@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -81,10 +80,7 @@ type storedChallenge struct {
 const maxChallengeAttempts = 5
 
 func (t *tx) factor(id string) (*storedFactor, error) {
-	f, err := load[storedFactor](t, "auth_factor", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Authentication factor", id)
-	}
+	f, err := loadFound[storedFactor](t, "auth_factor", "Authentication factor", id)
 	return f, err
 }
 
@@ -322,10 +318,7 @@ func verifyChallenge(c *call) (int, any, error) {
 	}
 	t := c.t
 	id := c.param("id")
-	ch, err := load[storedChallenge](t, "auth_challenge", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Authentication challenge", id)
-	}
+	ch, err := loadFound[storedChallenge](t, "auth_challenge", "Authentication challenge", id)
 	if err != nil {
 		return 0, nil, err
 	}

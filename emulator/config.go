@@ -99,10 +99,7 @@ func listRedirectURIs(c *call) (int, any, error) {
 
 func deleteRedirectURI(c *call) (int, any, error) {
 	id := c.param("id")
-	r, err := load[redirectURI](c.t, "redirect_uri", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Redirect URI", id)
-	}
+	r, err := loadFound[redirectURI](c.t, "redirect_uri", "Redirect URI", id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -120,10 +117,7 @@ type jwtTemplate struct {
 }
 
 func getJWTTemplate(c *call) (int, any, error) {
-	tpl, err := load[jwtTemplate](c.t, "jwt_template", "jwt_template")
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("JWT template", "jwt_template")
-	}
+	tpl, err := loadFound[jwtTemplate](c.t, "jwt_template", "JWT template", "jwt_template")
 	return http.StatusOK, tpl, err
 }
 

@@ -134,10 +134,7 @@ func createApp(c *call) (int, any, error) {
 }
 
 func (t *tx) app(id string) (*connectApp, error) {
-	a, err := load[connectApp](t, "connect_application", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Application", id)
-	}
+	a, err := loadFound[connectApp](t, "connect_application", "Application", id)
 	return a, err
 }
 

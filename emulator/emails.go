@@ -251,10 +251,7 @@ func createPasswordReset(c *call) (int, any, error) {
 
 func getPasswordReset(c *call) (int, any, error) {
 	id := c.param("id")
-	pr, err := load[passwordReset](c.t, "password_reset", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Password reset", id)
-	}
+	pr, err := loadFound[passwordReset](c.t, "password_reset", "Password reset", id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -344,9 +341,6 @@ func createMagicAuth(c *call) (int, any, error) {
 
 func getMagicAuth(c *call) (int, any, error) {
 	id := c.param("id")
-	ma, err := load[magicAuth](c.t, "magic_auth", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Magic auth", id)
-	}
+	ma, err := loadFound[magicAuth](c.t, "magic_auth", "Magic auth", id)
 	return http.StatusOK, ma, err
 }

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"errors"
 	"net/http"
 )
 
@@ -34,9 +33,6 @@ func (t *tx) recordEmailVerification(u *user, pc *pendingCode) error {
 
 func getEmailVerification(c *call) (int, any, error) {
 	id := c.param("id")
-	ev, err := load[emailVerification](c.t, "email_verification", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Email verification", id)
-	}
+	ev, err := loadFound[emailVerification](c.t, "email_verification", "Email verification", id)
 	return http.StatusOK, ev, err
 }

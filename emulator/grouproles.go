@@ -24,10 +24,7 @@ type groupRoleAssignment struct {
 // anyGroup reads a group by ID whatever its organization (the group routes of the
 // authorization API name no organization).
 func (t *tx) anyGroup(id string) (*group, error) {
-	g, err := load[group](t, "group", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Group", id)
-	}
+	g, err := loadFound[group](t, "group", "Group", id)
 	return g, err
 }
 

@@ -35,10 +35,7 @@ func (m *membership) eventData() *membership {
 }
 
 func (t *tx) membership(id string) (*membership, error) {
-	m, err := load[membership](t, "organization_membership", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Organization membership", id)
-	}
+	m, err := loadFound[membership](t, "organization_membership", "Organization membership", id)
 	if err != nil {
 		return nil, err
 	}
@@ -314,10 +311,7 @@ func (inv *invitation) render(now time.Time) *invitation {
 }
 
 func (t *tx) invitation(id string) (*invitation, error) {
-	inv, err := load[invitation](t, "invitation", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Invitation", id)
-	}
+	inv, err := loadFound[invitation](t, "invitation", "Invitation", id)
 	if err != nil {
 		return nil, err
 	}

@@ -37,10 +37,7 @@ type orgDomain struct {
 var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
 
 func (t *tx) organization(id string) (*organization, error) {
-	o, err := load[organization](t, "organization", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Organization", id)
-	}
+	o, err := loadFound[organization](t, "organization", "Organization", id)
 	if err != nil {
 		return nil, err
 	}
@@ -445,10 +442,7 @@ func deleteOrganizationHandler(c *call) (int, any, error) {
 // Organization domains.
 
 func (t *tx) domain(id string) (*orgDomain, error) {
-	d, err := load[orgDomain](t, "organization_domain", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Organization domain", id)
-	}
+	d, err := loadFound[orgDomain](t, "organization_domain", "Organization domain", id)
 	return d, err
 }
 

@@ -126,10 +126,7 @@ func (t *tx) createRadarChallenge(userID string) (*radarChallenge, error) {
 
 func getRadarChallenge(c *call) (int, any, error) {
 	id := c.param("id")
-	rc, err := load[radarChallenge](c.t, "radar_challenge", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Radar challenge", id)
-	}
+	rc, err := loadFound[radarChallenge](c.t, "radar_challenge", "Radar challenge", id)
 	return http.StatusOK, rc, err
 }
 
@@ -237,10 +234,7 @@ func updateRadarAttempt(c *call) (int, any, error) {
 		return 0, nil, badRequest("invalid_request", "Give challenge_status or attempt_status.")
 	}
 	id := c.param("id")
-	a, err := load[radarAttempt](c.t, "radar_attempt", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Radar attempt", id)
-	}
+	a, err := loadFound[radarAttempt](c.t, "radar_attempt", "Radar attempt", id)
 	if err != nil {
 		return 0, nil, err
 	}

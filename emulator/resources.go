@@ -48,10 +48,7 @@ type roleAssignment struct {
 }
 
 func (t *tx) resource(id string) (*authzResource, error) {
-	r, err := load[authzResource](t, "authz_resource", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Resource", id)
-	}
+	r, err := loadFound[authzResource](t, "authz_resource", "Resource", id)
 	return r, err
 }
 

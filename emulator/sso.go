@@ -80,10 +80,7 @@ func containsFold(list []string, s string) bool {
 }
 
 func (t *tx) connection(id string) (*connection, error) {
-	cn, err := load[connection](t, "connection", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Connection", id)
-	}
+	cn, err := loadFound[connection](t, "connection", "Connection", id)
 	return cn, err
 }
 
@@ -236,10 +233,7 @@ func (t *tx) renderDirectoryUser(u *directoryUser) (*directoryUser, error) {
 }
 
 func (t *tx) directory(id string) (*directory, error) {
-	d, err := load[directory](t, "directory", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Directory", id)
-	}
+	d, err := loadFound[directory](t, "directory", "Directory", id)
 	if err != nil {
 		return nil, err
 	}
@@ -459,10 +453,7 @@ func listDirectoryUsers(c *call) (int, any, error) {
 
 func getDirectoryUser(c *call) (int, any, error) {
 	id := c.param("id")
-	u, err := load[directoryUser](c.t, "directory_user", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Directory user", id)
-	}
+	u, err := loadFound[directoryUser](c.t, "directory_user", "Directory user", id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -481,10 +472,7 @@ func listDirectoryGroups(c *call) (int, any, error) {
 	}
 	var only map[string]bool
 	if userID != "" {
-		u, err := load[directoryUser](c.t, "directory_user", userID)
-		if errors.Is(err, errNotFound) {
-			return 0, nil, notFound("Directory user", userID)
-		}
+		u, err := loadFound[directoryUser](c.t, "directory_user", "Directory user", userID)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -509,10 +497,7 @@ func listDirectoryGroups(c *call) (int, any, error) {
 
 func getDirectoryGroup(c *call) (int, any, error) {
 	id := c.param("id")
-	g, err := load[directoryGroup](c.t, "directory_group", id)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Directory group", id)
-	}
+	g, err := loadFound[directoryGroup](c.t, "directory_group", "Directory group", id)
 	return http.StatusOK, g, err
 }
 

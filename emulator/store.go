@@ -155,6 +155,16 @@ func (t *tx) removeOrg(org string, types ...string) error {
 	return nil
 }
 
+// loadFound is load for an object a request names: none is WorkOS's 404, naming it as what
+// ("API key") with its id.
+func loadFound[T any](t *tx, typ, what, id string) (*T, error) {
+	v, err := load[T](t, typ, id)
+	if errors.Is(err, errNotFound) {
+		return nil, notFound(what, id)
+	}
+	return v, err
+}
+
 // load reads one object into a new T; errNotFound when absent.
 func load[T any](t *tx, typ, id string) (*T, error) {
 	var data string

@@ -62,10 +62,7 @@ func (p *password) matches(pw string) bool {
 }
 
 func (t *tx) user(id string) (*user, error) {
-	u, err := load[user](t, "user", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("User", id)
-	}
+	u, err := loadFound[user](t, "user", "User", id)
 	if err != nil {
 		return nil, err
 	}
@@ -403,10 +400,7 @@ func revokeSession(c *call) (int, any, error) {
 		return 0, nil, invalidField("session_id", "session_id_required", "session_id is required.")
 	}
 	t := c.t
-	s, err := load[session](t, "session", in.SessionID)
-	if errors.Is(err, errNotFound) {
-		return 0, nil, notFound("Session", in.SessionID)
-	}
+	s, err := loadFound[session](t, "session", "Session", in.SessionID)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -67,10 +67,7 @@ func vaultRoute(h handlerFunc) handlerFunc {
 }
 
 func (t *tx) vaultObject(id string) (*vaultObject, error) {
-	o, err := load[vaultObject](t, "vault_object", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Vault object", id)
-	}
+	o, err := loadFound[vaultObject](t, "vault_object", "Vault object", id)
 	return o, err
 }
 

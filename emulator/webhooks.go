@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 )
@@ -78,10 +77,7 @@ func listWebhooks(c *call) (int, any, error) {
 }
 
 func (t *tx) webhook(id string) (*webhookEndpoint, error) {
-	w, err := load[webhookEndpoint](t, "webhook_endpoint", id)
-	if errors.Is(err, errNotFound) {
-		return nil, notFound("Webhook endpoint", id)
-	}
+	w, err := loadFound[webhookEndpoint](t, "webhook_endpoint", "Webhook endpoint", id)
 	return w, err
 }
 
