@@ -97,13 +97,9 @@ func (a *AuthKit) introspect(ctx context.Context, token string) (*verified, *Aut
 	if nbf, err := claims.GetNotBefore(); err == nil && nbf != nil && now.Add(a.cfg.Leeway).Before(nbf.Time) {
 		return nil, invalidToken("not_yet_valid", "token is not valid yet")
 	}
-	aud, err := claims.GetAudience()
-	if err != nil || !a.audienceOK(aud) {
-		return nil, invalidToken("audience", "token audience does not include this resource")
-	}
-	s := sessionFromClaims(claims)
-	if s.UserID == "" {
-		return nil, invalidToken("subject", "token has no subject (sub)")
+	s, aerr := a.sessionFor(claims)
+	if aerr != nil {
+		return nil, aerr
 	}
 	ttl := in.CacheTTL
 	if ttl <= 0 {

@@ -190,13 +190,9 @@ func (a *AuthKit) verifyJWT(ctx context.Context, token string) (*verified, *Auth
 	if err := a.validator.Validate(claims); err != nil {
 		return nil, mapJWTError(err, nil)
 	}
-	aud, err := claims.GetAudience()
-	if err != nil || !a.audienceOK(aud) {
-		return nil, invalidToken("audience", "token audience does not include this resource")
-	}
-	s := sessionFromClaims(claims)
-	if s.UserID == "" {
-		return nil, invalidToken("subject", "token has no subject (sub)")
+	s, aerr := a.sessionFor(claims)
+	if aerr != nil {
+		return nil, aerr
 	}
 	info := &auth.TokenInfo{
 		Scopes:     s.Scopes,
@@ -242,6 +238,21 @@ func keyMatches(m jwt.SigningMethod, key crypto.PublicKey) bool {
 		return ok && k.Curve.Params().BitSize == m.(*jwt.SigningMethodECDSA).CurveBits
 	}
 	return false
+}
+
+// sessionFor is the session that verified claims stand for, once their audience includes this
+// resource and they name a subject: the same two checks whether the token was verified
+// locally or by introspection.
+func (a *AuthKit) sessionFor(claims jwt.MapClaims) (*Session, *AuthError) {
+	aud, err := claims.GetAudience()
+	if err != nil || !a.audienceOK(aud) {
+		return nil, invalidToken("audience", "token audience does not include this resource")
+	}
+	s := sessionFromClaims(claims)
+	if s.UserID == "" {
+		return nil, invalidToken("subject", "token has no subject (sub)")
+	}
+	return s, nil
 }
 
 func (a *AuthKit) audienceOK(aud []string) bool {
