@@ -53,6 +53,20 @@ func pathGroup(c *call) (string, *group, error) {
 	return org, g, err
 }
 
+// groupPage answers a listing: page p of the groups of org that keep accepts (all when keep is
+// nil), rendered.
+func groupPage(c *call, org string, p page, keep func(*group) bool) (int, any, error) {
+	gs, err := filter(c.t, "group", org, keep)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]*group, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, g.render())
+	}
+	return http.StatusOK, paginate(out, func(g *group) string { return g.ID }, p), nil
+}
+
 func createGroup(c *call) (int, any, error) {
 	org, err := groupScope(c)
 	if err != nil {
@@ -86,15 +100,7 @@ func listGroups(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	gs, err := loadAll[group](c.t, "group", org)
-	if err != nil {
-		return 0, nil, err
-	}
-	out := make([]*group, 0, len(gs))
-	for _, g := range gs {
-		out = append(out, g.render())
-	}
-	return http.StatusOK, paginate(out, func(g *group) string { return g.ID }, p), nil
+	return groupPage(c, org, p, nil)
 }
 
 func getGroup(c *call) (int, any, error) {
@@ -234,13 +240,5 @@ func listMembershipGroups(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	gs, err := filter(c.t, "group", m.OrganizationID, func(g *group) bool { return slices.Contains(g.Members, m.ID) })
-	if err != nil {
-		return 0, nil, err
-	}
-	out := make([]*group, 0, len(gs))
-	for _, g := range gs {
-		out = append(out, g.render())
-	}
-	return http.StatusOK, paginate(out, func(g *group) string { return g.ID }, p), nil
+	return groupPage(c, m.OrganizationID, p, func(g *group) bool { return slices.Contains(g.Members, m.ID) })
 }
