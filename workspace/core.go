@@ -453,7 +453,11 @@ type confirmationOut struct {
 	Next              string         `json:"next" jsonschema:"what to do next"`
 }
 
-func (m *mutateOut) confirmationPending() bool { return m.Status == statusConfirmationRequired }
+// confirmationPending: the operation waits for the person, whether for a token the agent returns
+// (agent mode) or for their approval on the console (human mode); either way nothing ran.
+func (m *mutateOut) confirmationPending() bool {
+	return m.Status == statusConfirmationRequired || m.Status == statusApprovalRequired
+}
 
 // shapeMutate says what struct tags cannot: status is a number or one of a few words, and only
 // the fields every answer has are required.

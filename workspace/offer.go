@@ -2,7 +2,9 @@ package workspace
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
@@ -16,12 +18,24 @@ import (
 // person is read again from each tools/list request, as for each call.
 
 // offerOnly is a receiving middleware that filters the tools/list result to the tools the
-// requesting person may use.
+// requesting person may use, and prompts/list to the prompts whose tools they are offered
+// (prompts/get refuses the others with the same rule).
 func (s *Server) offerOnly(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if method == "prompts/get" {
+			// A prompt that is not offered is not served either: list and get agree.
+			if p, ok := req.GetParams().(*mcp.GetPromptParams); ok {
+				if sess, found := s.sessionOf(ctx, req.GetExtra()); found {
+					if missing := s.promptMissing(s.callerOf(ctx, sess), p.Name); missing != "" {
+						return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(
+							"prompt %s: it needs the tool %s, which you may not use (whoami says what you may do)", p.Name, missing)}
+					}
+				}
+			}
+			return next(ctx, method, req)
+		}
 		res, err := next(ctx, method, req)
-		list, ok := res.(*mcp.ListToolsResult)
-		if err != nil || !ok || method != "tools/list" {
+		if err != nil || (method != "tools/list" && method != "prompts/list") {
 			return res, err
 		}
 		sess, found := s.sessionOf(ctx, req.GetExtra())
@@ -30,6 +44,22 @@ func (s *Server) offerOnly(next mcp.MethodHandler) mcp.MethodHandler {
 			return res, nil
 		}
 		c := s.callerOf(ctx, sess)
+		if pl, ok := res.(*mcp.ListPromptsResult); ok {
+			kept := make([]*mcp.Prompt, 0, len(pl.Prompts))
+			for _, p := range pl.Prompts {
+				if s.promptMissing(c, p.Name) == "" {
+					kept = append(kept, p)
+				}
+			}
+			out := *pl
+			out.Prompts = kept
+			out.CacheScope = "private"
+			return &out, nil
+		}
+		list, ok := res.(*mcp.ListToolsResult)
+		if !ok {
+			return res, nil
+		}
 		kept := make([]*mcp.Tool, 0, len(list.Tools))
 		for _, t := range list.Tools {
 			if s.offers(c, t.Name) {
@@ -125,4 +155,20 @@ func sessionFromExtra(ctx context.Context, extra *mcp.RequestExtra) (*authkit.Se
 	}
 	sess, ok := authkit.SessionFromContext(ctx)
 	return sess, ok && sess != nil
+}
+
+// promptMissing names the first tool the named prompt needs that the caller is not offered, or
+// "" when the prompt is theirs to use (or no such prompt exists: the SDK answers that).
+func (s *Server) promptMissing(c *caller, name string) string {
+	for _, p := range prompts() {
+		if p.name != name {
+			continue
+		}
+		for _, tool := range p.needs {
+			if !s.offers(c, tool) {
+				return tool
+			}
+		}
+	}
+	return ""
 }

@@ -22,6 +22,10 @@ import (
 type prompt struct {
 	name, title, description string
 	args                     []promptArg
+	// needs are the tools the request cannot do without: the prompt is offered to a person only
+	// when tools/list offers them every one (offer.go), so that a read-only role is not handed a
+	// request for a write it may not run.
+	needs []string
 	// render writes the request from arguments already checked against args (trimmed; absent
 	// optional ones are ""). An error is the person's mistake in a value.
 	render func(a map[string]string) (string, error)
@@ -51,6 +55,7 @@ func prompts() []prompt {
 				{name: "domains", description: "the customer's email domains, separated by commas (e.g. example.com, example.org)"},
 				env,
 			},
+			needs:  []string{"describe_organization", "onboard_customer"},
 			render: renderOnboard,
 		},
 		{
@@ -62,6 +67,7 @@ func prompts() []prompt {
 				{name: "symptom", description: "what the user sees, e.g. an error message"},
 				env,
 			},
+			needs:  []string{"debug_sign_in"},
 			render: renderInvestigateSignIn,
 		},
 		{
@@ -72,6 +78,7 @@ func prompts() []prompt {
 				{name: "organization", description: "the organization's ID (org_...), one of its domains, or its external ID", required: true},
 				env,
 			},
+			needs:  []string{"describe_organization"},
 			render: renderReviewOrganization,
 		},
 	}
