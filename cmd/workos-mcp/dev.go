@@ -74,11 +74,7 @@ func runDev(ctx context.Context, args []string, e *env) error {
 	fs.Var(&origins, "allow-origin", "a browser origin allowed to call /mcp besides the server's own (repeatable)")
 	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones and --base-url's, e.g. a proxy's (repeatable)")
 	logFormat, logLevel := logFlags(fs, e)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	format, level, err := parseLogFlags(*logFormat, *logLevel)

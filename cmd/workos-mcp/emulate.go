@@ -29,11 +29,7 @@ func runEmulate(ctx context.Context, args []string, e *env) error {
 	var hosts stringList
 	fs.Var(&hosts, "allow-host", "a Host name accepted besides loopback ones and --base-url's (repeatable)")
 	logFormat, logLevel := logFlags(fs, e)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	format, level, err := parseLogFlags(*logFormat, *logLevel)

@@ -24,11 +24,7 @@ func runHealth(ctx context.Context, args []string, e *env) error {
 	fs := newFlags(e, "health", "health [--ready] [--url URL]", healthAbout)
 	ready := fs.Bool("ready", false, "ask /readyz (every dependency) instead of /healthz (the process)")
 	base := fs.String("url", "", "the server's base URL (default from WORKOS_MCP_ADDR, else http://127.0.0.1:8080)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	u := *base

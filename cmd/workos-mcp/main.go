@@ -182,8 +182,12 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// noArgs refuses positional arguments for commands that take none.
-func noArgs(pos []string) error {
+// parseNoArgs parses the flags of a command that takes no positional argument, and refuses one.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}

@@ -48,11 +48,7 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	fs.BoolVar(&reset, "reset", false, "refused: a dev-only option")
 	logFormat := fs.String("log-format", "", "log format: json or text (overrides log.format)")
 	logLevel := fs.String("log-level", "", "log level (overrides log.level)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if autoApprove != "" || reset {

@@ -16,11 +16,7 @@ func init() { workspace.Version = buildinfo.Version() }
 
 func runVersion(_ context.Context, args []string, e *env) error {
 	fs := newFlags(e, "version", "version", "Print the version of workos-mcp and of Go it was built with.")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	in := buildinfo.Get()
