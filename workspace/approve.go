@@ -73,11 +73,7 @@ func (s *Server) approveThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 				return nil, nil, err
 			}
 			oc.targetName = cur.Name // the name the person approved, for the record
-			res, err := s.perform(ctx, oc)
-			if err != nil {
-				return nil, nil, err
-			}
-			return nil, ranOut(oc, res), nil
+			return s.performAnswer(ctx, oc)
 		case a.State == ApprovalDenied:
 			if _, err := s.approvals.Use(ctx, a.ID, now); err != nil && !errors.Is(err, ErrApprovalNotReady) {
 				err = s.approvalStoreError(ctx, err)

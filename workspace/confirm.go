@@ -183,11 +183,7 @@ func (s *Server) confirmThenRun(ctx context.Context, oc *opCall, req *mcp.CallTo
 		// The name the person confirmed, for the record (a refused token may name another
 		// target, so only a redeemed one's is used).
 		oc.targetName = t.TargetName
-		res, err := s.perform(ctx, oc)
-		if err != nil {
-			return nil, nil, err
-		}
-		return nil, ranOut(oc, res), nil
+		return s.performAnswer(ctx, oc)
 	}
 	if elicitForm(req) {
 		return s.confirmByForm(ctx, oc)
@@ -355,11 +351,7 @@ func (s *Server) confirmByElicitation(ctx context.Context, oc *opCall, req *mcp.
 		return nil, nil, err
 	}
 	oc.targetName = t.TargetName
-	res, err := s.perform(ctx, oc)
-	if err != nil {
-		return nil, nil, err
-	}
-	return nil, ranOut(oc, res), nil
+	return s.performAnswer(ctx, oc)
 }
 
 func (s *Server) refused(ctx context.Context, oc *opCall, err error) {
@@ -368,4 +360,14 @@ func (s *Server) refused(ctx context.Context, oc *opCall, err error) {
 
 func (s *Server) recordOutcome(ctx context.Context, oc *opCall, outcome Outcome) {
 	s.record(context.WithoutCancel(ctx), oc, outcome, nil, nil)
+}
+
+// performAnswer runs the operation (already decided, and confirmed where it had to be) and
+// answers mutate with what it did.
+func (s *Server) performAnswer(ctx context.Context, oc *opCall) (*mcp.CallToolResult, *mutateOut, error) {
+	res, err := s.perform(ctx, oc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, ranOut(oc, res), nil
 }

@@ -499,11 +499,7 @@ func (s *Server) mutate(ctx context.Context, c *caller, req *mcp.CallToolRequest
 		if in.ConfirmationToken != "" {
 			return nil, nil, fmt.Errorf("%w: %s is not irreversible and takes no confirmation_token; call again without it", ErrInvalidInput, op.Name)
 		}
-		res, err := s.perform(ctx, oc)
-		if err != nil {
-			return nil, nil, err
-		}
-		return nil, ranOut(oc, res), nil
+		return s.performAnswer(ctx, oc)
 	}
 	return s.confirmThenRun(ctx, oc, req, in.ConfirmationToken)
 }

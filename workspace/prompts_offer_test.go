@@ -25,7 +25,7 @@ func TestPromptsFollowTheToolOffer(t *testing.T) {
 	wantListed := map[string][]string{
 		"admin":          {"investigate_sign_in", "onboard", "review_organization"},
 		"support-viewer": nil, // decided below from its tools: it must not include onboard
-		"intern":         {}, // an unknown role is offered whoami only, so no prompt
+		"intern":         {},  // an unknown role is offered whoami only, so no prompt
 	}
 	for role, want := range wantListed {
 		t.Run(role, func(t *testing.T) {
