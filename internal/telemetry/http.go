@@ -177,9 +177,12 @@ func hostOnly(h string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
 }
 
-// IsLoopbackHost reports whether host (no port) names the loopback interface.
+// IsLoopbackHost reports whether host (no port) names the loopback interface. Names are
+// compared as DNS compares them: case-insensitively, with or without the root's trailing dot
+// (LOCALHOST and localhost. are localhost), so that a public URL spelled in capitals does not
+// turn the Host rule off.
 func IsLoopbackHost(host string) bool {
-	host = hostOnly(host)
+	host = strings.TrimSuffix(strings.ToLower(hostOnly(host)), ".")
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
