@@ -17,6 +17,7 @@ import (
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
 	"github.com/workos-mcp/workos-mcp/authkit/mcpgo"
+	"github.com/workos-mcp/workos-mcp/mcpfast"
 )
 
 // These benchmarks put the MCP engines side by side on one tool (greet),
@@ -37,6 +38,16 @@ func goSDKHandler() http.Handler {
 		})
 	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
+}
+
+// fastHandler is the same tool on go-sdk behind mcpfast's stateless fast path.
+func fastHandler() http.Handler {
+	s := mcpfast.New(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
+	mcpfast.AddTool(s, &mcp.Tool{Name: "greet", Description: "greet"},
+		func(_ context.Context, _ *mcp.CallToolRequest, in greetArgs) (*mcp.CallToolResult, any, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "Hello, " + in.Name + "!"}}}, nil, nil
+		})
+	return s.Handler(&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
 }
 
 func mcpGoHandler(opts ...server.StreamableHTTPOption) http.Handler {
@@ -93,6 +104,8 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	add("nethttp-json", bareHandler())
 	add("gosdk", goSDKHandler())
 	add("gosdk+authkit", kit.Middleware(goSDKHandler()))
+	add("mcpfast", fastHandler())
+	add("mcpfast+authkit", kit.Middleware(fastHandler()))
 	add("mcpgo", mcpGoHandler())
 	add("mcpgo+authkit", kit.Middleware(mcpGoHandler(mcpgo.Option())))
 	for _, h := range env.handlers {

@@ -1,0 +1,528 @@
+// Package mcpfast serves the two requests an agent makes most — tools/list and tools/call — for a
+// stateless go-sdk MCP server without the SDK's per-request machinery, and hands every other
+// request to the SDK's own Streamable HTTP handler unchanged.
+//
+// A stateless go-sdk handler builds a session, a JSON-RPC connection and a goroutine for every
+// request, and decodes the same bytes several times with a fresh stream decoder each time
+// (docs/benchmarks.md measures it: about ten times the CPU of the HTTP exchange itself). The fast
+// path parses the request once, calls the same tool handler the SDK would call, through the same
+// receiving middleware, and writes one JSON answer. Everything it is not sure to answer exactly as
+// the SDK would goes to the SDK instead: other methods, notifications and batches, protocol
+// version 2026-07-28 and requests carrying its _meta fields, an unknown tool, a tool that needs a
+// session, a list cursor, a request the SDK would refuse (wrong method, content type, Accept,
+// protocol version, Host), anything malformed. The two paths answer alike; a differential test
+// (server_test.go, and the workspace's) holds them to it.
+//
+// Use it in place of mcp.NewServer and mcp.AddTool:
+//
+//	s := mcpfast.New(&mcp.Implementation{Name: "example"}, nil)
+//	mcpfast.AddTool(s, &mcp.Tool{Name: "greet"}, greet)
+//	http.Handle("/mcp", kit.Middleware(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true})))
+//
+// Prompts, resources and anything else are added to s.SDK() as usual, and served by the SDK.
+package mcpfast
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// newProtocol is the first protocol version whose requests carry their own _meta (client
+// capabilities, protocol version) and whose results carry a resultType: the SDK serves those.
+const newProtocol = "2026-07-28"
+
+// defaultProtocol is the version the SDK assumes when a request names none.
+const defaultProtocol = "2025-03-26"
+
+// maxListCache bounds the encoded tool lists kept: one per distinct list that the receiving
+// middleware produced (a per-person filter yields one per set of tools offered).
+const maxListCache = 64
+
+// Server is a go-sdk server with the fast path in front of it.
+type Server struct {
+	sdk      *mcp.Server
+	opts     mcp.ServerOptions
+	versions []string
+
+	mu    sync.RWMutex
+	tools map[string]*tool
+	// sorted is every tool by name, as the SDK lists them.
+	sorted []*tool
+	// chain is the receiving middleware, applied as the SDK applies it.
+	chain []mcp.Middleware
+	// lists caches encoded tools/list results by what the middleware made of the list.
+	lists map[string][]byte
+}
+
+// New returns a server whose SDK half is mcp.NewServer(impl, opts).
+func New(impl *mcp.Implementation, opts *mcp.ServerOptions) *Server {
+	s := &Server{sdk: mcp.NewServer(impl, opts), tools: map[string]*tool{}, lists: map[string][]byte{}}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.PageSize == 0 {
+		s.opts.PageSize = mcp.DefaultPageSize
+	}
+	s.versions = mcp.SupportedProtocolVersions()
+	if len(s.opts.SupportedProtocolVersions) > 0 {
+		s.versions = slices.DeleteFunc(s.versions, func(v string) bool {
+			return !slices.Contains(s.opts.SupportedProtocolVersions, v)
+		})
+	}
+	return s
+}
+
+// SDK is the go-sdk server: add prompts and resources to it, and connect in-process transports.
+// Add tools with AddTool, and receiving middleware with AddReceivingMiddleware, not here: the
+// fast path would not know them.
+func (s *Server) SDK() *mcp.Server { return s.sdk }
+
+// AddReceivingMiddleware adds receiving middleware to both paths, in the SDK's order: the first
+// one given runs first, and middleware added later wraps what was added before.
+func (s *Server) AddReceivingMiddleware(mw ...mcp.Middleware) {
+	s.sdk.AddReceivingMiddleware(mw...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chain = append(s.chain, slices.Clone(mw)...)
+	clear(s.lists)
+}
+
+func (s *Server) addTool(t *tool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tools[t.def.Name] = t
+	s.sorted = slices.DeleteFunc(s.sorted, func(o *tool) bool { return o.def.Name == t.def.Name })
+	i, _ := slices.BinarySearchFunc(s.sorted, t.def.Name, func(o *tool, name string) int { return strings.Compare(o.def.Name, name) })
+	s.sorted = slices.Insert(s.sorted, i, t)
+	clear(s.lists)
+}
+
+// Handler serves MCP Streamable HTTP: the fast path first, the SDK's handler (built with opts,
+// which must be stateless) for everything else. The fast path answers application/json; the SDK
+// answers as opts say.
+func (s *Server) Handler(opts *mcp.StreamableHTTPOptions) http.Handler {
+	var o mcp.StreamableHTTPOptions
+	if opts != nil {
+		o = *opts
+	}
+	if !o.Stateless {
+		panic("mcpfast: Handler needs a stateless handler (StreamableHTTPOptions.Stateless)")
+	}
+	return &handler{s: s, opts: o, full: mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.sdk }, &o)}
+}
+
+type handler struct {
+	s    *Server
+	opts mcp.StreamableHTTPOptions
+	full http.Handler
+}
+
+// call is one request the fast path took.
+type call struct {
+	id      jsonrpc.ID
+	method  string
+	list    *mcp.ListToolsParams
+	toolReq *mcp.CallToolParamsRaw
+	tool    *tool
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.eligible(r) {
+		h.full.ServeHTTP(w, r)
+		return
+	}
+	if h.opts.MaxRequestBodyBytes > 0 {
+		r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxRequestBodyBytes)
+	}
+	body, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	if err != nil {
+		// The SDK reads the same bytes and meets the same error: it answers it.
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
+		h.full.ServeHTTP(w, r)
+		return
+	}
+	c := h.s.parse(body)
+	if c == nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.full.ServeHTTP(w, r)
+		return
+	}
+	ctx := r.Context()
+	extra := &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(ctx), Header: r.Header}
+	var req mcp.Request
+	if c.method == "tools/list" {
+		req = &mcp.ListToolsRequest{Params: c.list, Extra: extra}
+	} else {
+		req = &mcp.CallToolRequest{Params: c.toolReq, Extra: extra}
+	}
+	res, err := h.s.handle(ctx, c.method, req)
+	resp := &jsonrpc.Response{ID: c.id}
+	var result []byte
+	if err == nil {
+		result, err = h.s.encode(c.method, res)
+	}
+	if err != nil {
+		resp.Error = wireError(err)
+	}
+	w.Header().Set("Cache-Control", "no-cache, no-transform")
+	w.Header().Set("Content-Type", "application/json")
+	if resp.Error != nil {
+		data, encErr := jsonrpc.EncodeMessage(resp)
+		if encErr != nil {
+			http.Error(w, "encoding the answer failed", http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write(data)
+		return
+	}
+	// {"jsonrpc":"2.0","id":…,"result":…}, as the SDK encodes a response, without encoding the
+	// result a second time.
+	id, err := marshal(c.id.Raw())
+	if err != nil {
+		http.Error(w, "encoding the answer failed", http.StatusInternalServerError)
+		return
+	}
+	out := make([]byte, 0, len(result)+len(id)+40)
+	out = append(out, `{"jsonrpc":"2.0","id":`...)
+	out = append(out, id...)
+	out = append(out, `,"result":`...)
+	out = append(out, result...)
+	out = append(out, '}')
+	_, _ = w.Write(out)
+}
+
+// eligible reports whether the HTTP request is one the SDK would accept and serve statelessly
+// on a protocol version before 2026-07-28; the body is looked at later.
+func (h *handler) eligible(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return false
+	}
+	if !accepts(r.Header.Values("Accept")) {
+		return false
+	}
+	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" && (v >= newProtocol || !slices.Contains(h.s.versions, v)) {
+		return false
+	}
+	if h.opts.CrossOriginProtection != nil && h.opts.CrossOriginProtection.Check(r) != nil {
+		return false
+	}
+	if !h.opts.DisableLocalhostProtection {
+		if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && local != nil && loopbackAddr(local.String()) && !loopbackHost(r.Host) {
+			return false
+		}
+	}
+	return true
+}
+
+// accepts reports whether Accept admits both JSON and an event stream, as the SDK requires.
+func accepts(values []string) bool {
+	jsonOK, streamOK := false, false
+	for _, v := range values {
+		for _, raw := range strings.Split(v, ",") {
+			base, _, _ := strings.Cut(strings.TrimSpace(raw), ";")
+			switch strings.ToLower(strings.TrimSpace(base)) {
+			case "application/json", "application/*":
+				jsonOK = true
+			case "text/event-stream", "text/*":
+				streamOK = true
+			case "*/*":
+				jsonOK, streamOK = true, true
+			}
+		}
+	}
+	return jsonOK && streamOK
+}
+
+// loopbackAddr reports whether a listener address is on a loopback interface.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackHost reports whether a Host header names this machine by a loopback name. Only the
+// plain forms count: anything else goes to the SDK, which decides.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// envelope is a JSON-RPC request as the fast path reads it.
+type envelope struct {
+	JSONRPC string           `json:"jsonrpc"`
+	ID      *json.RawMessage `json:"id"`
+	Method  string           `json:"method"`
+	Params  json.RawMessage  `json:"params"`
+}
+
+// parse reads a single tools/list or tools/call request the fast path can answer, or returns nil.
+func (s *Server) parse(body []byte) *call {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil // a batch, or not JSON-RPC: the SDK answers
+	}
+	var env envelope
+	if decode(body, &env) != nil || env.JSONRPC != "2.0" || env.ID == nil {
+		return nil
+	}
+	id, ok := requestID(*env.ID)
+	if !ok {
+		return nil
+	}
+	c := &call{id: id, method: env.Method}
+	params := bytes.TrimSpace(env.Params)
+	switch env.Method {
+	case "tools/list":
+		s.mu.RLock()
+		paged := len(s.sorted) > s.opts.PageSize
+		s.mu.RUnlock()
+		if paged {
+			return nil // the SDK cuts the list into pages
+		}
+		c.list = &mcp.ListToolsParams{}
+		if len(params) > 0 {
+			if params[0] != '{' || decode(params, c.list) != nil || c.list.Cursor != "" || hasProtocolMeta(c.list.Meta) {
+				return nil
+			}
+		}
+	case "tools/call":
+		if len(params) == 0 || params[0] != '{' {
+			return nil
+		}
+		c.toolReq = &mcp.CallToolParamsRaw{}
+		if decode(params, c.toolReq) != nil || hasProtocolMeta(c.toolReq.Meta) ||
+			c.toolReq.InputResponses != nil || c.toolReq.RequestState != "" {
+			return nil
+		}
+		s.mu.RLock()
+		c.tool = s.tools[c.toolReq.Name]
+		s.mu.RUnlock()
+		if c.tool == nil || c.tool.session {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return c
+}
+
+// requestID reads a request ID the SDK would echo unchanged: a string, or an integer small
+// enough to survive the SDK's float64 round trip.
+func requestID(raw []byte) (jsonrpc.ID, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return jsonrpc.ID{}, false
+	}
+	if raw[0] == '"' {
+		var str string
+		if decode(raw, &str) != nil {
+			return jsonrpc.ID{}, false
+		}
+		id, err := jsonrpc.MakeID(str)
+		return id, err == nil
+	}
+	if len(raw) > 15 {
+		return jsonrpc.ID{}, false
+	}
+	for i, b := range raw {
+		if (b < '0' || b > '9') && (i != 0 || b != '-') {
+			return jsonrpc.ID{}, false
+		}
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		return jsonrpc.ID{}, false
+	}
+	id, err := jsonrpc.MakeID(float64(n))
+	return id, err == nil
+}
+
+// hasProtocolMeta reports whether a request's _meta carries protocol fields (the 2026-07-28
+// per-request protocol version, client capabilities or client info): the SDK reads and checks
+// those.
+func hasProtocolMeta(m mcp.Meta) bool {
+	for k := range m {
+		if strings.HasPrefix(k, "io.modelcontextprotocol/") {
+			return true
+		}
+	}
+	return false
+}
+
+// handle runs a request through the receiving middleware to the method's own handler.
+func (s *Server) handle(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+	s.mu.RLock()
+	next := mcp.MethodHandler(s.method)
+	for _, mw := range slices.Backward(s.chain) {
+		next = mw(next)
+	}
+	s.mu.RUnlock()
+	return next(ctx, method, req)
+}
+
+// method is the fast path's own handler of tools/list and tools/call, as the SDK's.
+func (s *Server) method(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+	switch r := req.(type) {
+	case *mcp.ListToolsRequest:
+		s.mu.RLock()
+		tools := make([]*mcp.Tool, 0, len(s.sorted))
+		for _, t := range s.sorted {
+			tools = append(tools, t.def)
+		}
+		s.mu.RUnlock()
+		res := &mcp.ListToolsResult{Tools: tools}
+		if s.opts.SetCacheable != nil {
+			s.opts.SetCacheable(ctx, r, &res.Cacheable)
+		}
+		if res.CacheScope == "" {
+			res.CacheScope = "public"
+		}
+		return res, nil
+	case *mcp.CallToolRequest:
+		s.mu.RLock()
+		t := s.tools[r.Params.Name]
+		s.mu.RUnlock()
+		if t == nil {
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", r.Params.Name)}
+		}
+		res, err := t.handler(ctx, r)
+		if err != nil || res == nil {
+			return res, err
+		}
+		if res.InputRequests != nil {
+			// Before 2026-07-28 the SDK fulfils input requests by asking the client over the
+			// session, which a stateless request does not have (its synthesized session
+			// declares no capabilities): it answers with an error, as here.
+			if len(res.Content) > 0 || res.StructuredContent != nil {
+				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "server bug: result has both content and inputRequests"}
+			}
+			if len(res.InputRequests) == 0 {
+				return nil, fmt.Errorf("the server is busy, retry later")
+			}
+			return nil, errInputRequests(res.InputRequests)
+		}
+		if res.Content == nil {
+			c := *res
+			c.Content = []mcp.Content{}
+			res = &c
+		}
+		return res, nil
+	}
+	return nil, fmt.Errorf("mcpfast: method %q is not on the fast path", method)
+}
+
+// errInputRequests is the SDK's answer to input requests on a stateless request before
+// 2026-07-28: the first one, by ID, that it cannot fulfil.
+func errInputRequests(m mcp.InputRequestMap) error {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	id := ids[0]
+	reason := "client does not support elicitation"
+	if _, ok := m[id].(*mcp.ElicitParams); !ok {
+		reason = fmt.Sprintf("%T needs a session, which a stateless request has not", m[id])
+	}
+	return fmt.Errorf("multi-round-trip: fulfilling input request %q: %s", id, reason)
+}
+
+// encode marshals a result; tools/list results are cached by their content.
+func (s *Server) encode(method string, res mcp.Result) ([]byte, error) {
+	list, ok := res.(*mcp.ListToolsResult)
+	if !ok || method != "tools/list" {
+		return marshal(res)
+	}
+	key, ok := s.listKey(list)
+	if !ok {
+		return marshal(res)
+	}
+	s.mu.RLock()
+	data, hit := s.lists[key]
+	s.mu.RUnlock()
+	if hit {
+		return data, nil
+	}
+	data, err := marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.lists) < maxListCache {
+		s.lists[key] = data
+	}
+	s.mu.Unlock()
+	return data, nil
+}
+
+// listKey identifies a tools/list result by its tools (when every one is a registered
+// definition, compared by identity: a tool the middleware built or changed is not cached) and by
+// its other fields.
+func (s *Server) listKey(list *mcp.ListToolsResult) (string, bool) {
+	if list.Meta != nil || list.NextCursor != "" {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString(list.CacheScope)
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(list.TTLMs))
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, t := range list.Tools {
+		reg := s.tools[t.Name]
+		if reg == nil || reg.def != t {
+			return "", false
+		}
+		b.WriteByte(0)
+		b.WriteString(t.Name)
+	}
+	return b.String(), true
+}
+
+// wireError is how the SDK answers a handler's error: a *jsonrpc.Error as it is, any other error
+// with its text (and the code of a *jsonrpc.Error it wraps, else 0).
+func wireError(err error) *jsonrpc.Error {
+	if w, ok := err.(*jsonrpc.Error); ok {
+		return w
+	}
+	out := &jsonrpc.Error{Message: err.Error()}
+	var wrapped *jsonrpc.Error
+	if errors.As(err, &wrapped) {
+		out.Code = wrapped.Code
+	}
+	return out
+}
+
+// errReader returns err after the bytes before it.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

@@ -1,0 +1,376 @@
+package mcpfast
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+type greetIn struct {
+	Name string `json:"name,omitempty" jsonschema:"who to greet"`
+	Big  int64  `json:"big,omitempty"`
+}
+
+type greetOut struct {
+	Greeting string `json:"greeting"`
+	Zebra    string `json:"zebra,omitempty"`
+	Apple    string `json:"apple,omitempty"`
+}
+
+type countIn struct {
+	Times int    `json:"times"`
+	Word  string `json:"word"`
+}
+
+type pointerOut struct {
+	A string `json:"a"`
+	N int    `json:"n"`
+}
+
+// testServer has one tool for each way a tool can answer, and a middleware that hides a tool
+// from people whose request says so, as the workspace's offer does.
+func testServer(t testing.TB) (*Server, *atomic.Int64) {
+	s := New(&mcp.Implementation{Name: "fast-test", Version: "1"}, nil)
+	calls := &atomic.Int64{}
+	AddTool(s, &mcp.Tool{Name: "greet", Description: "Greet <someone> & more."},
+		func(ctx context.Context, req *mcp.CallToolRequest, in greetIn) (*mcp.CallToolResult, greetOut, error) {
+			calls.Add(1)
+			name := in.Name
+			if name == "" {
+				name = "you"
+			}
+			return nil, greetOut{Greeting: "Hello, " + name + " <3 & é", Zebra: "z", Apple: fmt.Sprint(in.Big)}, nil
+		})
+	countSchema := &jsonschema.Schema{Type: "object", Properties: map[string]*jsonschema.Schema{
+		"times": {Type: "integer", Default: json.RawMessage("3")},
+		"word":  {Type: "string", Default: json.RawMessage(`"hi"`)},
+	}, AdditionalProperties: &jsonschema.Schema{Not: &jsonschema.Schema{}}}
+	AddTool(s, &mcp.Tool{Name: "count", InputSchema: countSchema},
+		func(ctx context.Context, req *mcp.CallToolRequest, in countIn) (*mcp.CallToolResult, map[string]any, error) {
+			return nil, map[string]any{"said": strings.Repeat(in.Word, in.Times)}, nil
+		})
+	AddTool(s, &mcp.Tool{Name: "fail"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		return nil, nil, errors.New("it broke <here> & there")
+	})
+	AddTool(s, &mcp.Tool{Name: "url"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		return nil, nil, mcp.URLElicitationRequiredError([]*mcp.ElicitParams{{Mode: "url", ElicitationID: "e1", URL: "https://example.com/approve", Message: "approve"}})
+	})
+	AddTool(s, &mcp.Tool{Name: "nothing"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, *pointerOut, error) {
+		return nil, nil, nil
+	})
+	AddTool(s, &mcp.Tool{Name: "text"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "plain"}}}, nil, nil
+	})
+	AddTool(s, &mcp.Tool{Name: "ask"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, *pointerOut, error) {
+		return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"confirm": &mcp.ElicitParams{Mode: "form", Message: "sure?",
+			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"ok": map[string]any{"type": "boolean"}}}}}, RequestState: "st"}, nil, nil
+	})
+	AddTool(s, &mcp.Tool{Name: "caps"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, map[string]any, error) {
+		c := req.ClientCapabilities()
+		return nil, map[string]any{"elicitation": c != nil && c.Elicitation != nil}, nil
+	})
+	AddSessionTool(s, &mcp.Tool{Name: "session"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, map[string]any, error) {
+		return nil, map[string]any{"session": req.Session != nil}, nil
+	})
+	AddTool(s, &mcp.Tool{Name: "secret"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, map[string]any, error) {
+		return nil, map[string]any{"secret": true}, nil
+	})
+	s.SDK().AddPrompt(&mcp.Prompt{Name: "p"}, func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "x"}}}}, nil
+	})
+	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			res, err := next(ctx, method, req)
+			list, ok := res.(*mcp.ListToolsResult)
+			if err != nil || !ok || req.GetExtra() == nil || req.GetExtra().Header.Get("X-Hide") == "" {
+				return res, err
+			}
+			out := *list
+			out.Tools = nil
+			for _, t := range list.Tools {
+				if t.Name != req.GetExtra().Header.Get("X-Hide") {
+					out.Tools = append(out.Tools, t)
+				}
+			}
+			out.CacheScope = "private"
+			return &out, nil
+		}
+	})
+	return s, calls
+}
+
+// exchange is one HTTP request of the corpus.
+type exchange struct {
+	name    string
+	version string // MCP-Protocol-Version header; "" for none
+	header  map[string]string
+	body    string
+	// fast says whether the fast path must answer it (else the SDK must).
+	fast bool
+}
+
+// answer is what a client sees: the status, and the JSON-RPC message (from a JSON body or the
+// SSE event) or else the body's text.
+type answer struct {
+	status  int
+	message any
+	text    string
+	json    bool // answered as application/json (the fast path, or an SDK error)
+}
+
+func send(t *testing.T, url string, ex exchange) answer {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(ex.body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if ex.version != "" {
+		req.Header.Set("Mcp-Protocol-Version", ex.version)
+	}
+	for k, v := range ex.header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", ex.name, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, json: strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json")}
+	data := body
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		data = nil
+		sc := bufio.NewScanner(bytes.NewReader(body))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok && strings.TrimSpace(d) != "" {
+				data = []byte(d)
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &a.message); err != nil {
+		a.message, a.text = nil, strings.TrimSpace(string(body))
+	}
+	return a
+}
+
+// corpus is every request the differential test sends, for one protocol version.
+func corpus(version string) []exchange {
+	old := version < newProtocol
+	call := func(id, params string) string {
+		return `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":` + params + `}`
+	}
+	meta := ""
+	if !old {
+		meta = `,"_meta":{"io.modelcontextprotocol/protocolVersion":"` + version + `","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}`
+	}
+	ex := []exchange{
+		{name: "list", body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"` + strings.TrimPrefix(meta, ",") + `}`, fast: old},
+		{name: "list empty params", body: `{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: old},
+		{name: "list filtered", header: map[string]string{"X-Hide": "secret"}, body: `{"jsonrpc":"2.0","id":"l-3","method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: old},
+		{name: "list filtered again (cached)", header: map[string]string{"X-Hide": "secret"}, body: `{"jsonrpc":"2.0","id":"l-4","method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: old},
+		{name: "list with a cursor", body: `{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"cursor":"bm9wZQ"` + meta + `}}`},
+		{name: "greet", body: call("10", `{"name":"greet","arguments":{"name":"Ann"}`+meta+`}`), fast: old},
+		{name: "greet string id", body: call(`"abc\u00e9<"`, `{"name":"greet","arguments":{"name":"Ann"}`+meta+`}`), fast: old},
+		{name: "greet negative id", body: call("-7", `{"name":"greet","arguments":{}`+meta+`}`), fast: old},
+		{name: "greet big id", body: call("9007199254740993", `{"name":"greet","arguments":{}`+meta+`}`)},
+		{name: "greet fractional id", body: call("1.5", `{"name":"greet"`+meta+`}`)},
+		{name: "greet no arguments", body: call("11", `{"name":"greet"`+meta+`}`), fast: old},
+		{name: "greet null arguments", body: call("12", `{"name":"greet","arguments":null`+meta+`}`), fast: old},
+		{name: "greet big integer", body: call("13", `{"name":"greet","arguments":{"big":123456789012}`+meta+`}`), fast: old},
+		{name: "greet wrong case", body: call("14", `{"name":"greet","arguments":{"Name":"x"}`+meta+`}`), fast: old},
+		{name: "greet wrong type", body: call("15", `{"name":"greet","arguments":{"name":5}`+meta+`}`), fast: old},
+		{name: "greet arguments not an object", body: call("16", `{"name":"greet","arguments":"x"`+meta+`}`), fast: old},
+		{name: "greet arguments too deep", body: call("17", `{"name":"greet","arguments":{"name":`+strings.Repeat("[", 1001)+strings.Repeat("]", 1001)+`}`+meta+`}`)},
+		{name: "greet arguments deep", body: call("19", `{"name":"greet","arguments":{"name":`+strings.Repeat("[", 900)+strings.Repeat("]", 900)+`}`+meta+`}`), fast: old},
+		{name: "greet progress token", body: call("18", `{"name":"greet","arguments":{},"_meta":{"progressToken":"p1"`+strings.Replace(meta, `,"_meta":{`, ",", 1)+map[bool]string{true: "}", false: ""}[old]+`}`), fast: old},
+		{name: "count defaults", body: call("20", `{"name":"count","arguments":{}`+meta+`}`), fast: old},
+		{name: "count given", body: call("21", `{"name":"count","arguments":{"times":2,"word":"ab"}`+meta+`}`), fast: old},
+		{name: "count extra field", body: call("22", `{"name":"count","arguments":{"times":2,"other":1}`+meta+`}`), fast: old},
+		{name: "tool error", body: call("30", `{"name":"fail","arguments":{}`+meta+`}`), fast: old},
+		{name: "url elicitation error", body: call("31", `{"name":"url","arguments":{}`+meta+`}`), fast: old},
+		{name: "nil pointer output", body: call("32", `{"name":"nothing","arguments":{}`+meta+`}`), fast: old},
+		{name: "own content", body: call("33", `{"name":"text","arguments":{}`+meta+`}`), fast: old},
+		{name: "input requests", body: call("34", `{"name":"ask","arguments":{}`+meta+`}`), fast: old},
+		{name: "capabilities", body: call("35", `{"name":"caps","arguments":{}`+meta+`}`), fast: old},
+		{name: "capabilities in _meta", body: call("36", `{"name":"caps","arguments":{},"_meta":{"io.modelcontextprotocol/clientCapabilities":{"elicitation":{"form":{}}}}}`)},
+		{name: "session tool", body: call("37", `{"name":"session","arguments":{}`+meta+`}`)},
+		{name: "unknown tool", body: call("38", `{"name":"nope","arguments":{}`+meta+`}`)},
+		{name: "retry with request state", body: call("39", `{"name":"ask","arguments":{},"requestState":"st","inputResponses":{"confirm":{"action":"accept","content":{"ok":true}}}`+meta+`}`)},
+		{name: "missing params", body: `{"jsonrpc":"2.0","id":40,"method":"tools/call"}`},
+		{name: "params not an object", body: `{"jsonrpc":"2.0","id":41,"method":"tools/call","params":[1]}`},
+		{name: "wrong jsonrpc version", body: `{"jsonrpc":"1.0","id":42,"method":"tools/list"}`},
+		{name: "trailing garbage", body: `{"jsonrpc":"2.0","id":43,"method":"tools/list"} x`},
+		{name: "malformed", body: `{"jsonrpc":"2.0","id":44,"method":`},
+		{name: "batch", body: `[{"jsonrpc":"2.0","id":45,"method":"tools/list"}]`},
+		{name: "notification", body: `{"jsonrpc":"2.0","method":"notifications/initialized"}`},
+		{name: "ping", body: `{"jsonrpc":"2.0","id":46,"method":"ping"}`},
+		{name: "prompts", body: `{"jsonrpc":"2.0","id":47,"method":"prompts/list"` + strings.Replace(meta, ",", `,"params":{`, 1) + map[bool]string{true: "", false: "}"}[old] + `}`},
+		{name: "method case", body: `{"jsonrpc":"2.0","id":48,"METHOD":"tools/list","method":"tools/list"}`, fast: old},
+		{name: "accept json only", header: map[string]string{"Accept": "application/json"}, body: call("50", `{"name":"greet"}`)},
+		{name: "accept wildcard", header: map[string]string{"Accept": "*/*"}, body: call("51", `{"name":"greet"`+meta+`}`), fast: old},
+		{name: "content type text", header: map[string]string{"Content-Type": "text/plain"}, body: call("52", `{"name":"greet"}`)},
+		{name: "content type with charset", header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, body: call("53", `{"name":"greet"`+meta+`}`), fast: old},
+	}
+	for i := range ex {
+		if ex[i].version == "" {
+			ex[i].version = version
+		}
+	}
+	return ex
+}
+
+// TestFastAndFullPathsAnswerAlike sends the same corpus, for every protocol version, to the fast
+// handler and to the SDK's handler alone (SSE, as the workspace's full path is), and requires the
+// same status and the same JSON-RPC message — and that the fast path answered exactly the
+// requests it should (its answers are application/json, the SDK's here an event stream).
+func TestFastAndFullPathsAnswerAlike(t *testing.T) {
+	s, _ := testServer(t)
+	h := s.Handler(&mcp.StreamableHTTPOptions{Stateless: true}).(*handler)
+	fast := httptest.NewServer(h)
+	defer fast.Close()
+	full := httptest.NewServer(h.full)
+	defer full.Close()
+
+	versions := append([]string{""}, mcp.SupportedProtocolVersions()...)
+	for _, v := range versions {
+		for _, ex := range corpus(v) {
+			name := fmt.Sprintf("%s/%s", v, ex.name)
+			if v == "" {
+				name = "no-version/" + ex.name
+			}
+			t.Run(name, func(t *testing.T) {
+				got, want := send(t, fast.URL, ex), send(t, full.URL, ex)
+				if got.status != want.status || !reflect.DeepEqual(got.message, want.message) || got.text != want.text {
+					t.Errorf("fast path: %d %s %s\nSDK:       %d %s %s", got.status, js(got.message), got.text, want.status, js(want.message), want.text)
+				}
+				// The SDK (SSE) answers a JSON-RPC result as an event stream; the fast path as JSON.
+				tookFast := got.json && !want.json && got.status == http.StatusOK
+				if tookFast != ex.fast {
+					t.Errorf("answered by the fast path: %v, want %v (status %d, %s)", tookFast, ex.fast, got.status, js(got.message))
+				}
+			})
+		}
+	}
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestFastPathCallsTheHandlerOnce checks that a fast tools/call runs the tool once and publishes
+// its output in struct order, as marshalled, with the same text as structuredContent.
+func TestFastPathCallsTheHandlerOnce(t *testing.T) {
+	s, calls := testServer(t)
+	srv := httptest.NewServer(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))
+	defer srv.Close()
+	a := send(t, srv.URL, exchange{name: "greet", version: "2025-06-18", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"name":"Bo"}}}`})
+	if calls.Load() != 1 {
+		t.Fatalf("handler ran %d times", calls.Load())
+	}
+	res := a.message.(map[string]any)["result"].(map[string]any)
+	text := res["content"].([]any)[0].(map[string]any)["text"].(string)
+	if text != `{"greeting":"Hello, Bo \u003c3 \u0026 é","zebra":"z","apple":"0"}` {
+		t.Fatalf("text = %s", text)
+	}
+	var sc any
+	_ = json.Unmarshal([]byte(text), &sc)
+	if !reflect.DeepEqual(sc, res["structuredContent"]) {
+		t.Fatalf("structuredContent %v differs from the text %s", res["structuredContent"], text)
+	}
+}
+
+// TestToolListCache checks that tools/list answers are cached per distinct list, that a list the
+// middleware filtered differently is not served from another's entry, and that adding a tool
+// empties the cache.
+func TestToolListCache(t *testing.T) {
+	s, _ := testServer(t)
+	srv := httptest.NewServer(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))
+	defer srv.Close()
+	list := func(hide string) []string {
+		a := send(t, srv.URL, exchange{name: "list", version: "2025-06-18", header: map[string]string{"X-Hide": hide},
+			body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`})
+		var names []string
+		for _, tl := range a.message.(map[string]any)["result"].(map[string]any)["tools"].([]any) {
+			names = append(names, tl.(map[string]any)["name"].(string))
+		}
+		return names
+	}
+	all := list("")
+	hidden := list("secret")
+	if len(all) != len(hidden)+1 || strings.Contains(strings.Join(hidden, ","), "secret") {
+		t.Fatalf("all %v, hidden %v", all, hidden)
+	}
+	if again := list(""); !reflect.DeepEqual(again, all) {
+		t.Fatalf("cached list %v, want %v", again, all)
+	}
+	if n := len(s.lists); n != 2 {
+		t.Fatalf("%d cached lists, want 2", n)
+	}
+	AddTool(s, &mcp.Tool{Name: "aaa"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return nil, nil, nil
+	})
+	if got := list(""); got[0] != "aaa" || len(got) != len(all)+1 {
+		t.Fatalf("after AddTool: %v", got)
+	}
+}
+
+// TestDNSRebindingGoesToTheSDK checks that a request reaching a loopback listener under another
+// name is left to the SDK, which refuses it.
+func TestDNSRebindingGoesToTheSDK(t *testing.T) {
+	s, calls := testServer(t)
+	srv := httptest.NewServer(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))
+	defer srv.Close()
+	a := send(t, srv.URL, exchange{name: "rebound", version: "2025-06-18", header: map[string]string{"Host": "evil.example"},
+		body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet"}}`})
+	if a.status != http.StatusForbidden || calls.Load() != 0 {
+		t.Fatalf("status %d, %d calls: %s", a.status, calls.Load(), a.text)
+	}
+}
+
+// TestBodyLimit checks that a body over MaxRequestBodyBytes is refused as the SDK refuses it.
+func TestBodyLimit(t *testing.T) {
+	s, calls := testServer(t)
+	srv := httptest.NewServer(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true, MaxRequestBodyBytes: 100}))
+	defer srv.Close()
+	a := send(t, srv.URL, exchange{name: "big", version: "2025-06-18",
+		body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"name":"` + strings.Repeat("x", 200) + `"}}}`})
+	if a.status != http.StatusRequestEntityTooLarge || calls.Load() != 0 {
+		t.Fatalf("status %d, %d calls: %s", a.status, calls.Load(), a.text)
+	}
+}
+
+// TestHandlerNeedsStateless checks that a stateful handler is refused at construction.
+func TestHandlerNeedsStateless(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a stateful handler was accepted")
+		}
+	}()
+	s, _ := testServer(t)
+	s.Handler(&mcp.StreamableHTTPOptions{})
+}
+
+var _ = jsonrpc.CodeInvalidParams
