@@ -7,10 +7,14 @@
 // (docs/benchmarks.md measures it: about ten times the CPU of the HTTP exchange itself). The fast
 // path parses the request once, calls the same tool handler the SDK would call, through the same
 // receiving middleware, and writes one JSON answer. Everything it is not sure to answer exactly as
-// the SDK would goes to the SDK instead: other methods, notifications and batches, protocol
-// version 2026-07-28 and requests carrying its _meta fields, an unknown tool, a tool that needs a
-// session, a list cursor, a request the SDK would refuse (wrong method, content type, Accept,
-// protocol version, Host), anything malformed. The two paths answer alike; a differential test
+// the SDK would goes to the SDK instead: other methods, notifications and batches, an unknown
+// tool, a tool that needs a session, a list cursor, a multi-round-trip retry, a request the SDK
+// would refuse or check further (wrong method, content type, Accept, protocol version, Host,
+// standard headers, per-request _meta that does not validate), anything malformed. Every protocol
+// version takes the fast path: before 2026-07-28 a request must carry no protocol _meta (the SDK
+// reads client capabilities from it), from 2026-07-28 on it must carry the version, the client's
+// capabilities and the standard headers as the SDK requires, and the answer carries the
+// resultType and serverInfo the SDK adds. The two paths answer alike; a differential test
 // (server_test.go, and the workspace's) holds them to it.
 //
 // Use it in place of mcp.NewServer and mcp.AddTool:
@@ -56,6 +60,7 @@ const maxListCache = 64
 // Server is a go-sdk server with the fast path in front of it.
 type Server struct {
 	sdk      *mcp.Server
+	impl     *mcp.Implementation
 	opts     mcp.ServerOptions
 	versions []string
 
@@ -71,7 +76,7 @@ type Server struct {
 
 // New returns a server whose SDK half is mcp.NewServer(impl, opts).
 func New(impl *mcp.Implementation, opts *mcp.ServerOptions) *Server {
-	s := &Server{sdk: mcp.NewServer(impl, opts), tools: map[string]*tool{}, lists: map[string][]byte{}}
+	s := &Server{sdk: mcp.NewServer(impl, opts), impl: impl, tools: map[string]*tool{}, lists: map[string][]byte{}}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -134,8 +139,10 @@ type handler struct {
 
 // call is one request the fast path took.
 type call struct {
-	id      jsonrpc.ID
-	method  string
+	id     jsonrpc.ID
+	method string
+	// modern is a 2026-07-28 (or later) request: per-request _meta, resultType and serverInfo.
+	modern  bool
 	list    *mcp.ListToolsParams
 	toolReq *mcp.CallToolParamsRaw
 	tool    *tool
@@ -157,7 +164,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.full.ServeHTTP(w, r)
 		return
 	}
-	c := h.s.parse(body)
+	c := h.s.parse(body, r.Header)
 	if c == nil {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.full.ServeHTTP(w, r)
@@ -171,22 +178,40 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		req = &mcp.CallToolRequest{Params: c.toolReq, Extra: extra}
 	}
+	if c.modern {
+		if c.list != nil && !c.listCaps(req.(*mcp.ListToolsRequest)) || c.toolReq != nil && !c.callCaps(req.(*mcp.CallToolRequest)) {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			h.full.ServeHTTP(w, r)
+			return
+		}
+	}
 	res, err := h.s.handle(ctx, c.method, req)
 	resp := &jsonrpc.Response{ID: c.id}
 	var result []byte
 	if err == nil {
-		result, err = h.s.encode(c.method, res)
+		result, err = h.s.encode(c, res)
 	}
+	var werr *jsonrpc.Error
 	if err != nil {
-		resp.Error = wireError(err)
+		werr = wireError(err)
+		resp.Error = werr
 	}
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
-	if resp.Error != nil {
+	if werr != nil {
 		data, encErr := jsonrpc.EncodeMessage(resp)
 		if encErr != nil {
 			http.Error(w, "encoding the answer failed", http.StatusInternalServerError)
 			return
+		}
+		if c.modern {
+			// 2026-07-28 gives some errors their own HTTP status, as the SDK sends them.
+			switch werr.Code {
+			case jsonrpc.CodeMethodNotFound:
+				w.WriteHeader(http.StatusNotFound)
+			case jsonrpc.CodeInvalidParams, mcp.CodeUnsupportedProtocolVersion, mcp.CodeMissingRequiredClientCapabilities:
+				w.WriteHeader(http.StatusBadRequest)
+			}
 		}
 		_, _ = w.Write(data)
 		return
@@ -219,7 +244,7 @@ func (h *handler) eligible(r *http.Request) bool {
 	if !accepts(r.Header.Values("Accept")) {
 		return false
 	}
-	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" && (v >= newProtocol || !slices.Contains(h.s.versions, v)) {
+	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" && !slices.Contains(h.s.versions, v) {
 		return false
 	}
 	if h.opts.CrossOriginProtection != nil && h.opts.CrossOriginProtection.Check(r) != nil {
@@ -285,7 +310,7 @@ type envelope struct {
 }
 
 // parse reads a single tools/list or tools/call request the fast path can answer, or returns nil.
-func (s *Server) parse(body []byte) *call {
+func (s *Server) parse(body []byte, header http.Header) *call {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil // a batch, or not JSON-RPC: the SDK answers
@@ -298,8 +323,10 @@ func (s *Server) parse(body []byte) *call {
 	if !ok {
 		return nil
 	}
-	c := &call{id: id, method: env.Method}
+	version := header.Get("Mcp-Protocol-Version")
+	c := &call{id: id, method: env.Method, modern: version >= newProtocol}
 	params := bytes.TrimSpace(env.Params)
+	var meta mcp.Meta
 	switch env.Method {
 	case "tools/list":
 		s.mu.RLock()
@@ -310,29 +337,69 @@ func (s *Server) parse(body []byte) *call {
 		}
 		c.list = &mcp.ListToolsParams{}
 		if len(params) > 0 {
-			if params[0] != '{' || decode(params, c.list) != nil || c.list.Cursor != "" || hasProtocolMeta(c.list.Meta) {
+			if params[0] != '{' || decode(params, c.list) != nil || c.list.Cursor != "" {
 				return nil
 			}
 		}
+		meta = c.list.Meta
 	case "tools/call":
 		if len(params) == 0 || params[0] != '{' {
 			return nil
 		}
 		c.toolReq = &mcp.CallToolParamsRaw{}
-		if decode(params, c.toolReq) != nil || hasProtocolMeta(c.toolReq.Meta) ||
-			c.toolReq.InputResponses != nil || c.toolReq.RequestState != "" {
+		if decode(params, c.toolReq) != nil || c.toolReq.InputResponses != nil || c.toolReq.RequestState != "" {
 			return nil
 		}
 		s.mu.RLock()
 		c.tool = s.tools[c.toolReq.Name]
 		s.mu.RUnlock()
-		if c.tool == nil || c.tool.session {
+		if c.tool == nil || c.tool.session || (c.modern && c.tool.paramHeaders) {
 			return nil
 		}
+		meta = c.toolReq.Meta
 	default:
 		return nil
 	}
+	if !c.modern {
+		// Before 2026-07-28 the SDK takes client capabilities and a protocol version from _meta
+		// too, and checks them against the headers: it answers those.
+		if hasProtocolMeta(meta) {
+			return nil
+		}
+		return c
+	}
+	// From 2026-07-28 on: the version in _meta must be the header's, and the standard headers
+	// must name the method (and the tool); the SDK answers every other case with its error.
+	if v, _ := meta[mcp.MetaKeyProtocolVersion].(string); v != version {
+		return nil
+	}
+	if _, ok := meta[mcp.MetaKeyClientCapabilities].(map[string]any); !ok {
+		return nil
+	}
+	if info, present := meta[mcp.MetaKeyClientInfo]; present {
+		if _, ok := info.(map[string]any); !ok {
+			return nil
+		}
+	}
+	if header.Get("Mcp-Method") != env.Method {
+		return nil
+	}
+	if c.toolReq != nil && header.Get("Mcp-Name") != c.toolReq.Name {
+		return nil
+	}
 	return c
+}
+
+// listCaps and callCaps report whether the request's _meta decodes as the SDK decodes it (client
+// capabilities, and client info when present): otherwise the SDK answers with its error.
+func (c *call) listCaps(r *mcp.ListToolsRequest) bool {
+	_, info := r.Params.Meta[mcp.MetaKeyClientInfo]
+	return r.ClientCapabilities() != nil && (!info || r.ClientInfo() != nil)
+}
+
+func (c *call) callCaps(r *mcp.CallToolRequest) bool {
+	_, info := r.Params.Meta[mcp.MetaKeyClientInfo]
+	return r.ClientCapabilities() != nil && (!info || r.ClientInfo() != nil)
 }
 
 // requestID reads a request ID the SDK would echo unchanged: a string, or an integer small
@@ -367,8 +434,7 @@ func requestID(raw []byte) (jsonrpc.ID, bool) {
 }
 
 // hasProtocolMeta reports whether a request's _meta carries protocol fields (the 2026-07-28
-// per-request protocol version, client capabilities or client info): the SDK reads and checks
-// those.
+// per-request protocol version, client capabilities or client info).
 func hasProtocolMeta(m mcp.Meta) bool {
 	for k := range m {
 		if strings.HasPrefix(k, "io.modelcontextprotocol/") {
@@ -391,6 +457,7 @@ func (s *Server) handle(ctx context.Context, method string, req mcp.Request) (mc
 
 // method is the fast path's own handler of tools/list and tools/call, as the SDK's.
 func (s *Server) method(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+	modern := modernRequest(req)
 	switch r := req.(type) {
 	case *mcp.ListToolsRequest:
 		s.mu.RLock()
@@ -419,12 +486,15 @@ func (s *Server) method(ctx context.Context, method string, req mcp.Request) (mc
 			return res, err
 		}
 		if res.InputRequests != nil {
-			// Before 2026-07-28 the SDK fulfils input requests by asking the client over the
-			// session, which a stateless request does not have (its synthesized session
-			// declares no capabilities): it answers with an error, as here.
 			if len(res.Content) > 0 || res.StructuredContent != nil {
 				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "server bug: result has both content and inputRequests"}
 			}
+			if modern {
+				return res, nil // answered as input_required (encode)
+			}
+			// Before 2026-07-28 the SDK fulfils input requests by asking the client over the
+			// session, which a stateless request does not have (its synthesized session
+			// declares no capabilities): it answers with an error, as here.
 			if len(res.InputRequests) == 0 {
 				return nil, fmt.Errorf("the server is busy, retry later")
 			}
@@ -438,6 +508,20 @@ func (s *Server) method(ctx context.Context, method string, req mcp.Request) (mc
 		return res, nil
 	}
 	return nil, fmt.Errorf("mcpfast: method %q is not on the fast path", method)
+}
+
+// modernRequest reports whether a fast-path request is a 2026-07-28 one: its _meta names the
+// protocol version (parse let only matching ones through).
+func modernRequest(req mcp.Request) bool {
+	var m mcp.Meta
+	switch p := req.GetParams().(type) {
+	case *mcp.CallToolParamsRaw:
+		m = p.Meta
+	case *mcp.ListToolsParams:
+		m = p.Meta
+	}
+	v, _ := m[mcp.MetaKeyProtocolVersion].(string)
+	return v >= newProtocol
 }
 
 // errInputRequests is the SDK's answer to input requests on a stateless request before
@@ -456,15 +540,35 @@ func errInputRequests(m mcp.InputRequestMap) error {
 	return fmt.Errorf("multi-round-trip: fulfilling input request %q: %s", id, reason)
 }
 
-// encode marshals a result; tools/list results are cached by their content.
-func (s *Server) encode(method string, res mcp.Result) ([]byte, error) {
-	list, ok := res.(*mcp.ListToolsResult)
-	if !ok || method != "tools/list" {
-		return marshal(res)
+// encode marshals a result; tools/list results are cached by their content. A 2026-07-28 answer
+// also names the server in _meta and says whether it is complete (resultType), as the SDK adds.
+func (s *Server) encode(c *call, res mcp.Result) ([]byte, error) {
+	if tr, ok := res.(*mcp.CallToolResult); ok && c.modern {
+		out := *tr
+		out.Meta = s.withServerInfo(tr.Meta)
+		data, err := marshal(&out)
+		if err != nil {
+			return nil, err
+		}
+		kind := "complete"
+		if tr.InputRequests != nil {
+			kind = "input_required"
+		}
+		return withResultType(data, kind), nil
 	}
-	key, ok := s.listKey(list)
+	list, ok := res.(*mcp.ListToolsResult)
 	if !ok {
 		return marshal(res)
+	}
+	if c.modern {
+		out := *list
+		out.Meta = s.withServerInfo(list.Meta)
+		out.ResultType = "complete"
+		list = &out
+	}
+	key, ok := s.listKey(list, c.modern)
+	if !ok {
+		return marshal(list)
 	}
 	s.mu.RLock()
 	data, hit := s.lists[key]
@@ -472,7 +576,7 @@ func (s *Server) encode(method string, res mcp.Result) ([]byte, error) {
 	if hit {
 		return data, nil
 	}
-	data, err := marshal(res)
+	data, err := marshal(list)
 	if err != nil {
 		return nil, err
 	}
@@ -484,14 +588,53 @@ func (s *Server) encode(method string, res mcp.Result) ([]byte, error) {
 	return data, nil
 }
 
+// withServerInfo is a result's _meta with the server's Implementation added, unless the handler
+// already named one (the original map is not changed).
+func (s *Server) withServerInfo(m mcp.Meta) mcp.Meta {
+	if _, ok := m[mcp.MetaKeyServerInfo]; ok {
+		return m
+	}
+	out := make(mcp.Meta, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	out[mcp.MetaKeyServerInfo] = s.impl
+	return out
+}
+
+// withResultType adds "resultType" to an encoded result object (CallToolResult keeps the field
+// private to the SDK).
+func withResultType(data []byte, kind string) []byte {
+	member := `"resultType":"` + kind + `"`
+	if bytes.Equal(bytes.TrimSpace(data), []byte("{}")) {
+		return []byte("{" + member + "}")
+	}
+	end := bytes.LastIndexByte(data, '}')
+	out := make([]byte, 0, len(data)+len(member)+1)
+	out = append(out, data[:end]...)
+	out = append(out, ',')
+	out = append(out, member...)
+	return append(out, data[end:]...)
+}
+
 // listKey identifies a tools/list result by its tools (when every one is a registered
 // definition, compared by identity: a tool the middleware built or changed is not cached) and by
 // its other fields.
-func (s *Server) listKey(list *mcp.ListToolsResult) (string, bool) {
-	if list.Meta != nil || list.NextCursor != "" {
+func (s *Server) listKey(list *mcp.ListToolsResult, modern bool) (string, bool) {
+	if list.NextCursor != "" {
+		return "", false
+	}
+	if modern {
+		// Only the server's own _meta is cached with the list.
+		if len(list.Meta) != 1 || list.Meta[mcp.MetaKeyServerInfo] != any(s.impl) {
+			return "", false
+		}
+	} else if list.Meta != nil {
 		return "", false
 	}
 	var b strings.Builder
+	b.WriteString(strconv.FormatBool(modern))
+	b.WriteByte(0)
 	b.WriteString(list.CacheScope)
 	b.WriteByte(0)
 	b.WriteString(strconv.Itoa(list.TTLMs))

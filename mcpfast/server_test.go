@@ -186,34 +186,34 @@ func corpus(version string) []exchange {
 		meta = `,"_meta":{"io.modelcontextprotocol/protocolVersion":"` + version + `","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}`
 	}
 	ex := []exchange{
-		{name: "list", body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"` + strings.TrimPrefix(meta, ",") + `}`, fast: old},
-		{name: "list empty params", body: `{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: old},
-		{name: "list filtered", header: map[string]string{"X-Hide": "secret"}, body: `{"jsonrpc":"2.0","id":"l-3","method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: old},
-		{name: "list filtered again (cached)", header: map[string]string{"X-Hide": "secret"}, body: `{"jsonrpc":"2.0","id":"l-4","method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: old},
+		{name: "list", body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, fast: old},
+		{name: "list empty params", body: `{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: true},
+		{name: "list filtered", header: map[string]string{"X-Hide": "secret"}, body: `{"jsonrpc":"2.0","id":"l-3","method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: true},
+		{name: "list filtered again (cached)", header: map[string]string{"X-Hide": "secret"}, body: `{"jsonrpc":"2.0","id":"l-4","method":"tools/list","params":{` + strings.TrimPrefix(meta, ",") + `}}`, fast: true},
 		{name: "list with a cursor", body: `{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"cursor":"bm9wZQ"` + meta + `}}`},
-		{name: "greet", body: call("10", `{"name":"greet","arguments":{"name":"Ann"}`+meta+`}`), fast: old},
-		{name: "greet string id", body: call(`"abc\u00e9<"`, `{"name":"greet","arguments":{"name":"Ann"}`+meta+`}`), fast: old},
-		{name: "greet negative id", body: call("-7", `{"name":"greet","arguments":{}`+meta+`}`), fast: old},
+		{name: "greet", body: call("10", `{"name":"greet","arguments":{"name":"Ann"}`+meta+`}`), fast: true},
+		{name: "greet string id", body: call(`"abc\u00e9<"`, `{"name":"greet","arguments":{"name":"Ann"}`+meta+`}`), fast: true},
+		{name: "greet negative id", body: call("-7", `{"name":"greet","arguments":{}`+meta+`}`), fast: true},
 		{name: "greet big id", body: call("9007199254740993", `{"name":"greet","arguments":{}`+meta+`}`)},
 		{name: "greet fractional id", body: call("1.5", `{"name":"greet"`+meta+`}`)},
-		{name: "greet no arguments", body: call("11", `{"name":"greet"`+meta+`}`), fast: old},
-		{name: "greet null arguments", body: call("12", `{"name":"greet","arguments":null`+meta+`}`), fast: old},
-		{name: "greet big integer", body: call("13", `{"name":"greet","arguments":{"big":123456789012}`+meta+`}`), fast: old},
-		{name: "greet wrong case", body: call("14", `{"name":"greet","arguments":{"Name":"x"}`+meta+`}`), fast: old},
-		{name: "greet wrong type", body: call("15", `{"name":"greet","arguments":{"name":5}`+meta+`}`), fast: old},
-		{name: "greet arguments not an object", body: call("16", `{"name":"greet","arguments":"x"`+meta+`}`), fast: old},
+		{name: "greet no arguments", body: call("11", `{"name":"greet"`+meta+`}`), fast: true},
+		{name: "greet null arguments", body: call("12", `{"name":"greet","arguments":null`+meta+`}`), fast: true},
+		{name: "greet big integer", body: call("13", `{"name":"greet","arguments":{"big":123456789012}`+meta+`}`), fast: true},
+		{name: "greet wrong case", body: call("14", `{"name":"greet","arguments":{"Name":"x"}`+meta+`}`), fast: true},
+		{name: "greet wrong type", body: call("15", `{"name":"greet","arguments":{"name":5}`+meta+`}`), fast: true},
+		{name: "greet arguments not an object", body: call("16", `{"name":"greet","arguments":"x"`+meta+`}`), fast: true},
 		{name: "greet arguments too deep", body: call("17", `{"name":"greet","arguments":{"name":`+strings.Repeat("[", 1001)+strings.Repeat("]", 1001)+`}`+meta+`}`)},
-		{name: "greet arguments deep", body: call("19", `{"name":"greet","arguments":{"name":`+strings.Repeat("[", 900)+strings.Repeat("]", 900)+`}`+meta+`}`), fast: old},
-		{name: "greet progress token", body: call("18", `{"name":"greet","arguments":{},"_meta":{"progressToken":"p1"`+strings.Replace(meta, `,"_meta":{`, ",", 1)+map[bool]string{true: "}", false: ""}[old]+`}`), fast: old},
-		{name: "count defaults", body: call("20", `{"name":"count","arguments":{}`+meta+`}`), fast: old},
-		{name: "count given", body: call("21", `{"name":"count","arguments":{"times":2,"word":"ab"}`+meta+`}`), fast: old},
-		{name: "count extra field", body: call("22", `{"name":"count","arguments":{"times":2,"other":1}`+meta+`}`), fast: old},
-		{name: "tool error", body: call("30", `{"name":"fail","arguments":{}`+meta+`}`), fast: old},
-		{name: "url elicitation error", body: call("31", `{"name":"url","arguments":{}`+meta+`}`), fast: old},
-		{name: "nil pointer output", body: call("32", `{"name":"nothing","arguments":{}`+meta+`}`), fast: old},
-		{name: "own content", body: call("33", `{"name":"text","arguments":{}`+meta+`}`), fast: old},
-		{name: "input requests", body: call("34", `{"name":"ask","arguments":{}`+meta+`}`), fast: old},
-		{name: "capabilities", body: call("35", `{"name":"caps","arguments":{}`+meta+`}`), fast: old},
+		{name: "greet arguments deep", body: call("19", `{"name":"greet","arguments":{"name":`+strings.Repeat("[", 900)+strings.Repeat("]", 900)+`}`+meta+`}`), fast: true},
+		{name: "greet progress token", body: call("18", `{"name":"greet","arguments":{},"_meta":{"progressToken":"p1"`+strings.Replace(meta, `,"_meta":{`, ",", 1)+map[bool]string{true: "}", false: ""}[old]+`}`), fast: true},
+		{name: "count defaults", body: call("20", `{"name":"count","arguments":{}`+meta+`}`), fast: true},
+		{name: "count given", body: call("21", `{"name":"count","arguments":{"times":2,"word":"ab"}`+meta+`}`), fast: true},
+		{name: "count extra field", body: call("22", `{"name":"count","arguments":{"times":2,"other":1}`+meta+`}`), fast: true},
+		{name: "tool error", body: call("30", `{"name":"fail","arguments":{}`+meta+`}`), fast: true},
+		{name: "url elicitation error", body: call("31", `{"name":"url","arguments":{}`+meta+`}`), fast: true},
+		{name: "nil pointer output", body: call("32", `{"name":"nothing","arguments":{}`+meta+`}`), fast: true},
+		{name: "own content", body: call("33", `{"name":"text","arguments":{}`+meta+`}`), fast: true},
+		{name: "input requests", body: call("34", `{"name":"ask","arguments":{}`+meta+`}`), fast: true},
+		{name: "capabilities", body: call("35", `{"name":"caps","arguments":{}`+meta+`}`), fast: true},
 		{name: "capabilities in _meta", body: call("36", `{"name":"caps","arguments":{},"_meta":{"io.modelcontextprotocol/clientCapabilities":{"elicitation":{"form":{}}}}}`)},
 		{name: "session tool", body: call("37", `{"name":"session","arguments":{}`+meta+`}`)},
 		{name: "unknown tool", body: call("38", `{"name":"nope","arguments":{}`+meta+`}`)},
@@ -229,13 +229,49 @@ func corpus(version string) []exchange {
 		{name: "prompts", body: `{"jsonrpc":"2.0","id":47,"method":"prompts/list"` + strings.Replace(meta, ",", `,"params":{`, 1) + map[bool]string{true: "", false: "}"}[old] + `}`},
 		{name: "method case", body: `{"jsonrpc":"2.0","id":48,"METHOD":"tools/list","method":"tools/list"}`, fast: old},
 		{name: "accept json only", header: map[string]string{"Accept": "application/json"}, body: call("50", `{"name":"greet"}`)},
-		{name: "accept wildcard", header: map[string]string{"Accept": "*/*"}, body: call("51", `{"name":"greet"`+meta+`}`), fast: old},
+		{name: "accept wildcard", header: map[string]string{"Accept": "*/*"}, body: call("51", `{"name":"greet"`+meta+`}`), fast: true},
 		{name: "content type text", header: map[string]string{"Content-Type": "text/plain"}, body: call("52", `{"name":"greet"}`)},
-		{name: "content type with charset", header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, body: call("53", `{"name":"greet"`+meta+`}`), fast: old},
+		{name: "content type with charset", header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, body: call("53", `{"name":"greet"`+meta+`}`), fast: true},
+	}
+	if !old {
+		call := func(id, meta string) string {
+			return `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"greet","arguments":{},"_meta":` + meta + `}}`
+		}
+		good := `{"io.modelcontextprotocol/protocolVersion":"` + version + `","io.modelcontextprotocol/clientCapabilities":{}}`
+		ex = append(ex,
+			exchange{name: "no standard headers", header: map[string]string{"Mcp-Method": "", "Mcp-Name": ""}, body: call("60", good)},
+			exchange{name: "wrong Mcp-Name", header: map[string]string{"Mcp-Name": "count"}, body: call("61", good)},
+			exchange{name: "wrong Mcp-Method", header: map[string]string{"Mcp-Method": "tools/list"}, body: call("62", good)},
+			exchange{name: "version mismatch", body: call("63", `{"io.modelcontextprotocol/protocolVersion":"2025-06-18","io.modelcontextprotocol/clientCapabilities":{}}`)},
+			exchange{name: "no capabilities", body: call("64", `{"io.modelcontextprotocol/protocolVersion":"`+version+`"}`)},
+			exchange{name: "capabilities not an object", body: call("65", `{"io.modelcontextprotocol/protocolVersion":"`+version+`","io.modelcontextprotocol/clientCapabilities":[]}`)},
+			exchange{name: "capabilities of the wrong shape", body: call("66", `{"io.modelcontextprotocol/protocolVersion":"`+version+`","io.modelcontextprotocol/clientCapabilities":{"elicitation":5}}`)},
+			exchange{name: "client info of the wrong shape", body: call("67", `{"io.modelcontextprotocol/protocolVersion":"`+version+`","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":5}}`)},
+			exchange{name: "form capability", body: `{"jsonrpc":"2.0","id":68,"method":"tools/call","params":{"name":"caps","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"` + version + `","io.modelcontextprotocol/clientCapabilities":{"elicitation":{"form":{}}}}}}`, fast: true},
+			exchange{name: "own serverInfo kept", body: `{"jsonrpc":"2.0","id":69,"method":"tools/list","params":{"_meta":` + good + `}}`, fast: true},
+		)
 	}
 	for i := range ex {
 		if ex[i].version == "" {
 			ex[i].version = version
+		}
+		if !old {
+			// The standard headers a 2026-07-28 client sends, unless the case sets its own.
+			var m struct {
+				Method string `json:"method"`
+				Params struct {
+					Name string `json:"name"`
+				} `json:"params"`
+			}
+			_ = json.Unmarshal([]byte(ex[i].body), &m)
+			h := map[string]string{"Mcp-Method": m.Method}
+			if m.Params.Name != "" {
+				h["Mcp-Name"] = m.Params.Name
+			}
+			for k, v := range ex[i].header {
+				h[k] = v
+			}
+			ex[i].header = h
 		}
 	}
 	return ex

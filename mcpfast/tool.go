@@ -1,6 +1,7 @@
 package mcpfast
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +43,7 @@ func add[In, Out any](s *Server, t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], ses
 		panic(fmt.Sprintf("mcpfast: AddTool %q: %v", t.Name, err))
 	}
 	s.sdk.AddTool(tt, raw) // validates the name and the schemas, and panics as the SDK does
-	s.addTool(&tool{def: tt, handler: raw, session: session})
+	s.addTool(&tool{def: tt, handler: raw, session: session, paramHeaders: paramHeaders(tt)})
 }
 
 // tool is a registered tool: its published definition and the handler both paths call.
@@ -51,6 +52,15 @@ type tool struct {
 	handler mcp.ToolHandler
 	// session means the handler needs the SDK's session: the fast path leaves its calls alone.
 	session bool
+	// paramHeaders means the input schema binds arguments to Mcp-Param-* headers, which the SDK
+	// checks on 2026-07-28 requests: the fast path leaves those calls to it.
+	paramHeaders bool
+}
+
+// paramHeaders reports whether a tool's input schema may carry an x-mcp-header annotation.
+func paramHeaders(t *mcp.Tool) bool {
+	b, err := json.Marshal(t.InputSchema)
+	return err != nil || bytes.Contains(b, []byte(`"x-mcp-header"`))
 }
 
 // wrap turns a typed handler into the raw one both paths call, with the schemas resolved once.

@@ -2,11 +2,12 @@ package workspace
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/mcpfast"
 )
 
 // BenchmarkQuery is one query tool call through the whole path: go-sdk client, stateless
@@ -55,11 +56,11 @@ func BenchmarkToolsList(b *testing.B) {
 
 func BenchmarkToolsListUnfiltered(b *testing.B) {
 	h := newHarness(b, nil)
-	plain := mcp.NewServer(&mcp.Implementation{Name: "unfiltered", Version: "1"}, nil)
+	plain := mcpfast.New(&mcp.Implementation{Name: "unfiltered", Version: "1"}, nil)
 	for _, t := range h.srv.tools() {
 		t.add(plain, t.definition())
 	}
-	hs := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return plain }, &mcp.StreamableHTTPOptions{Stateless: true}))
+	hs := httptest.NewServer(plain.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))
 	b.Cleanup(hs.Close)
 	h.url = hs.URL
 	benchList(b, h.connect("admin", nil))

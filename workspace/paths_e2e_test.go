@@ -1,6 +1,7 @@
 package workspace_test
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -77,6 +78,10 @@ func TestE2EPathTraversalAttacks(t *testing.T) {
 	mcptest.OK(t, admin, "query", map[string]any{"operation": "organization_roles.get",
 		"params": map[string]any{"organizationId": orgID, "slug": "org-traversal-role"}})
 
+	// Refusals are sent to the team's audit log in the background: deliver them first.
+	if err := st.ws.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	csv := teamAuditCSV(t, st.apiURL)
 	if !csvHas(csv, "group_members.remove", "invalid") || !csvHas(csv, "organization_roles.remove_permission", "invalid") {
 		t.Errorf("the team audit log does not record the refusals as invalid:\n%s", csv)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/internal/memo"
+	"github.com/workos-mcp/workos-mcp/mcpfast"
 	"github.com/workos-mcp/workos-mcp/workos"
 	"github.com/workos-mcp/workos-mcp/workspace/redact"
 )
@@ -34,9 +35,11 @@ type Server struct {
 	ttl       time.Duration
 	log       *slog.Logger
 	redactor  *redact.Redactor
-	mcp       *mcp.Server
-	handler   http.Handler
-	now       func() time.Time
+	// fast holds the go-sdk server (mcp) and the fast path in front of it.
+	fast    *mcpfast.Server
+	mcp     *mcp.Server
+	handler http.Handler
+	now     func() time.Time
 
 	// sessionOf finds the signed-in person of a request (a tool call, tools/list); tests
 	// replace it.
@@ -155,7 +158,7 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 		}
 	}
 	s.redactor = redact.New(secrets...)
-	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "workos-mcp", Title: "WorkOS workspace", Version: Version}, &mcp.ServerOptions{
+	s.fast = mcpfast.New(&mcp.Implementation{Name: "workos-mcp", Title: "WorkOS workspace", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
 		// Declared, not inferred: the tool and prompt lists never change at run time (no
 		// list_changed notifications).
@@ -165,13 +168,16 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 			Logging: &mcp.LoggingCapabilities{},
 		},
 	})
+	s.mcp = s.fast.SDK()
 	for _, t := range s.tools() {
-		t.add(s.mcp, t.definition())
+		t.add(s.fast, t.definition())
 	}
 	addPrompts(s.mcp)
-	s.mcp.AddReceivingMiddleware(s.offerOnly)
-	s.handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp },
-		&mcp.StreamableHTTPOptions{Stateless: true})
+	s.fast.AddReceivingMiddleware(s.offerOnly)
+	// tools/list and tools/call take the fast path and are answered as JSON; the SDK serves
+	// the rest (initialize, prompts, logging/setLevel, server/discover, protocol 2026-07-28) and
+	// answers with an event stream, which a request that streams needs.
+	s.handler = s.fast.Handler(&mcp.StreamableHTTPOptions{Stateless: true})
 	// The record senders run until Close.
 	s.workers.Add(2)
 	go s.asyncLoop()
@@ -186,7 +192,8 @@ const instructions = `This server manages WorkOS environments as the signed-in p
 	`the first call: show the person what would be destroyed and the approval link; they approve it themselves on ` +
 	`the console (you cannot), then repeat the same call. Fields that set how someone signs in are refused.`
 
-// Handler serves MCP Streamable HTTP (stateless). Put authkit's Middleware in front of it.
+// Handler serves MCP Streamable HTTP (stateless): tools/list and tools/call on the fast path
+// (mcpfast), everything else through go-sdk. Put authkit's Middleware in front of it.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // MCPServer is the underlying go-sdk server, for in-process transports.

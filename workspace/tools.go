@@ -11,6 +11,8 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/mcpfast"
 )
 
 // toolDef is one tool: its definition and annotations as values, so that one test can check
@@ -19,8 +21,8 @@ type toolDef struct {
 	name, title, description string
 	// Annotations, all set explicitly on every tool; a nil readOnly fails the inventory test.
 	readOnly, destructive, idempotent, openWorld *bool
-	// add registers the tool's typed handler (typed).
-	add func(srv *mcp.Server, t *mcp.Tool)
+	// add registers the tool's typed handler (typed), on the SDK and on the fast path alike.
+	add func(srv *mcpfast.Server, t *mcp.Tool)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -41,17 +43,19 @@ func (t toolDef) definition() *mcp.Tool {
 type toolBody[In, Out any] func(ctx context.Context, c *caller, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, *Out, error)
 
 // typed registers a tool whose input and output schemas are inferred from In and Out, so that
-// the SDK publishes an outputSchema and checks every answer against it. shape, if set, adds
-// what struct tags cannot say (enums of closed sets, a field of two types).
-func typed[In, Out any](s *Server, body toolBody[In, Out], shape func(in, out *jsonschema.Schema)) func(*mcp.Server, *mcp.Tool) {
-	return func(srv *mcp.Server, t *mcp.Tool) {
+// an outputSchema is published and every answer checked against it. shape, if set, adds what
+// struct tags cannot say (enums of closed sets, a field of two types). No tool uses the SDK's
+// session (elicitation is answered as input requests or a URL error), so every call of every
+// tool can take the fast path (mcpfast).
+func typed[In, Out any](s *Server, body toolBody[In, Out], shape func(in, out *jsonschema.Schema)) func(*mcpfast.Server, *mcp.Tool) {
+	return func(srv *mcpfast.Server, t *mcp.Tool) {
 		in, out := schemaFor[In](), schemaFor[Out]()
 		nullableMaps(out)
 		if shape != nil {
 			shape(in, out)
 		}
 		t.InputSchema, t.OutputSchema = in, out
-		mcp.AddTool(srv, t, handler(s, t.Name, body))
+		mcpfast.AddTool(srv, t, handler(s, t.Name, body))
 	}
 }
 
