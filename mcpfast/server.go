@@ -128,7 +128,14 @@ func (s *Server) Handler(opts *mcp.StreamableHTTPOptions) http.Handler {
 	if !o.Stateless {
 		panic("mcpfast: Handler needs a stateless handler (StreamableHTTPOptions.Stateless)")
 	}
-	return &handler{s: s, opts: o, full: mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.sdk }, &o)}
+	return &handler{s: s, opts: o, full: s.SDKHandler(&o)}
+}
+
+// SDKHandler serves MCP Streamable HTTP through the SDK alone, for the same server: the path
+// every request took before the fast path, kept for comparing the two (the differential tests)
+// and for deployments that want to turn the fast path off.
+func (s *Server) SDKHandler(opts *mcp.StreamableHTTPOptions) http.Handler {
+	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.sdk }, opts)
 }
 
 type handler struct {

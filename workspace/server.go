@@ -196,6 +196,12 @@ const instructions = `This server manages WorkOS environments as the signed-in p
 // (mcpfast), everything else through go-sdk. Put authkit's Middleware in front of it.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// SDKHandler serves MCP Streamable HTTP through go-sdk alone, without the fast path: what
+// Handler answers must not differ from it (the differential test compares them).
+func (s *Server) SDKHandler() http.Handler {
+	return s.fast.SDKHandler(&mcp.StreamableHTTPOptions{Stateless: true})
+}
+
 // MCPServer is the underlying go-sdk server, for in-process transports.
 func (s *Server) MCPServer() *mcp.Server { return s.mcp }
 
