@@ -40,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -72,7 +73,17 @@ type Server struct {
 	chain []mcp.Middleware
 	// lists caches encoded tools/list results by what the middleware made of the list.
 	lists map[string][]byte
+	// trustOutput skips checking tool outputs against their schemas (TrustOutputs).
+	trustOutput atomic.Bool
 }
+
+// TrustOutputs turns off checking each tool output against the tool's output schema at run time,
+// which costs decoding every answer again (for a small tool, more than the rest of the call). Do
+// it only for tools whose outputs are checked elsewhere: typed outputs whose schemas are inferred
+// from the same types, and tests that validate every answer against the published schema (a
+// strict client, as the workspace's tests are). Outputs whose schema declares defaults are still
+// decoded, completed and checked.
+func (s *Server) TrustOutputs(trust bool) { s.trustOutput.Store(trust) }
 
 // New returns a server whose SDK half is mcp.NewServer(impl, opts).
 func New(impl *mcp.Implementation, opts *mcp.ServerOptions) *Server {
@@ -230,13 +241,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "encoding the answer failed", http.StatusInternalServerError)
 		return
 	}
-	out := make([]byte, 0, len(result)+len(id)+40)
-	out = append(out, `{"jsonrpc":"2.0","id":`...)
-	out = append(out, id...)
-	out = append(out, `,"result":`...)
-	out = append(out, result...)
-	out = append(out, '}')
-	_, _ = w.Write(out)
+	head := make([]byte, 0, len(id)+32)
+	head = append(head, `{"jsonrpc":"2.0","id":`...)
+	head = append(head, id...)
+	head = append(head, `,"result":`...)
+	w.Header().Set("Content-Length", strconv.Itoa(len(head)+len(result)+1))
+	_, _ = w.Write(head)
+	_, _ = w.Write(result)
+	_, _ = w.Write([]byte{'}'})
 }
 
 // eligible reports whether the HTTP request is one the SDK would accept and serve statelessly
@@ -550,9 +562,17 @@ func errInputRequests(m mcp.InputRequestMap) error {
 // encode marshals a result; tools/list results are cached by their content. A 2026-07-28 answer
 // also names the server in _meta and says whether it is complete (resultType), as the SDK adds.
 func (s *Server) encode(c *call, res mcp.Result) ([]byte, error) {
-	if tr, ok := res.(*mcp.CallToolResult); ok && c.modern {
+	if tr, ok := res.(*mcp.CallToolResult); ok {
 		out := *tr
-		out.Meta = s.withServerInfo(tr.Meta)
+		if c.modern {
+			out.Meta = s.withServerInfo(tr.Meta)
+		}
+		if data, ok := textResult(&out, c.modern); ok {
+			return data, nil
+		}
+		if !c.modern {
+			return marshal(&out)
+		}
 		data, err := marshal(&out)
 		if err != nil {
 			return nil, err
@@ -593,6 +613,49 @@ func (s *Server) encode(c *call, res mcp.Result) ([]byte, error) {
 	}
 	s.mu.Unlock()
 	return data, nil
+}
+
+// textResult encodes the result most tools answer — their output as structuredContent and the
+// same JSON as the one text content — without marshalling the output twice more (encoding/json
+// would validate and copy structuredContent, and the text, a second time). The bytes are the
+// ones marshal gives: the output as marshalled, the text escaped as TextContent escapes it. Any
+// other result is left to marshal.
+func textResult(res *mcp.CallToolResult, modern bool) ([]byte, bool) {
+	raw, ok := res.StructuredContent.(json.RawMessage)
+	if !ok || res.IsError || res.InputRequests != nil || res.RequestState != "" || len(res.Content) != 1 {
+		return nil, false
+	}
+	tc, ok := res.Content[0].(*mcp.TextContent)
+	// Output marshalled by encoding/json has <, >, &, U+2028 and U+2029 escaped, as the SDK's
+	// encoding of the result would escape them; raw JSON with them literal is left to marshal.
+	if !ok || tc.Meta != nil || tc.Annotations != nil || tc.Text != string(raw) || bytes.ContainsAny(raw, "<>&\u2028\u2029") || !json.Valid(raw) {
+		return nil, false
+	}
+	text, err := json.Marshal(tc.Text)
+	if err != nil {
+		return nil, false
+	}
+	var meta []byte
+	if res.Meta != nil {
+		if meta, err = marshal(res.Meta); err != nil {
+			return nil, false
+		}
+	}
+	out := make([]byte, 0, len(text)+len(raw)+len(meta)+96)
+	out = append(out, '{')
+	if meta != nil {
+		out = append(out, `"_meta":`...)
+		out = append(out, meta...)
+		out = append(out, ',')
+	}
+	out = append(out, `"content":[{"type":"text","text":`...)
+	out = append(out, text...)
+	out = append(out, `}],"structuredContent":`...)
+	out = append(out, raw...)
+	if modern {
+		out = append(out, `,"resultType":"complete"`...)
+	}
+	return append(out, '}'), true
 }
 
 // withServerInfo is a result's _meta with the server's Implementation added, unless the handler

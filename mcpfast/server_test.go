@@ -410,3 +410,41 @@ func TestHandlerNeedsStateless(t *testing.T) {
 }
 
 var _ = jsonrpc.CodeInvalidParams
+
+// TestTextResultIsMarshal checks that the hand-written encoding of the common tool result is byte
+// for byte what encoding the result gives, before and from 2026-07-28.
+func TestTextResultIsMarshal(t *testing.T) {
+	s, _ := testServer(t)
+	out, _ := json.Marshal(map[string]any{"greeting": "Hello <b> & \"you\" \u2028 é", "n": []any{1, 2.5, nil}, "deep": map[string]any{"a": map[string]any{}}})
+	for _, modern := range []bool{false, true} {
+		res := &mcp.CallToolResult{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}}
+		if modern {
+			res.Meta = s.withServerInfo(nil)
+		}
+		got, ok := textResult(res, modern)
+		if !ok {
+			t.Fatal("textResult declined a plain result")
+		}
+		want, err := marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if modern {
+			want = withResultType(want, "complete")
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("modern=%v:\n got %s\nwant %s", modern, got, want)
+		}
+	}
+	for _, res := range []*mcp.CallToolResult{
+		{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: "other"}}},
+		{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}, IsError: true},
+		{StructuredContent: map[string]any{"a": 1}, Content: []mcp.Content{&mcp.TextContent{Text: `{"a":1}`}}},
+		{StructuredContent: json.RawMessage(`{"a":`), Content: []mcp.Content{&mcp.TextContent{Text: `{"a":`}}},
+		{StructuredContent: json.RawMessage(`{"a":"<"}`), Content: []mcp.Content{&mcp.TextContent{Text: `{"a":"<"}`}}},
+	} {
+		if _, ok := textResult(res, false); ok {
+			t.Errorf("textResult took %+v", res)
+		}
+	}
+}

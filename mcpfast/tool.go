@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -23,7 +24,8 @@ import (
 // input requests (multi-round-trip) publishes no output. It differs from the SDK's in cost only:
 // the arguments are decoded once (twice when the schema has defaults to apply), and the output is
 // marshalled once and published as marshalled — it is checked against the output schema but not
-// decoded and re-encoded, so its members keep their struct order.
+// re-encoded, so its members keep their struct order; a server that checks its outputs in its own
+// tests may skip that check at run time (Server.TrustOutputs).
 //
 // A tool whose handler uses req.Session (to send progress, log messages or requests to the client)
 // must be added with AddSessionTool instead: on the fast path req.Session is nil.
@@ -38,7 +40,7 @@ func AddSessionTool[In, Out any](s *Server, t *mcp.Tool, h mcp.ToolHandlerFor[In
 }
 
 func add[In, Out any](s *Server, t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], session bool) {
-	tt, raw, err := wrap(t, h)
+	tt, raw, err := wrap(t, h, &s.trustOutput)
 	if err != nil {
 		panic(fmt.Sprintf("mcpfast: AddTool %q: %v", t.Name, err))
 	}
@@ -64,7 +66,7 @@ func paramHeaders(t *mcp.Tool) bool {
 }
 
 // wrap turns a typed handler into the raw one both paths call, with the schemas resolved once.
-func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out]) (*mcp.Tool, mcp.ToolHandler, error) {
+func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], trust *atomic.Bool) (*mcp.Tool, mcp.ToolHandler, error) {
 	tt := *t
 	if reflect.TypeFor[In]() == reflect.TypeFor[any]() && tt.InputSchema == nil {
 		tt.InputSchema = &jsonschema.Schema{Type: "object"}
@@ -125,9 +127,11 @@ func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out]) (*mcp.Tool, m
 		if err != nil {
 			return nil, fmt.Errorf("marshaling output: %w", err)
 		}
-		data, err = checkOutput(data, out, outDefaults)
-		if err != nil {
-			return nil, fmt.Errorf("validating tool output: %w", err)
+		if !trust.Load() || outDefaults {
+			data, err = checkOutput(data, out, outDefaults)
+			if err != nil {
+				return nil, fmt.Errorf("validating tool output: %w", err)
+			}
 		}
 		res.StructuredContent = json.RawMessage(data)
 		if res.Content == nil {
@@ -252,40 +256,63 @@ func resolveSchema[T any](field *any) (*jsonschema.Resolved, any, error) {
 	return resolved, zero, nil
 }
 
-// hasDefaults reports whether a schema, or any schema inside it, may declare a default value: it
-// looks for a "default" member anywhere in the schema's JSON. A property named "default" counts
-// too; that only costs the call the defaults pass it would otherwise skip.
+// hasDefaults reports whether a schema, or any schema inside it, declares a default value. It
+// walks the schema's JSON: a "default" member of a schema counts, a property that happens to be
+// named "default" does not.
 func hasDefaults(s *jsonschema.Schema) bool {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return true
+		return true // cannot tell: take the defaults pass
 	}
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
 		return true
 	}
-	var walk func(any) bool
-	walk = func(v any) bool {
+	var schema, each func(any) bool
+	// each walks a JSON value that holds schemas without being one (an array of them).
+	each = func(v any) bool {
 		switch v := v.(type) {
 		case map[string]any:
-			if _, ok := v["default"]; ok {
-				return true
-			}
-			for _, e := range v {
-				if walk(e) {
-					return true
-				}
-			}
+			return schema(v)
 		case []any:
 			for _, e := range v {
-				if walk(e) {
+				if each(e) {
 					return true
 				}
 			}
 		}
 		return false
 	}
-	return walk(v)
+	schema = func(v any) bool {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if _, ok := m["default"]; ok {
+			return true
+		}
+		for k, e := range m {
+			switch k {
+			case "properties", "patternProperties", "$defs", "definitions", "dependentSchemas":
+				// Maps of names to schemas: the names are not keywords.
+				if named, ok := e.(map[string]any); ok {
+					for _, sub := range named {
+						if schema(sub) {
+							return true
+						}
+					}
+				}
+			case "enum", "const", "examples", "required":
+				// Values, not schemas.
+			default:
+				if each(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return schema(v)
 }
 
 // isObject reports whether data is a JSON object.

@@ -137,12 +137,12 @@ func (c *caller) writesSomewhere() bool {
 // mayRunAny reports whether the caller may run, somewhere, any operation of the catalog that
 // matches and that agents may run at all.
 func (c *caller) mayRunAny(match func(*catalog.Operation) bool) bool {
-	for _, op := range catalog.All() {
-		if match(op) && !excluded(op.Name) && c.mayRun(op) {
-			return true
-		}
-	}
-	return false
+	found := false
+	catalog.Each(func(op *catalog.Operation) bool {
+		found = match(op) && !excluded(op.Name) && c.mayRun(op)
+		return !found
+	})
+	return found
 }
 
 // sessionFromExtra is the signed-in person of a request, as authkit's middleware left it: in

@@ -117,8 +117,8 @@ func orList(ops []*catalog.Operation) string {
 // findByPath finds a runnable operation by method and path template, so that task tools do not
 // depend on operation names.
 func findByPath(method, path string) (*catalog.Operation, bool) {
-	for _, op := range catalog.All() {
-		if op.Method == method && op.Path == path && !excluded(op.Name) {
+	for _, op := range catalog.ByRoute(method, path) {
+		if !excluded(op.Name) {
 			return op, true
 		}
 	}

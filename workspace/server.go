@@ -174,6 +174,10 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 	}
 	addPrompts(s.mcp)
 	s.fast.AddReceivingMiddleware(s.offerOnly)
+	// Every output is a typed struct whose schema is inferred from the same type; the tests check
+	// every answer against the published schema from outside (mcptest.Conforms). Checking again
+	// at run time cost more CPU than the whole whoami call (docs/benchmarks.md).
+	s.fast.TrustOutputs(true)
 	// tools/list and tools/call take the fast path and are answered as JSON; the SDK serves
 	// the rest (initialize, prompts, logging/setLevel, server/discover, protocol 2026-07-28) and
 	// answers with an event stream, which a request that streams needs.

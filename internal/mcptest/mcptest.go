@@ -3,8 +3,9 @@
 // test header the server under test trusts), call a tool, and read its answer.
 //
 // An answer is read from the tool result's text content, which the server keeps a faithful
-// rendering of its structured content (Call checks it): the text, that text parsed as a JSON
-// object, and whether the result is a tool error. A failure to reach the server at all (a protocol error) ends the
+// rendering of its structured content (Call checks it, and checks the structured content against
+// the output schema the server publishes for the tool, as a strict client would): the text, that
+// text parsed as a JSON object, and whether the result is a tool error. A failure to reach the server at all (a protocol error) ends the
 // test; a tool error is an answer like any other.
 package mcptest
 
@@ -14,9 +15,11 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -90,7 +93,59 @@ func Call(t testing.TB, cs *mcp.ClientSession, tool string, args map[string]any)
 	var m map[string]any
 	_ = json.Unmarshal([]byte(text.String()), &m)
 	Faithful(t, tool, res, text.String())
+	Conforms(t, cs, tool, res)
 	return text.String(), m, res.IsError
+}
+
+// schemas caches each session's published output schemas, resolved, by tool name.
+var schemas sync.Map // *mcp.ClientSession → map[string]*jsonschema.Resolved
+
+// Conforms fails the test unless a result's structured content validates against the output
+// schema the server lists for the tool (tools/list, read once per session). Servers may skip
+// checking their own outputs at run time (mcpfast.Server.TrustOutputs); this is the check.
+func Conforms(t testing.TB, cs *mcp.ClientSession, tool string, res *mcp.CallToolResult) {
+	t.Helper()
+	if res.StructuredContent == nil || res.IsError {
+		return
+	}
+	v, ok := schemas.Load(cs)
+	if !ok {
+		ctx, cancel := context.WithTimeout(context.Background(), callWithin)
+		defer cancel()
+		list, err := cs.ListTools(ctx, nil)
+		if err != nil {
+			t.Fatalf("list tools to check %s's answer: %v", tool, err)
+		}
+		m := map[string]*jsonschema.Resolved{}
+		for _, tl := range list.Tools {
+			if tl.OutputSchema == nil {
+				continue
+			}
+			b, err := json.Marshal(tl.OutputSchema)
+			if err != nil {
+				t.Fatalf("%s's output schema: %v", tl.Name, err)
+			}
+			var sch jsonschema.Schema
+			if err := json.Unmarshal(b, &sch); err != nil {
+				t.Fatalf("%s's output schema: %v", tl.Name, err)
+			}
+			r, err := sch.Resolve(nil)
+			if err != nil {
+				t.Fatalf("%s's output schema does not resolve: %v", tl.Name, err)
+			}
+			m[tl.Name] = r
+		}
+		v, _ = schemas.LoadOrStore(cs, m)
+	}
+	r := v.(map[string]*jsonschema.Resolved)[tool]
+	if r == nil {
+		t.Errorf("%s answered structured content but lists no output schema (or is not listed)", tool)
+		return
+	}
+	sc := res.StructuredContent
+	if err := r.Validate(&sc); err != nil {
+		t.Errorf("%s's structured content does not conform to its output schema: %v", tool, err)
+	}
 }
 
 // Faithful fails the test unless a result's text content is its structured content, when it

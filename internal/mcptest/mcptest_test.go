@@ -3,14 +3,18 @@ package mcptest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/workos-mcp/workos-mcp/mcpfast"
 )
 
 // TestConnectCallAnswer: every request of the session carries the header; a tool's answer is
@@ -96,5 +100,47 @@ func TestRegisterClient(t *testing.T) {
 	defer srv.Close()
 	if id := RegisterClient(t, srv.URL, "Test", "http://127.0.0.1:9/cb"); id != "client_1" {
 		t.Errorf("client ID %q", id)
+	}
+}
+
+// recordingT records failures instead of failing the test that runs it.
+type recordingT struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recordingT) Helper() {}
+func (r *recordingT) Errorf(format string, a ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, a...))
+}
+
+// TestConformsCatchesAnAnswerOffItsSchema: a server that trusts its outputs (no check at run
+// time) and answers off its published schema is caught by Call; a conforming answer passes.
+func TestConformsCatchesAnAnswerOffItsSchema(t *testing.T) {
+	s := mcpfast.New(&mcp.Implementation{Name: "mcptest", Version: "1"}, nil)
+	s.TrustOutputs(true)
+	type out struct {
+		Kind string `json:"kind"`
+	}
+	schema := &jsonschema.Schema{Type: "object", Required: []string{"kind"}, Properties: map[string]*jsonschema.Schema{
+		"kind": {Type: "string", Enum: []any{"good"}},
+	}}
+	mcpfast.AddTool(s, &mcp.Tool{Name: "kind", OutputSchema: schema}, func(ctx context.Context, req *mcp.CallToolRequest, in struct {
+		Kind string `json:"kind"`
+	}) (*mcp.CallToolResult, out, error) {
+		return nil, out{Kind: in.Kind}, nil
+	})
+	srv := httptest.NewServer(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))
+	defer srv.Close()
+	cs := Connect(t, srv.URL, nil, nil)
+
+	rt := &recordingT{TB: t}
+	Call(rt, cs, "kind", map[string]any{"kind": "good"})
+	if len(rt.errors) != 0 {
+		t.Fatalf("a conforming answer failed: %v", rt.errors)
+	}
+	Call(rt, cs, "kind", map[string]any{"kind": "bad"})
+	if len(rt.errors) != 1 || !strings.Contains(rt.errors[0], "does not conform to its output schema") {
+		t.Fatalf("an answer off its schema: %v", rt.errors)
 	}
 }

@@ -110,6 +110,33 @@ var byName = func() map[string]*Operation {
 	return m
 }()
 
+// byRoute finds an operation by method and path template; the first by name wins, as a scan of
+// All would find it.
+var byRoute = func() map[[2]string][]*Operation {
+	m := make(map[[2]string][]*Operation, len(operations))
+	for _, op := range operations {
+		k := [2]string{op.Method, op.Path}
+		m[k] = append(m[k], op)
+	}
+	return m
+}()
+
+// ByRoute returns the operations with this method and path template (e.g. "GET",
+// "/organizations/{id}"), sorted by name; nil when there is none.
+func ByRoute(method, path string) []*Operation {
+	return byRoute[[2]string{method, path}]
+}
+
+// Each calls f with every operation, sorted by name, until f returns false. Unlike All it copies
+// nothing, for hot paths that only look.
+func Each(f func(*Operation) bool) {
+	for _, op := range operations {
+		if !f(op) {
+			return
+		}
+	}
+}
+
 // All returns every operation, sorted by name.
 func All() []*Operation {
 	return append([]*Operation(nil), operations...)
