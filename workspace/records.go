@@ -48,11 +48,18 @@ func targetsOf(op *catalog.Operation, params map[string]any, res *opResult, name
 	if id, ok := params[idParam].(string); ok && recordID.MatchString(id) {
 		t = &recordTarget{Type: singular(op.Resource), ID: id}
 	}
+	// Only the answer's identifying top-level fields are read: a list (the answer of every list
+	// read) names no single object, and decoding all its items would cost more than the read.
 	var answer map[string]any
 	if res != nil && res.raw != nil {
-		_ = json.Unmarshal(res.raw, &answer)
+		var top struct {
+			Object, ID, Name, Email, Domain, Slug string
+		}
+		if json.Unmarshal(res.raw, &top) == nil && top.Object != "list" {
+			answer = map[string]any{"object": top.Object, "id": top.ID, "name": top.Name, "email": top.Email, "domain": top.Domain, "slug": top.Slug}
+		}
 	}
-	if answer != nil && answer["object"] != "list" {
+	if answer != nil {
 		id, _ := answer["id"].(string)
 		if t == nil && id != "" && recordID.MatchString(id) && op.Method == http.MethodPost {
 			t = &recordTarget{Type: singular(op.Resource), ID: id}
