@@ -160,7 +160,7 @@ func BenchmarkAuthOverhead(b *testing.B) {
 		}
 		pairs[base] = p
 	}
-	for _, name := range []string{"gosdk", "mcpgo"} {
+	for _, name := range []string{"gosdk", "mcpfast", "mcpgo"} {
 		p := pairs[name]
 		b.Run(name, func(b *testing.B) {
 			var plain, authed time.Duration
