@@ -92,3 +92,41 @@ func TestReadResponse(t *testing.T) {
 		t.Fatal("a bad status line was accepted")
 	}
 }
+
+// TestGCLog: gctrace lines are kept out of the log and give the allocation rate of the whole GC
+// intervals inside a window; other lines pass through; too few cycles give no figure.
+func TestGCLog(t *testing.T) {
+	trace := "starting\n" +
+		"gc 1 @0.010s 1%: 0.01+0.2+0.01 ms clock, 0.02+0.1/0.1/0+0.02 ms cpu, 3->4->1 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		"gc 2 @0.020s 1%: 0.01+0.2+0.01 ms clock, 0.02+0.1/0.1/0+0.02 ms cpu, 4->5->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		"gc 3 @0.030s 1%: 0.01+0.2+0.01 ms clock, 0.02+0.1/0.1/0+0.02 ms cpu, 6->8->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 2 P (forced)\n" +
+		"served\n"
+	var g gcLog
+	var out strings.Builder
+	g.copy(strings.NewReader(trace), &out)
+	if out.String() != "starting\nserved\n" {
+		t.Fatalf("passed through %q", out.String())
+	}
+	if len(g.cycles) != 3 {
+		t.Fatalf("%d cycles, want 3", len(g.cycles))
+	}
+	// Place the cycles one second apart: intervals 2 and 3 allocated 5−1 and 8−2 MB in 2 s.
+	base := time.Unix(1000, 0)
+	for i := range g.cycles {
+		g.cycles[i].at = base.Add(time.Duration(i) * time.Second)
+	}
+	r, ok, idle := g.rate(base, base.Add(2*time.Second))
+	if !ok || idle || r != float64(10<<20)/2 {
+		t.Fatalf("rate %v %v %v, want %v", r, ok, idle, float64(10<<20)/2)
+	}
+	// Only interval 3 lies within [0.5 s, 2 s].
+	if r, ok, _ := g.rate(base.Add(time.Second/2), base.Add(2*time.Second)); !ok || r != float64(6<<20) {
+		t.Fatalf("rate %v %v, want %v", r, ok, float64(6<<20))
+	}
+	if _, ok, idle := g.rate(base.Add(3*time.Second), base.Add(4*time.Second)); ok || !idle {
+		t.Fatalf("a window without cycles: ok %v idle %v, want false true", ok, idle)
+	}
+	if _, ok, idle := g.rate(base.Add(1500*time.Millisecond), base.Add(4*time.Second)); ok || idle {
+		t.Fatalf("a window with one cycle: ok %v idle %v, want false false", ok, idle)
+	}
+}

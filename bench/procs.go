@@ -21,10 +21,12 @@ type proc struct {
 	cmd  *exec.Cmd
 	log  *os.File // its stdout and stderr, shown when it fails to start
 	done chan struct{}
+	gc   *gcLog // a Go process's GC cycles (gctrace), nil for the peer
 }
 
-// start runs a server process in the working directory wd, its output to a file in dir.
-func start(dir, wd, name string, env []string, bin string, args ...string) (*proc, error) {
+// start runs a server process in the working directory wd, its output to a file in dir. A Go
+// process (goProc) runs with gctrace on; its gc lines are kept out of the file, in p.gc.
+func start(dir, wd, name string, goProc bool, env []string, bin string, args ...string) (*proc, error) {
 	f, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
 		return nil, err
@@ -33,12 +35,31 @@ func start(dir, wd, name string, env []string, bin string, args ...string) (*pro
 	cmd.Dir = wd
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
+	p := &proc{name: name, cmd: cmd, log: f, done: make(chan struct{})}
+	var copied chan struct{}
+	if goProc {
+		cmd.Env = append(cmd.Env, gctraceEnv()) // the last GODEBUG wins
+		cmd.Stderr = nil
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		p.gc = &gcLog{}
+		copied = make(chan struct{})
+		go func() { p.gc.copy(stderr, f); close(copied) }()
+	}
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, log: f, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
+	go func() {
+		if copied != nil {
+			<-copied // Wait closes the pipe: read it to the end first
+		}
+		_ = cmd.Wait()
+		close(p.done)
+	}()
 	return p, nil
 }
 

@@ -38,11 +38,17 @@ type report struct {
 	issuerFetches      int64
 }
 
-// median of one metric over a target's rounds at concurrency c.
+// median of one metric over a target's rounds at concurrency c. Negative values (unknown) are
+// left out; with none known the median is -1.
 func (r *report) median(name string, c int, f func(sample) float64) float64 {
 	var v []float64
 	for _, s := range r.samples[name][c] {
-		v = append(v, f(s))
+		if x := f(s); x >= 0 {
+			v = append(v, x)
+		}
+	}
+	if len(v) == 0 && len(r.samples[name][c]) > 0 {
+		return -1
 	}
 	if len(v) == 0 {
 		return 0
@@ -56,6 +62,7 @@ func (r *report) median(name string, c int, f func(sample) float64) float64 {
 
 func rps(s sample) float64 { return s.rps }
 func cpu(s sample) float64 { return s.cpuPerCall }
+func bop(s sample) float64 { return s.bytesPerCall }
 func p50(s sample) float64 { return float64(s.p50.Microseconds()) / 1000 }
 func p99(s sample) float64 { return float64(s.p99.Microseconds()) / 1000 }
 
@@ -85,17 +92,21 @@ func (r *report) print(w io.Writer) {
 		mode = "quick: one round of " + r.opts.Duration.String() + " per target (checks answers; the figures mean nothing)"
 	}
 	fmt.Fprintf(w, "\n%s, %s → %s UTC\n\n", mode, r.start.UTC().Format("2006-01-02 15:04"), r.end.UTC().Format("15:04"))
-	fmt.Fprintf(w, "| target | c | req/s | p50 ms | p99 ms | server CPU µs/call | RSS MiB at end |\n")
-	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| target | c | req/s | p50 ms | p99 ms | server CPU µs/call | server B/op | RSS MiB at end |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range concurrencies {
 		for _, t := range r.targets {
 			var rss int64
 			for _, p := range t.procs {
 				rss += r.rss[p.name]
 			}
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.2f | %.0f | %.0f |\n", t.name, c,
+			bo := "—"
+			if b := r.median(t.name, c, bop); b >= 0 {
+				bo = fmt.Sprintf("%.0f", b)
+			}
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.2f | %.0f | %s | %.0f |\n", t.name, c,
 				r.median(t.name, c, rps), r.median(t.name, c, p50), r.median(t.name, c, p99),
-				r.median(t.name, c, cpu), float64(rss)/(1<<20))
+				r.median(t.name, c, cpu), bo, float64(rss)/(1<<20))
 		}
 	}
 	fmt.Fprintf(w, "\nRatios (of the medians above):\n\n| ratio | issue 14's goal | c=1 | c=32 |\n|---|---|---:|---:|\n")
@@ -122,6 +133,8 @@ func (r *report) print(w io.Writer) {
 		r.versions["go"], r.versions["node"], r.versions["mcp-use"], r.versions["go-sdk"])
 	fmt.Fprintf(w, "Server CPU: user+system time of the target's processes over its turn (/proc/<pid>/stat) ÷ good answers; "+
 		"the product's targets count serve and dev (its emulator) together, the direct call dev alone. "+
+		"Server B/op: bytes the target's Go processes allocated per good answer, from their GODEBUG=gctrace=1 lines "+
+		"(whole GC intervals inside the turn, B(k) − C(k−1) in whole MB, scaled to the turn; a process with no GC cycle in the turn counts 0 (it allocated less than one heap goal); — for the peer, or with a single cycle in the turn). "+
 		"The load loop itself (this process) used %.1f µs of CPU per request. "+
 		"The fake AuthKit served %d metadata and key-set requests in the whole run.\n", r.loadToolCPU, r.issuerFetches)
 }

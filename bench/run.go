@@ -44,6 +44,7 @@ type target struct {
 // sample is one target's turn in one round.
 type sample struct {
 	rps, cpuPerCall float64 // req/s; server µs per ok answer
+	bytesPerCall    float64 // bytes the server allocated per ok answer (gctrace); -1 when unknown
 	p50, p99        time.Duration
 	ok, bad, errs   int
 	firstFail       string
@@ -114,7 +115,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	// Every server runs in the temporary directory, so that whatever it writes there (mcp-use
 	// keeps an id in .mcp-use/) goes away with it.
 	launch := func(name string, env []string, bin string, args ...string) (*proc, error) {
-		p, err := start(tmp, tmp, name, env, bin, args...)
+		p, err := start(tmp, tmp, name, bin != o.Node, env, bin, args...)
 		if err == nil {
 			procs = append(procs, p)
 		}
@@ -301,7 +302,9 @@ func turn(t *target, c int, d time.Duration) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
+	t0 := time.Now()
 	lr := drive(t.req, c, d)
+	t1 := time.Now()
 	cpu1, err := cpuOf(t.procs)
 	if err != nil {
 		return sample{}, err
@@ -315,7 +318,37 @@ func turn(t *target, c int, d time.Duration) (sample, error) {
 	if lr.ok > 0 {
 		s.cpuPerCall = float64((cpu1 - cpu0).Microseconds()) / float64(lr.ok)
 	}
+	s.bytesPerCall = bytesPerCall(t.procs, t0, t1, lr.ok)
 	return s, nil
+}
+
+// bytesPerCall is the bytes the target's processes allocated per good answer over [t0, t1]:
+// the sum of their allocation rates (gctrace) times the turn's length, ÷ good answers. A process
+// that completed no GC cycle in the turn (dev during tools/list) counts as 0: it allocated less
+// than one heap goal. It is -1 when a process is not Go (the peer), completed exactly one cycle, or all were idle.
+func bytesPerCall(ps []*proc, t0, t1 time.Time, ok int) float64 {
+	if ok == 0 {
+		return -1
+	}
+	var perSec float64
+	measured := false
+	for _, p := range ps {
+		if p.gc == nil {
+			return -1
+		}
+		r, fit, idle := p.gc.rate(t0, t1)
+		if idle {
+			continue
+		}
+		if !fit {
+			return -1
+		}
+		perSec, measured = perSec+r, true
+	}
+	if !measured {
+		return -1
+	}
+	return perSec * t1.Sub(t0).Seconds() / float64(ok)
 }
 
 func cpuOf(ps []*proc) (time.Duration, error) {
