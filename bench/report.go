@@ -17,7 +17,7 @@ import (
 const (
 	namePeer      = "peer: mcp-use + oauthWorkOSProvider, greet"
 	nameFloor     = "floor: net/http + authkit, fixed answer"
-	nameExample   = "example server (go-sdk + authkit), greet"
+	nameExample   = "example server (go-sdk + mcpfast + authkit), greet"
 	nameWhoami    = "product: tools/call whoami"
 	nameToolsList = "product: tools/list"
 	nameQuery     = "product: tools/call query organizations.list"
