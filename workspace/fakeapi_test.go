@@ -22,6 +22,8 @@ type fakeAPI struct {
 	writes  int // membership changes (PUT/POST on a membership), for protection tests
 	audits  []map[string]any
 	calls   []string
+	// keys is the API key of each call, in the order of calls.
+	keys []string
 	// auditStatus, when set, is the status every audit event gets (an audit log that is down).
 	auditStatus int
 }
@@ -119,6 +121,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	env, ok := f.envs[key]
 	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
+	f.keys = append(f.keys, key)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Request-ID", fmt.Sprintf("req_%d", len(f.calls)))
 	reply := func(status int, v any) {
