@@ -164,6 +164,8 @@ func diffCorpus() []diffCase {
 	add(diffCase{name: "debug_sign_in unknown user", method: "tools/call", params: call("debug_sign_in", `{"user_id":"user_nope"}`)})
 	add(diffCase{name: "audit_configuration", method: "tools/call", params: call("audit_configuration", `{}`)})
 	add(diffCase{name: "audit_configuration production", method: "tools/call", params: call("audit_configuration", `{"environment":"production"}`)})
+	add(diffCase{name: "audit_logs", method: "tools/call", params: call("audit_logs", `{"organization_id":"org_acme","actions":["user.signed_in"]}`)})
+	add(diffCase{name: "audit_logs bad range", method: "tools/call", params: call("audit_logs", `{"organization_id":"org_acme","range_start":"yesterday"}`)})
 	add(diffCase{name: "wrong type", method: "tools/call", params: call("query", `{"operation":5}`)})
 	add(diffCase{name: "params wrong type", method: "tools/call", params: call("query", `{"operation":"organizations.list","params":"limit=1"}`)})
 	add(diffCase{name: "unknown argument", method: "tools/call", params: call("query", `{"operation":"organizations.list","other":1}`)})
