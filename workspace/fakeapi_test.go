@@ -26,6 +26,22 @@ type fakeAPI struct {
 	keys []string
 	// auditStatus, when set, is the status every audit event gets (an audit log that is down).
 	auditStatus int
+	// auditHold, when set, holds every audit event's request until it is closed (a slow audit
+	// log); auditArrived, when set, is told of each audit event's request as it arrives.
+	auditHold, auditArrived chan struct{}
+}
+
+// holdAudits makes the audit log hold every event until the returned release is called, and
+// returns a channel told of each event's arrival.
+func (f *fakeAPI) holdAudits(t testing.TB) (arrived <-chan struct{}, release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	hold, a := make(chan struct{}), make(chan struct{}, 4096)
+	f.auditHold, f.auditArrived = hold, a
+	var once sync.Once
+	release = func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release)
+	return a, release
 }
 
 type fakeEnv struct {
@@ -116,6 +132,24 @@ func filter(data []map[string]any, r *http.Request, keys ...string) []map[string
 }
 
 func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/audit_logs/events" {
+		f.mu.Lock()
+		hold, arrived := f.auditHold, f.auditArrived
+		f.mu.Unlock()
+		if arrived != nil {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+		}
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -270,7 +270,7 @@ func (s *Server) queue(ctx context.Context, qr *queuedRecord) error {
 // sendLater hands an event to the background sender; a full in-memory queue drops it (the log
 // line remains, and Hooks.Record counts the drop).
 func (s *Server) sendLater(ctx context.Context, qr *queuedRecord) {
-	if s.closed.Load() {
+	if !s.inflight.add() {
 		// Shutting down: nobody drains the in-memory queue any more.
 		if err := s.deliver(context.WithoutCancel(ctx), qr); err != nil {
 			s.dropped(ctx, qr, err)
@@ -279,7 +279,6 @@ func (s *Server) sendLater(ctx context.Context, qr *queuedRecord) {
 		s.hookRecord(RecordSent)
 		return
 	}
-	s.inflight.add()
 	select {
 	case s.async <- qr:
 	default:
@@ -289,20 +288,45 @@ func (s *Server) sendLater(ctx context.Context, qr *queuedRecord) {
 }
 
 // inflight counts the records handed to the background sender and not yet sent, so that Flush
-// can wait for the one being sent.
+// can wait for the one being sent. Once shut (Close), it counts no more: a record that comes
+// later is sent by its caller, so none can land in the in-memory queue after Close drained it.
 type inflight struct {
 	mu   sync.Mutex
 	n    int
 	idle chan struct{}
+	shut bool
 }
 
-func (f *inflight) add() {
+// add counts a record about to be handed to the background sender; false once shut.
+func (f *inflight) add() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.shut {
+		return false
+	}
 	if f.n == 0 {
 		f.idle = make(chan struct{})
 	}
 	f.n++
+	return true
+}
+
+func (f *inflight) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shut = true
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// idleChan is closed when no record is counted.
+func (f *inflight) idleChan() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		return closedChan
+	}
+	return f.idle
 }
 
 func (f *inflight) done() {
@@ -311,22 +335,6 @@ func (f *inflight) done() {
 	f.n--
 	if f.n == 0 {
 		close(f.idle)
-	}
-}
-
-func (f *inflight) wait(ctx context.Context) error {
-	f.mu.Lock()
-	if f.n == 0 {
-		f.mu.Unlock()
-		return nil
-	}
-	idle := f.idle
-	f.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
@@ -462,6 +470,27 @@ func (s *Server) backlog(ctx context.Context, oc *opCall) error {
 // Flush delivers every record waiting in the background or in the record queue now. It stops
 // at the first delivery that fails (the record stays queued) or when ctx ends.
 func (s *Server) Flush(ctx context.Context) error {
+	s.takeAsync(ctx)
+	// Wait for the record being sent, and take any record counted but not yet handed over.
+	for {
+		select {
+		case qr := <-s.async:
+			s.sendAsync(ctx, qr)
+			s.inflight.done()
+			continue
+		case <-s.inflight.idleChan():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		break
+	}
+	_, err := s.drain(ctx)
+	return err
+}
+
+// takeAsync sends every record waiting in the in-memory queue now (a failed send is queued
+// durably or dropped and counted, as in the background).
+func (s *Server) takeAsync(ctx context.Context) {
 	for {
 		select {
 		case qr := <-s.async:
@@ -470,13 +499,8 @@ func (s *Server) Flush(ctx context.Context) error {
 			continue
 		default:
 		}
-		break
+		return
 	}
-	if err := s.inflight.wait(ctx); err != nil {
-		return err
-	}
-	_, err := s.drain(ctx)
-	return err
 }
 
 // Close stops the server's background work and delivers what is waiting (Flush) until ctx
@@ -486,10 +510,14 @@ func (s *Server) Flush(ctx context.Context) error {
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
+		s.inflight.close()
 		close(s.stop)
 	})
 	s.workers.Wait()
 	err := s.Flush(ctx)
+	// When ctx ended first, what is still in memory goes to the durable queue (or is dropped and
+	// counted); nothing is left in the in-memory queue.
+	s.takeAsync(ctx)
 	n, lerr := s.records.Len(context.WithoutCancel(ctx))
 	if lerr != nil || n == 0 {
 		return err
