@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/workspace"
 )
 
 func get(t *testing.T, url string, hdr map[string]string) (*http.Response, string) {
@@ -59,6 +61,9 @@ func TestMetricsExposition(t *testing.T) {
 	m.ToolDuration("whoami", "ok", time.Millisecond)
 	m.Confirmation("used")
 	m.Confirmation("refused")
+	m.AuditRecord(workspace.RecordDropped)
+	m.AuditRecord(workspace.RecordDropped)
+	m.AuditRecord(workspace.RecordSent)
 
 	_, body := get(t, srv.URL+"/metrics", nil)
 	for _, want := range []string{
@@ -74,6 +79,8 @@ func TestMetricsExposition(t *testing.T) {
 		`workos_mcp_confirmations_total{event="used"} 1`,
 		`workos_mcp_confirmations_total{event="refused"} 1`,
 		`workos_mcp_tool_duration_seconds_count{outcome="ok",tool="whoami"} 1`,
+		`workos_mcp_audit_records_total{result="dropped"} 2`,
+		`workos_mcp_audit_records_total{result="sent"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {
