@@ -16,9 +16,11 @@ const maxDepth = 1000
 var errTooDeep = fmt.Errorf("json: exceeded maximum nesting depth of %d", maxDepth)
 
 // decode parses one JSON value from data into v, as the SDK decodes what it receives: object keys
-// match struct fields case-sensitively (`{"Name":…}` does not fill a field tagged "name"),
-// nesting is bounded, and nothing but white space may follow the value. Unlike the SDK it parses
-// the bytes in place instead of building a stream decoder (and its read buffer) for every value.
+// match struct fields case-sensitively (`{"Name":…}` does not fill a field tagged "name") and
+// nesting is bounded. It is stricter in one way: nothing but white space may follow the value
+// (the SDK ignores what follows), so a request with trailing bytes fails here and is left to the
+// SDK, which answers it. Unlike the SDK it parses the bytes in place instead of building a stream
+// decoder (and its read buffer) for every value.
 func decode(data []byte, v any) error {
 	if err := checkDepth(data); err != nil {
 		return err

@@ -509,7 +509,6 @@ func (s *Server) takeAsync(ctx context.Context) {
 // after the HTTP server has shut down.
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
-		s.closed.Store(true)
 		s.inflight.close()
 		close(s.stop)
 	})

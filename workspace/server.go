@@ -68,7 +68,6 @@ type Server struct {
 	inflight  inflight
 	stop      chan struct{}
 	closeOnce sync.Once
-	closed    atomic.Bool
 	workers   sync.WaitGroup
 }
 
