@@ -251,8 +251,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte{'}'})
 }
 
-// eligible reports whether the HTTP request is one the SDK would accept and serve statelessly
-// on a protocol version before 2026-07-28; the body is looked at later.
+// eligible reports whether the HTTP request is one the SDK would accept and serve statelessly,
+// on a protocol version it supports; the body is looked at later (parse).
 func (h *handler) eligible(r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		return false
