@@ -36,6 +36,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,6 +185,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := h.s.parse(body, r.Header)
 	if c == nil {
+		// The SDK reads the body again.
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.full.ServeHTTP(w, r)
 		return
@@ -195,13 +197,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req = &mcp.ListToolsRequest{Params: c.list, Extra: extra}
 	} else {
 		req = &mcp.CallToolRequest{Params: c.toolReq, Extra: extra}
-	}
-	if c.modern {
-		if c.list != nil && !c.listCaps(req.(*mcp.ListToolsRequest)) || c.toolReq != nil && !c.callCaps(req.(*mcp.CallToolRequest)) {
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			h.full.ServeHTTP(w, r)
-			return
-		}
 	}
 	res, err := h.s.handle(ctx, c.method, req)
 	resp := &jsonrpc.Response{ID: c.id}
@@ -270,7 +265,7 @@ func (h *handler) eligible(r *http.Request) bool {
 		return false
 	}
 	if !h.opts.DisableLocalhostProtection {
-		if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && local != nil && loopbackAddr(local.String()) && !loopbackHost(r.Host) {
+		if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && local != nil && loopback(local.String()) && !loopback(r.Host) {
 			return false
 		}
 	}
@@ -296,28 +291,20 @@ func accepts(values []string) bool {
 	return jsonOK && streamOK
 }
 
-// loopbackAddr reports whether a listener address is on a loopback interface.
-func loopbackAddr(addr string) bool {
+// loopback is the SDK's rule for a listener address and for a Host header alike: "localhost"
+// or a loopback IP, with or without a port. Mirroring it exactly, rather than the server's own
+// (more lenient) rule, keeps a request the SDK would refuse from being answered here: a loopback
+// listener reached under a non-loopback Host goes to the SDK, which answers 403.
+func loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		host = addr
+		host = strings.Trim(addr, "[]")
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
-
-// loopbackHost reports whether a Host header names this machine by a loopback name. Only the
-// plain forms count: anything else goes to the SDK, which decides.
-func loopbackHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
 	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // envelope is a JSON-RPC request as the fast path reads it.
@@ -406,18 +393,17 @@ func (s *Server) parse(body []byte, header http.Header) *call {
 	if c.toolReq != nil && header.Get("Mcp-Name") != c.toolReq.Name {
 		return nil
 	}
+	if c.list != nil && !metaDecodes(&mcp.ListToolsRequest{Params: c.list}) ||
+		c.toolReq != nil && !metaDecodes(&mcp.CallToolRequest{Params: c.toolReq}) {
+		return nil
+	}
 	return c
 }
 
-// listCaps and callCaps report whether the request's _meta decodes as the SDK decodes it (client
+// metaDecodes reports whether a request's _meta decodes as the SDK decodes it (client
 // capabilities, and client info when present): otherwise the SDK answers with its error.
-func (c *call) listCaps(r *mcp.ListToolsRequest) bool {
-	_, info := r.Params.Meta[mcp.MetaKeyClientInfo]
-	return r.ClientCapabilities() != nil && (!info || r.ClientInfo() != nil)
-}
-
-func (c *call) callCaps(r *mcp.CallToolRequest) bool {
-	_, info := r.Params.Meta[mcp.MetaKeyClientInfo]
+func metaDecodes[P mcp.Params](r *mcp.ServerRequest[P]) bool {
+	_, info := r.Params.GetMeta()[mcp.MetaKeyClientInfo]
 	return r.ClientCapabilities() != nil && (!info || r.ClientInfo() != nil)
 }
 

@@ -379,10 +379,12 @@ func TestDNSRebindingGoesToTheSDK(t *testing.T) {
 	s, calls := testServer(t)
 	srv := httptest.NewServer(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))
 	defer srv.Close()
-	a := send(t, srv.URL, exchange{name: "rebound", version: "2025-06-18", header: map[string]string{"Host": "evil.example"},
-		body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet"}}`})
-	if a.status != http.StatusForbidden || calls.Load() != 0 {
-		t.Fatalf("status %d, %d calls: %s", a.status, calls.Load(), a.text)
+	for _, host := range []string{"evil.example", "localhost.evil.example", "LOCALHOST", "127.0.0.1.nip.io"} {
+		a := send(t, srv.URL, exchange{name: "rebound", version: "2025-06-18", header: map[string]string{"Host": host},
+			body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet"}}`})
+		if a.status != http.StatusForbidden || calls.Load() != 0 {
+			t.Fatalf("Host %s: status %d, %d calls: %s", host, a.status, calls.Load(), a.text)
+		}
 	}
 }
 

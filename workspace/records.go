@@ -343,9 +343,11 @@ func (s *Server) dropped(ctx context.Context, qr *queuedRecord, err error) {
 	s.log.WarnContext(ctx, "workspace audit event dropped", "action", qr.Event.Action, "error", s.redactor.Text(err.Error()))
 }
 
-// sendAsync is the background sender. A failed send goes to the durable queue while it is less
-// than half full (the other half is kept for writes, which pause when it is full).
+// sendAsync sends a record taken from the in-memory queue and uncounts it (inflight). A failed
+// send goes to the durable queue while it is less than half full (the other half is kept for
+// writes, which pause when it is full).
 func (s *Server) sendAsync(ctx context.Context, qr *queuedRecord) {
+	defer s.inflight.done()
 	err := s.deliver(ctx, qr)
 	if err == nil {
 		s.hookRecord(RecordSent)
@@ -371,7 +373,6 @@ func (s *Server) asyncLoop() {
 			return
 		case qr := <-s.async:
 			s.sendAsync(ctx, qr)
-			s.inflight.done()
 		}
 	}
 }
@@ -476,7 +477,6 @@ func (s *Server) Flush(ctx context.Context) error {
 		select {
 		case qr := <-s.async:
 			s.sendAsync(ctx, qr)
-			s.inflight.done()
 			continue
 		case <-s.inflight.idleChan():
 		case <-ctx.Done():
@@ -495,7 +495,6 @@ func (s *Server) takeAsync(ctx context.Context) {
 		select {
 		case qr := <-s.async:
 			s.sendAsync(ctx, qr)
-			s.inflight.done()
 			continue
 		default:
 		}

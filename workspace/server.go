@@ -35,9 +35,8 @@ type Server struct {
 	ttl       time.Duration
 	log       *slog.Logger
 	redactor  *redact.Redactor
-	// fast holds the go-sdk server (mcp) and the fast path in front of it.
+	// fast holds the go-sdk server (fast.SDK()) and the fast path in front of it.
 	fast    *mcpfast.Server
-	mcp     *mcp.Server
 	handler http.Handler
 	now     func() time.Time
 
@@ -167,11 +166,10 @@ func New(cfg Config, auth *authkit.AuthKit) (*Server, error) {
 			Logging: &mcp.LoggingCapabilities{},
 		},
 	})
-	s.mcp = s.fast.SDK()
 	for _, t := range s.tools() {
 		t.add(s.fast, t.definition())
 	}
-	addPrompts(s.mcp)
+	addPrompts(s.fast.SDK())
 	s.fast.AddReceivingMiddleware(s.offerOnly)
 	// Every output is a typed struct whose schema is inferred from the same type; the tests check
 	// every answer against the published schema from outside (mcptest.Conforms). Checking again
@@ -206,7 +204,7 @@ func (s *Server) SDKHandler() http.Handler {
 }
 
 // MCPServer is the underlying go-sdk server, for in-process transports.
-func (s *Server) MCPServer() *mcp.Server { return s.mcp }
+func (s *Server) MCPServer() *mcp.Server { return s.fast.SDK() }
 
 // caller is the person behind one tool call, with everything the policy needs.
 type caller struct {
