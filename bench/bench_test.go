@@ -58,11 +58,11 @@ func TestQuick(t *testing.T) {
 	if err := rep.failures(); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.targets) != 7 {
-		t.Fatalf("%d targets, want 7", len(rep.targets))
+	if len(rep.targets) != 8 {
+		t.Fatalf("%d targets, want 8", len(rep.targets))
 	}
 	for _, tg := range rep.targets {
-		for _, c := range concurrencies {
+		for _, c := range defaultConcurrencies {
 			if n := len(rep.samples[tg.name][c]); n != 1 {
 				t.Errorf("%s c=%d: %d rounds, want 1", tg.name, c, n)
 			}

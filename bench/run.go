@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/workos-mcp/workos-mcp/internal/devstack"
 )
 
 // options configure a run.
@@ -26,10 +28,11 @@ type options struct {
 	Duration, Warmup time.Duration
 	NPMDir, Node     string
 	Only             string // a regular expression: measure only the targets whose name matches
+	Concurrencies    []int  // connection counts; nil means defaultConcurrencies
 }
 
-// concurrencies are the connection counts of the issue's figures.
-var concurrencies = []int{1, 32}
+// defaultConcurrencies are the connection counts of the issue's figures.
+var defaultConcurrencies = []int{1, 32}
 
 //go:embed peer.mjs
 var peerScript []byte
@@ -76,6 +79,9 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		return nil, fmt.Errorf("node 22 not found at %s (run `cd .ci && npm ci`, or set WORKOS_MCP_NODE22)", o.Node)
 	}
 
+	if len(o.Concurrencies) == 0 {
+		o.Concurrencies = defaultConcurrencies
+	}
 	rep := &report{opts: o, machine: machineInfo(), start: time.Now()}
 	rep.loadStart = loadAvg()
 	rep.versions, err = versions(ctx, root, o.Node, mcpUse)
@@ -88,6 +94,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	defer func() { b, _ := os.ReadFile(filepath.Join(tmp, "dev.log")); os.WriteFile("/work/dev.log", b, 0o644) }()
 	logf("building the product and the example server")
 	productBin, err := goBuild(ctx, root, tmp, "./cmd/workos-mcp", "workos-mcp")
 	if err != nil {
@@ -159,7 +166,8 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		return nil, err
 	}
 	dev, err := launch("dev", nil, productBin, "dev", "--addr", addrs["dev"], "--data", "",
-		"--rate-limit", "0", "--person-limit", "0", "--log-level", "warn")
+		"--rate-limit", "0", "--person-limit", "0", "--log-level", "warn",
+		"--auto-approve", "admin@example.com")
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +250,21 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 			return nil, err
 		}
 	}
+	// The embedded default: the same query to dev's own /mcp, with a token from dev's own
+	// authorization server (the real sign-in flow, approved as the demo admin). dev calls its
+	// emulator in process, so only dev's CPU counts.
+	devTok, err := devstack.FetchToken(ctx, "http://"+addrs["dev"], "http://"+addrs["dev"]+"/mcp", "admin@example.com", nil)
+	if err != nil {
+		return nil, fmt.Errorf("sign in to dev: %w", err)
+	}
+	qd := newRequest(addrs["dev"], "POST", "/mcp", map[string]string{
+		"Content-Type":         "application/json",
+		"Accept":               "application/json, text/event-stream",
+		"MCP-Protocol-Version": "2025-06-18",
+		"Authorization":        "Bearer " + devTok.AccessToken,
+	}, []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"operation":"organizations.list"}}}`), `"result"`)
+	qd.reject = []byte(`"isError":true`)
+	targets = append(targets, &target{name: nameQueryDev, procs: []*proc{dev}, req: qd, verify: toolText("Acme")})
 	targets = append(targets, &target{name: nameDirect, procs: []*proc{dev},
 		req: newRequest(addrs["dev"], "GET", "/workos/organizations", map[string]string{
 			"Authorization": "Bearer " + sandboxAPIKey, "Accept": "application/json"}, nil, `"data"`),
@@ -274,7 +297,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	rep.samples = map[string]map[int][]sample{}
 	selfCPU0, _ := selfCPU()
 	var selfReqs int
-	for _, c := range concurrencies {
+	for _, c := range o.Concurrencies {
 		for r := range o.Rounds {
 			logf("c=%d round %d/%d", c, r+1, o.Rounds)
 			for _, t := range targets {
