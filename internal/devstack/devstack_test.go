@@ -2,6 +2,7 @@ package devstack_test
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -311,6 +312,16 @@ func TestInProcessTransport(t *testing.T) {
 	s.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if strings.Contains(rec.Body.String(), `route="/healthz"`) {
 		t.Error("an in-process request went through the network (it was counted)")
+	}
+	// A call whose context has ended gets that error, not an answer, as over the network.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/healthz", nil)
+	if resp, err := hc.Do(req); !errors.Is(err, context.Canceled) {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		t.Errorf("cancelled call: %v, want context.Canceled", err)
 	}
 }
 
