@@ -60,6 +60,34 @@ func TestIntrospectionOfOpaqueTokens(t *testing.T) {
 	}
 }
 
+// TestVerifiedTokenStillMalformedAsBearer: a token Verify accepted (opaque, introspected, and
+// cached) that lacks RFC 6750's b64token syntax is still refused in an Authorization header,
+// on the first request and on every later one (the cache remembers the syntax check).
+func TestVerifiedTokenStillMalformedAsBearer(t *testing.T) {
+	as := newIssuer(t)
+	kit := newKit(t, as, func(c *authkit.Config) {
+		c.Introspection = &authkit.Introspection{ClientID: authkittest.IntrospectionClientID,
+			ClientSecret: authkittest.IntrospectionClientSecret, CacheTTL: time.Hour}
+	})
+	api := protected(t, kit)
+	tok := as.AddOpaqueToken("opaque_not,token68", map[string]any{"sub": "user_opaque"})
+	if s, err := kit.Verify(t.Context(), tok); err != nil || s.UserID != "user_opaque" {
+		t.Fatalf("Verify: %v %v", s, err)
+	}
+	for i := range 2 {
+		r := get(t, api.URL, "Bearer "+tok)
+		if r.status != 401 || r.challenge["error"] != "invalid_token" {
+			t.Fatalf("request %d: %d %v", i, r.status, r.challenge)
+		}
+		if d, _ := r.body["error_description"].(string); !strings.Contains(d, "malformed") {
+			t.Errorf("request %d: description %q", i, d)
+		}
+	}
+	if n := as.Introspections(); n != 1 {
+		t.Errorf("introspected %d times, want 1 (Verify's)", n)
+	}
+}
+
 func TestOpaqueTokenWithoutIntrospection(t *testing.T) {
 	as := authkittest.NewServer(t)
 	kit := newKit(t, as)

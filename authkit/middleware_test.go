@@ -136,6 +136,7 @@ func TestMiddlewareHostileTokens(t *testing.T) {
 		{"bad base64 in the signature", "", []string{"Bearer " + parts[0] + "." + parts[1] + ".A"}, bad("malformed")},
 		{"bad base64", "", []string{"Bearer " + "e~~~." + parts[1] + "." + parts[2]}, bad("malformed")},
 		{"not token68", "", []string{"Bearer " + valid + " extra"}, bad("malformed")},
+		{"oversized and not token68", "", []string{"Bearer " + parts[0] + "." + strings.Repeat("A", 20<<10) + "," + parts[2]}, bad("malformed")},
 		{"oversized token", "", []string{"Bearer " + parts[0] + "." + strings.Repeat("A", 20<<10) + "." + parts[2]}, bad("larger than")},
 	}
 	for _, tc := range cases {

@@ -55,27 +55,41 @@ type verified struct {
 	session *Session
 	info    *auth.TokenInfo
 	expires time.Time
+	// token68 records whether the token has RFC 6750's b64token syntax, so that a cache hit
+	// need not scan the token again (Verify may cache a token a Bearer header must refuse).
+	token68 bool
 }
 
 // Verify checks an access token (a JWT; an opaque token too when
 // Introspection is set) and returns its Session. Errors are *AuthError. The returned Session is shared with the cache: read it,
 // don't modify it.
 func (a *AuthKit) Verify(ctx context.Context, token string) (*Session, error) {
-	v, err := a.verify(ctx, token)
+	v, err := a.verify(ctx, token, false)
 	if err != nil {
 		return nil, err
 	}
 	return v.session, nil
 }
 
-func (a *AuthKit) verify(ctx context.Context, token string) (*verified, *AuthError) {
+var malformedToken = invalidToken("malformed", "token is malformed")
+
+// verify checks a token through the cache. A bearer token (from an Authorization header) must
+// also have RFC 6750's b64token syntax: that is checked before anything else, as it always was,
+// but only once per token (the cache remembers it).
+func (a *AuthKit) verify(ctx context.Context, token string, bearer bool) (*verified, *AuthError) {
 	if len(token) > a.cfg.MaxTokenBytes {
+		if bearer && !isToken68(token) {
+			return nil, malformedToken
+		}
 		return nil, invalidToken("too_large", fmt.Sprintf("token is larger than %d bytes", a.cfg.MaxTokenBytes))
 	}
 	if token == "" {
 		return nil, invalidToken("malformed", "token is empty")
 	}
 	if a.tokens.max <= 0 {
+		if bearer && !isToken68(token) {
+			return nil, malformedToken
+		}
 		return a.verifyToken(ctx, token)
 	}
 	// Sum256 does not keep its argument, so hashing the string's bytes in
@@ -83,16 +97,24 @@ func (a *AuthKit) verify(ctx context.Context, token string) (*verified, *AuthErr
 	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
 	now := time.Now()
 	if v, ok := a.tokens.get(sum); ok {
+		if bearer && !v.token68 {
+			return nil, malformedToken
+		}
 		if now.Before(v.expires.Add(a.cfg.Leeway)) {
 			return v, nil
 		}
 		a.tokens.remove(sum)
 		return nil, invalidToken("expired", "token has expired")
 	}
+	t68 := isToken68(token)
+	if bearer && !t68 {
+		return nil, malformedToken
+	}
 	v, aerr := a.verifyToken(ctx, token)
 	if aerr != nil {
 		return nil, aerr
 	}
+	v.token68 = t68
 	a.tokens.put(sum, v)
 	return v, nil
 }

@@ -210,7 +210,13 @@ func (s *Server) SignWith(method jwt.SigningMethod, key any, header map[string]a
 // OpaqueToken returns a random opaque token that the introspection endpoint
 // reports active, with claims (see Claims); Revoke makes it inactive.
 func (s *Server) OpaqueToken(claims map[string]any) string {
-	tok := "opaque_" + randomID()
+	return s.AddOpaqueToken("opaque_"+randomID(), claims)
+}
+
+// AddOpaqueToken makes token an active opaque token with the default claims overlaid by
+// claims, as OpaqueToken does, and returns it: for tests of token strings an authorization
+// server would not mint (characters a Bearer header may not carry, say).
+func (s *Server) AddOpaqueToken(tok string, claims map[string]any) string {
 	c := s.Claims(claims)
 	c["active"] = true
 	s.mu.Lock()
