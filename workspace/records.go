@@ -50,8 +50,11 @@ func targetsOf(op *catalog.Operation, params map[string]any, res *opResult, name
 	}
 	// Only the answer's identifying top-level fields are read: a list (the answer of every list
 	// read) names no single object, and decoding all its items would cost more than the read.
+	// The answer is read at all only when it can name the target: after a create, or to name a
+	// target the parameters identify (a list read with no ID needs neither).
+	needAnswer := (t == nil && op.Method == http.MethodPost) || (t != nil && name == "")
 	var answer map[string]any
-	if res != nil && res.raw != nil {
+	if needAnswer && res != nil && res.raw != nil {
 		var top struct {
 			Object, ID, Name, Email, Domain, Slug string
 		}
