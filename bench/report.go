@@ -119,7 +119,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s |", label, goal)
 		for _, c := range r.opts.Concurrencies {
 			num, den := r.median(a, c, f), r.median(b, c, f)
-			if num < 0 || den <= 0 { // a target left out by -only, or unknown
+			if len(r.samples[a][c]) == 0 || num < 0 || den <= 0 { // a target left out by -only, or unknown
 				fmt.Fprintf(w, " — |")
 				continue
 			}
