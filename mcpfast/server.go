@@ -42,6 +42,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -614,20 +615,18 @@ func textResult(res *mcp.CallToolResult, modern bool) ([]byte, bool) {
 	tc, ok := res.Content[0].(*mcp.TextContent)
 	// Output marshalled by encoding/json has <, >, &, U+2028 and U+2029 escaped, as the SDK's
 	// encoding of the result would escape them; raw JSON with them literal is left to marshal.
-	if !ok || tc.Meta != nil || tc.Annotations != nil || tc.Text != string(raw) || bytes.ContainsAny(raw, "<>&\u2028\u2029") || !json.Valid(raw) {
-		return nil, false
-	}
-	text, err := json.Marshal(tc.Text)
-	if err != nil {
+	if !ok || tc.Meta != nil || tc.Annotations != nil || tc.Text != string(raw) || bytes.ContainsAny(raw, "<>&\u2028\u2029") || !json.Valid(raw) || !compact(raw) {
 		return nil, false
 	}
 	var meta []byte
 	if res.Meta != nil {
+		var err error
 		if meta, err = marshal(res.Meta); err != nil {
 			return nil, false
 		}
 	}
-	out := make([]byte, 0, len(text)+len(raw)+len(meta)+96)
+	quotes := bytes.Count(raw, []byte{'"'}) + bytes.Count(raw, []byte{'\\'})
+	out := make([]byte, 0, 2*len(raw)+quotes+len(meta)+96)
 	out = append(out, '{')
 	if meta != nil {
 		out = append(out, `"_meta":`...)
@@ -635,13 +634,66 @@ func textResult(res *mcp.CallToolResult, modern bool) ([]byte, bool) {
 		out = append(out, ',')
 	}
 	out = append(out, `"content":[{"type":"text","text":`...)
-	out = append(out, text...)
+	var ok2 bool
+	if out, ok2 = appendPlainString(out, raw); !ok2 {
+		text, err := json.Marshal(tc.Text)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, text...)
+	}
 	out = append(out, `}],"structuredContent":`...)
 	out = append(out, raw...)
 	if modern {
 		out = append(out, `,"resultType":"complete"`...)
 	}
 	return append(out, '}'), true
+}
+
+// compact reports whether valid JSON has no whitespace between its tokens, as encoding/json
+// writes a json.RawMessage: anything else would be compacted by the SDK's encoding.
+func compact(raw []byte) bool {
+	inString, escaped := false, false
+	for _, b := range raw {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && b == '\\':
+			escaped = true
+		case b == '"':
+			inString = !inString
+		case !inString && (b == ' ' || b == '\t' || b == '\n' || b == '\r'):
+			return false
+		}
+	}
+	return true
+}
+
+// appendPlainString appends s as a JSON string, byte for byte as encoding/json writes it, when
+// s needs no escape but '"' and '\\': valid UTF-8 without control characters (its callers have
+// ruled out <, >, &, U+2028 and U+2029, which encoding/json escapes too). It returns false,
+// having appended nothing, for any other s.
+func appendPlainString(out, s []byte) ([]byte, bool) {
+	if !utf8.Valid(s) {
+		return out, false
+	}
+	for _, b := range s {
+		if b < 0x20 {
+			return out, false
+		}
+	}
+	out = append(out, '"')
+	for len(s) > 0 {
+		i := bytes.IndexAny(s, `"\`)
+		if i < 0 {
+			out = append(out, s...)
+			break
+		}
+		out = append(out, s[:i]...)
+		out = append(out, '\\', s[i])
+		s = s[i+1:]
+	}
+	return append(out, '"'), true
 }
 
 // withServerInfo is a result's _meta with the server's Implementation added, unless the handler

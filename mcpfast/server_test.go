@@ -418,6 +418,30 @@ var _ = jsonrpc.CodeInvalidParams
 func TestTextResultIsMarshal(t *testing.T) {
 	s, _ := testServer(t)
 	out, _ := json.Marshal(map[string]any{"greeting": "Hello <b> & \"you\" \u2028 é", "n": []any{1, 2.5, nil}, "deep": map[string]any{"a": map[string]any{}}})
+	// Texts written by hand: compact ones (quotes and backslashes to escape) are taken and come
+	// out as the SDK encodes them; the pretty one is left to the SDK's encoding, which compacts
+	// structuredContent; the invalid-UTF-8 one is taken (its text through encoding/json) and must match too.
+	for _, tc := range []struct {
+		raw  string
+		take bool
+	}{
+		{`{"path":"C:\\dir\\x","q":"say \"hi\"","e":"é 日本","emoji":"😀"}`, true},
+		{`{"del":""}`, true},
+		{"{\n\t\"pretty\": [1,\n 2]\n}", false},
+		{"{\"bad\":\"\xff\"}", true},
+	} {
+		res := &mcp.CallToolResult{StructuredContent: json.RawMessage(tc.raw), Content: []mcp.Content{&mcp.TextContent{Text: tc.raw}}}
+		got, ok := textResult(res, false)
+		if ok != tc.take {
+			t.Errorf("%q: taken %v, want %v", tc.raw, ok, tc.take)
+		}
+		if !ok {
+			continue
+		}
+		if want, err := marshal(res); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%q:\n got %s\nwant %s (%v)", tc.raw, got, want, err)
+		}
+	}
 	for _, modern := range []bool{false, true} {
 		res := &mcp.CallToolResult{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}}
 		if modern {

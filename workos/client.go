@@ -445,7 +445,7 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, pattern st
 		return nil, te
 	}
 	defer hr.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hr.Body, MaxResponseBytes+1))
+	data, err := readBody(hr.Body, hr.ContentLength)
 	c.report(method, pattern, hr.StatusCode, time.Since(start))
 	if err != nil {
 		te := c.wrapTransport(method, u.Path, fmt.Errorf("read response: %w", err))
@@ -523,6 +523,25 @@ func encodeBody(body any) ([]byte, error) {
 		}
 		return data, nil
 	}
+}
+
+// readBody reads a response body of at most MaxResponseBytes (one byte more means too large).
+// With a known length it allocates the body once, instead of growing a buffer by doubling; a
+// body that runs past its length is still read to the limit, and one shorter is an error.
+func readBody(body io.Reader, length int64) ([]byte, error) {
+	if length < 0 || length > MaxResponseBytes {
+		return io.ReadAll(io.LimitReader(body, MaxResponseBytes+1))
+	}
+	data := make([]byte, length)
+	if _, err := io.ReadFull(body, data); err != nil {
+		return nil, err
+	}
+	var one [1]byte
+	if n, _ := body.Read(one[:]); n == 0 {
+		return data, nil
+	}
+	rest, err := io.ReadAll(io.LimitReader(body, MaxResponseBytes-length))
+	return append(append(data, one[0]), rest...), err
 }
 
 func decodeOut(resp *Response, out any) error {

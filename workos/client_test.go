@@ -564,3 +564,41 @@ func TestTransportErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestReadBody: a body of known length is read whole in one allocation, and what the length
+// does not describe is still read to the limit (a longer body) or refused (a shorter one).
+func TestReadBody(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		length     int64
+		want       string
+		err        bool
+	}{
+		{"exact", `{"a":1}`, 7, `{"a":1}`, false},
+		{"empty", ``, 0, ``, false},
+		{"unknown length", `{"a":1}`, -1, `{"a":1}`, false},
+		{"longer than its length", `{"a":1}xyz`, 7, `{"a":1}xyz`, false},
+		{"shorter than its length", `{"a"`, 7, ``, true},
+	} {
+		got, err := readBody(strings.NewReader(tc.body), tc.length)
+		if (err != nil) != tc.err || (!tc.err && string(got) != tc.want) {
+			t.Errorf("%s: %q %v", tc.name, got, err)
+		}
+	}
+	// Over the limit, with or without a length: one byte more than MaxResponseBytes is read, so
+	// that the caller sees the body is too large.
+	big := strings.Repeat("x", MaxResponseBytes+10)
+	for _, n := range []int64{-1, 5, MaxResponseBytes + 10} {
+		got, err := readBody(strings.NewReader(big), n)
+		if err != nil || len(got) != MaxResponseBytes+1 {
+			t.Errorf("length %d: %d bytes, %v", n, len(got), err)
+		}
+	}
+	// A 20 KB answer of known length: the reader, the body and the one-byte probe past its end
+	// (io.ReadAll would grow its buffer six times).
+	page := strings.Repeat("x", 20<<10)
+	allocs := testing.AllocsPerRun(100, func() { _, _ = readBody(strings.NewReader(page), int64(len(page))) })
+	if allocs > 3 {
+		t.Errorf("%v allocations for a body of known length", allocs)
+	}
+}
