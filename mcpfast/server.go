@@ -620,8 +620,9 @@ func textResult(res *mcp.CallToolResult, modern bool) ([]byte, bool) {
 	}
 	var meta []byte
 	if res.Meta != nil {
+		// As CallToolResult.MarshalJSON encodes it: with encoding/json's HTML escaping.
 		var err error
-		if meta, err = marshal(res.Meta); err != nil {
+		if meta, err = json.Marshal(res.Meta); err != nil {
 			return nil, false
 		}
 	}

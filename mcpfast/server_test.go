@@ -445,7 +445,8 @@ func TestTextResultIsMarshal(t *testing.T) {
 	for _, modern := range []bool{false, true} {
 		res := &mcp.CallToolResult{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}}
 		if modern {
-			res.Meta = s.withServerInfo(nil)
+			// _meta is HTML-escaped by the SDK's encoding (a server named "A & <B>", say).
+			res.Meta = s.withServerInfo(mcp.Meta{"note": "A & <B>"})
 		}
 		got, ok := textResult(res, modern)
 		if !ok {

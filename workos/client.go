@@ -525,11 +525,17 @@ func encodeBody(body any) ([]byte, error) {
 	}
 }
 
+// exactRead bounds the Content-Length readBody trusts to allocate before reading: a server
+// claiming more (up to MaxResponseBytes) and sending little must not pin that much memory.
+const exactRead = 64 << 10
+
 // readBody reads a response body of at most MaxResponseBytes (one byte more means too large).
-// With a known length it allocates the body once, instead of growing a buffer by doubling; a
-// body that runs past its length is still read to the limit, and one shorter is an error.
+// With a known length up to exactRead it allocates the body once, instead of growing a buffer by
+// doubling; a body that runs past its length is still read to the limit, and one shorter is an
+// error. A body with no bytes to read (http.NoBody: a HEAD response) is empty, whatever its
+// Content-Length says.
 func readBody(body io.Reader, length int64) ([]byte, error) {
-	if length < 0 || length > MaxResponseBytes {
+	if length < 0 || length > exactRead || body == http.NoBody {
 		return io.ReadAll(io.LimitReader(body, MaxResponseBytes+1))
 	}
 	data := make([]byte, length)

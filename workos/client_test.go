@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -584,6 +585,22 @@ func TestReadBody(t *testing.T) {
 		if (err != nil) != tc.err || (!tc.err && string(got) != tc.want) {
 			t.Errorf("%s: %q %v", tc.name, got, err)
 		}
+	}
+	// A HEAD response: a length, no body.
+	if got, err := readBody(http.NoBody, 17); err != nil || len(got) != 0 {
+		t.Errorf("HEAD: %q %v", got, err)
+	}
+	// A server that claims a large body and sends a byte: memory grows with what arrives, not
+	// with what is claimed.
+	claimed := int64(MaxResponseBytes)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := readBody(strings.NewReader("{"), claimed); err != nil {
+		t.Errorf("claimed %d, sent 1: %v", claimed, err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("a body claiming %d bytes and holding 1 allocated %d bytes", claimed, grew)
 	}
 	// Over the limit, with or without a length: one byte more than MaxResponseBytes is read, so
 	// that the caller sees the body is too large.
