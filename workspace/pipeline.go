@@ -298,18 +298,20 @@ func (s *Server) perform(ctx context.Context, oc *opCall) (*opResult, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = json.RawMessage(`{}`)
 	}
-	if !json.Valid(raw) {
-		b, _ := json.Marshal(string(raw))
-		raw = b
-	}
-	res.raw = raw
 	var opts []redact.Option
 	if oc.op.Name == portalLinkOperation {
 		// Handing the Admin Portal link to the customer's IT admin is the point of this one
 		// operation: its own top-level link keeps its URL parameters, nothing else does.
 		opts = append(opts, redact.PortalLink())
 	}
-	res.Data, res.Redactions = s.redactor.JSON(raw, opts...)
+	var ok bool
+	if res.Data, res.Redactions, ok = s.redactor.ValidJSON(raw, opts...); !ok {
+		// Not JSON: the agent gets it as one (redacted) JSON string.
+		b, _ := json.Marshal(string(raw))
+		raw = b
+		res.Data, res.Redactions = s.redactor.JSON(raw, opts...)
+	}
+	res.raw = raw
 	// Events about areas outside the person's role are dropped, whatever asked for them.
 	data, dropped, ferr := oc.c.filterEvents(oc.op, res.Data)
 	if ferr != nil {
@@ -497,63 +499,67 @@ func (s *Server) write(ctx context.Context, e entry) string {
 	if e.c.team != nil {
 		email = s.emailOf(ctx, e.c)
 	}
-	attrs := []any{
-		slog.String("user", e.c.session.UserID),
-	}
-	if email != "" {
-		attrs = append(attrs, slog.String("email", email))
-	}
-	attrs = append(attrs, slog.String("team", team), slog.String("role", e.c.roleSlug))
-	if e.environment != "" {
-		attrs = append(attrs, slog.String("environment", e.environment))
-	}
-	attrs = append(attrs, slog.String("tool", e.tool))
-	if e.operation != "" {
-		attrs = append(attrs, slog.String("operation", e.operation), slog.String("class", e.class))
-	}
-	if t := e.target; t != nil {
-		attrs = append(attrs, slog.String("target_type", t.Type), slog.String("target_id", t.ID))
-		if t.Name != "" {
-			attrs = append(attrs, slog.String("target_name", t.Name))
-		}
-	}
-	for _, r := range e.related {
-		attrs = append(attrs, slog.String(r.Type+"_id", r.ID))
-	}
-	attrs = append(attrs, slog.String("outcome", string(e.outcome)))
-	if reqID != "" {
-		attrs = append(attrs, slog.String("workos_request_id", reqID))
-	}
-	if status != 0 {
-		attrs = append(attrs, slog.Int("status", status))
-	}
 	reason := reasonOf(e.err)
 	if reason == "" && e.outcome == OutcomeRefused && e.err != nil {
 		// A confirmation refused without a sentinel (the typed name differs, the store failed).
 		reason = "confirmation refused"
 	}
-	if reason != "" {
-		attrs = append(attrs, slog.String("reason", reason))
-	}
-	for _, k := range sortedKeys(e.extra) {
-		attrs = append(attrs, slog.Any(k, e.extra[k]))
-	}
-	if e.err != nil {
-		text := e.err.Error()
-		if pe := (*paramsError)(nil); errors.As(e.err, &pe) {
-			text = pe.recorded() // the rules, not what the person's values measured
-		}
-		attrs = append(attrs, slog.String("error", s.redactor.Text(text)))
-	}
 	level := slog.LevelInfo
 	if e.outcome == OutcomeError {
 		level = slog.LevelWarn
 	}
-	msg := "workspace operation"
-	if e.operation == "" {
-		msg = "workspace tool call"
+	// The log line is built only when its level is on (serve and dev at --log-level warn drop
+	// every successful operation's line).
+	if s.log.Enabled(ctx, level) {
+		attrs := []any{
+			slog.String("user", e.c.session.UserID),
+		}
+		if email != "" {
+			attrs = append(attrs, slog.String("email", email))
+		}
+		attrs = append(attrs, slog.String("team", team), slog.String("role", e.c.roleSlug))
+		if e.environment != "" {
+			attrs = append(attrs, slog.String("environment", e.environment))
+		}
+		attrs = append(attrs, slog.String("tool", e.tool))
+		if e.operation != "" {
+			attrs = append(attrs, slog.String("operation", e.operation), slog.String("class", e.class))
+		}
+		if t := e.target; t != nil {
+			attrs = append(attrs, slog.String("target_type", t.Type), slog.String("target_id", t.ID))
+			if t.Name != "" {
+				attrs = append(attrs, slog.String("target_name", t.Name))
+			}
+		}
+		for _, r := range e.related {
+			attrs = append(attrs, slog.String(r.Type+"_id", r.ID))
+		}
+		attrs = append(attrs, slog.String("outcome", string(e.outcome)))
+		if reqID != "" {
+			attrs = append(attrs, slog.String("workos_request_id", reqID))
+		}
+		if status != 0 {
+			attrs = append(attrs, slog.Int("status", status))
+		}
+		if reason != "" {
+			attrs = append(attrs, slog.String("reason", reason))
+		}
+		for _, k := range sortedKeys(e.extra) {
+			attrs = append(attrs, slog.Any(k, e.extra[k]))
+		}
+		if e.err != nil {
+			text := e.err.Error()
+			if pe := (*paramsError)(nil); errors.As(e.err, &pe) {
+				text = pe.recorded() // the rules, not what the person's values measured
+			}
+			attrs = append(attrs, slog.String("error", s.redactor.Text(text)))
+		}
+		msg := "workspace operation"
+		if e.operation == "" {
+			msg = "workspace tool call"
+		}
+		s.log.Log(ctx, level, msg, attrs...)
 	}
-	s.log.Log(ctx, level, msg, attrs...)
 
 	if e.c.team == nil || e.logOnly {
 		return ""

@@ -1,10 +1,16 @@
 package workspace
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/internal/mcptest"
 	"github.com/workos-mcp/workos-mcp/workspace/catalog"
@@ -176,5 +182,38 @@ func TestUnknownOperationSuggestions(t *testing.T) {
 	}
 	if strings.Contains(text, "did you mean") {
 		t.Errorf("support-viewer is offered an operation it may not run: %q", text)
+	}
+}
+
+// TestNonJSONAnswerReachesTheAgentRedacted: a WorkOS answer that is not JSON (a proxy's error
+// page, a truncated body) reaches the agent as one JSON string, with its secrets redacted,
+// validated once (redact.ValidJSON) rather than twice.
+func TestNonJSONAnswerReachesTheAgentRedacted(t *testing.T) {
+	text := "upstream said: sk_live_abcdefgh1234 password=hunter22 (truncated"
+	odd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, text)
+	}))
+	defer odd.Close()
+	h := newHarness(t, func(c *Config) { c.Teams[0].Environments[0].BaseURL = odd.URL })
+	cs := h.connect("admin", nil)
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "query", Arguments: map[string]any{"operation": "organizations.list"}})
+	if err != nil || res.IsError {
+		t.Fatalf("%v %+v", err, res)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	var out struct {
+		Result         json.RawMessage `json:"result"`
+		RedactedFields int             `json:"redacted_fields"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	if err := json.Unmarshal(out.Result, &s); err != nil {
+		t.Fatalf("result %s is not one JSON string: %v", out.Result, err)
+	}
+	if strings.Contains(s, "abcdefgh1234") || strings.Contains(s, "hunter22") || !strings.Contains(s, "upstream said") || out.RedactedFields != 2 {
+		t.Errorf("result %q, %d redacted", s, out.RedactedFields)
 	}
 }

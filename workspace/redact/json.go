@@ -28,10 +28,20 @@ func PortalLink() Option { return func(o *options) { o.portalLink = true } }
 // Valid JSON comes back as compact JSON with its member order kept; anything
 // else goes through Text (and so is returned as text, redacted).
 func (r *Redactor) JSON(raw []byte, opts ...Option) ([]byte, int) {
+	if out, n, ok := r.ValidJSON(raw, opts...); ok {
+		return out, n
+	}
+	s, n := r.ready().text(string(raw))
+	return []byte(s), n
+}
+
+// ValidJSON is JSON for valid JSON only: ok is false, and nothing is returned, when raw is not
+// valid JSON (a caller that must answer JSON then decides what to send instead, without
+// validating raw a second time).
+func (r *Redactor) ValidJSON(raw []byte, opts ...Option) (out []byte, redacted int, ok bool) {
 	r = r.ready()
 	if !json.Valid(raw) {
-		s, n := r.text(string(raw))
-		return []byte(s), n
+		return nil, 0, false
 	}
 	portalLink := false
 	if len(opts) > 0 { // (only then: o escapes to the heap once an option sees it)
@@ -44,7 +54,7 @@ func (r *Redactor) JSON(raw []byte, opts ...Option) ([]byte, int) {
 	w := walker{r: r, src: raw, out: make([]byte, 0, len(raw)+64), portalLink: portalLink}
 	w.index()
 	w.value(skipWS(raw, 0), nil)
-	return w.out, w.count
+	return w.out, w.count, true
 }
 
 // walker rewrites one validated JSON document.

@@ -207,6 +207,15 @@ func TestInvalidJSONFailsClosed(t *testing.T) {
 		if s := r.Text(in); s != want {
 			t.Errorf("Text(%q) = %q", in, s)
 		}
+		if out, n, ok := r.ValidJSON([]byte(in)); ok || out != nil || n != 0 {
+			t.Errorf("ValidJSON(%q) = %q, %d, %v: want nothing for invalid JSON", in, out, n, ok)
+		}
+	}
+	valid := `{"client_secret":"abc","name":"x"}`
+	out, n, ok := r.ValidJSON([]byte(valid))
+	want, wn := r.JSON([]byte(valid))
+	if !ok || string(out) != string(want) || n != wn || n != 1 {
+		t.Errorf("ValidJSON(%q) = %q, %d, %v; JSON gives %q, %d", valid, out, n, ok, want, wn)
 	}
 }
 
