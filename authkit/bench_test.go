@@ -1,6 +1,7 @@
 package authkit_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
@@ -99,6 +102,40 @@ func BenchmarkMiddleware(b *testing.B) {
 	as := newIssuer(b)
 	kit := newKit(b, as)
 	h := kit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	req.Header.Set("Authorization", "Bearer "+as.Token(nil))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 {
+		b.Fatalf("status %d", w.Code)
+	}
+	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0 := threadCPU()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+	reportCPU(b, threadCPU()-c0)
+}
+
+// taker is a handler that takes the verified token itself, as mcpfast's does.
+type taker struct{}
+
+func (taker) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+func (taker) WithTokenInfo(ctx context.Context, ti *auth.TokenInfo) context.Context {
+	return context.WithValue(ctx, takerKey{}, ti)
+}
+
+type takerKey struct{}
+
+// BenchmarkMiddlewareHandOver is BenchmarkMiddleware in front of a handler that takes the
+// token itself (mcpfast's): no go-sdk auth middleware, one request copy.
+func BenchmarkMiddlewareHandOver(b *testing.B) {
+	as := newIssuer(b)
+	kit := newKit(b, as)
+	h := kit.Middleware(taker{})
 	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
 	req.Header.Set("Authorization", "Bearer "+as.Token(nil))
 	w := httptest.NewRecorder()

@@ -8,7 +8,10 @@
 // [Session] in the request context. It is plain net/http middleware, so it
 // protects a server built on any Go MCP library; go-sdk tool handlers see the
 // session through req.Extra.TokenInfo ([SessionFromTokenInfo]) and mcp-go
-// handlers through the adapter in authkit/mcpgo.
+// handlers through the adapter in authkit/mcpgo. In front of a handler that
+// takes the verified token itself (mcpfast's: a WithTokenInfo method), the
+// token is handed over directly instead of through go-sdk's auth middleware,
+// which would copy the request again and parse the header again.
 //
 // Decisions worth knowing:
 //   - aud must contain the resource URL (RFC 8707) or a configured audience;

@@ -13,6 +13,7 @@ import (
 
 	"github.com/workos-mcp/workos-mcp/authkit"
 	"github.com/workos-mcp/workos-mcp/authkit/authkittest"
+	"github.com/workos-mcp/workos-mcp/mcpfast"
 )
 
 type bearerRT struct{ token string }
@@ -97,6 +98,91 @@ func TestGoSDKToolHandlerSeesTokenInfo(t *testing.T) {
 	select {
 	case s := <-got:
 		t.Errorf("tool ran for user_B on user_A's session: %+v", s)
+	default:
+	}
+}
+
+// TestMCPFastHandlerTakesTheToken: behind Middleware, an mcpfast handler gets the verified token
+// handed over (no go-sdk auth middleware in between), and its tool handlers see the same
+// TokenInfo and Session as go-sdk's would: on the fast path, and on the SDK's path (a tool only
+// the SDK serves), including a token past its expiry but within authkit's leeway.
+func TestMCPFastHandlerTakesTheToken(t *testing.T) {
+	as := newIssuer(t)
+	kit := newKit(t, as)
+	type seen struct {
+		path, userID, scopes, sessionUser, ctxUser string
+		exp                                        time.Time
+	}
+	got := make(chan seen, 1)
+	look := func(path string) func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+			s := seen{path: path}
+			if ti := req.Extra.TokenInfo; ti != nil {
+				s.userID, s.scopes, s.exp = ti.UserID, strings.Join(ti.Scopes, " "), ti.Expiration
+				if sess, ok := authkit.SessionFromTokenInfo(ti); ok {
+					s.sessionUser = sess.UserID
+				}
+			}
+			if sess, ok := authkit.SessionFromContext(ctx); ok {
+				s.ctxUser = sess.UserID
+			}
+			got <- s
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
+		}
+	}
+	fast := mcpfast.New(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	mcpfast.AddTool(fast, &mcp.Tool{Name: "fast"}, look("fast"))
+	mcp.AddTool(fast.SDK(), &mcp.Tool{Name: "sdk"}, look("sdk")) // unknown to the fast path
+	srv := httptest.NewServer(kit.Middleware(fast.Handler(&mcp.StreamableHTTPOptions{Stateless: true})))
+	t.Cleanup(srv.Close)
+
+	for _, tc := range []struct {
+		name string
+		exp  time.Time
+	}{
+		{"valid for an hour", time.Now().Add(time.Hour).Truncate(time.Second)},
+		{"expired 10 s ago, within the leeway", time.Now().Add(-10 * time.Second).Truncate(time.Second)},
+	} {
+		tok := as.Token(map[string]any{"sub": "user_A", "scope": "openid email", "exp": tc.exp.Unix()})
+		for _, tool := range []string{"fast", "sdk"} {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"`+tool+`","arguments":{}}}`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), `"ok"`) {
+				t.Fatalf("%s, %s: %d %s", tc.name, tool, resp.StatusCode, b)
+			}
+			s := <-got
+			if s.path != tool || s.userID != "user_A" || s.scopes != "openid email" || !s.exp.Equal(tc.exp) ||
+				s.sessionUser != "user_A" || s.ctxUser != "user_A" {
+				t.Errorf("%s, %s: the tool saw %+v", tc.name, tool, s)
+			}
+		}
+	}
+	// A token past the leeway never reaches either path.
+	tok := as.Token(map[string]any{"sub": "user_A", "exp": time.Now().Add(-time.Hour).Unix()})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sdk","arguments":{}}}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("expired token: %d", resp.StatusCode)
+	}
+	select {
+	case s := <-got:
+		t.Errorf("a tool ran with an expired token: %+v", s)
 	default:
 	}
 }

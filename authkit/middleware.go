@@ -15,14 +15,39 @@ import (
 // URL: 401 for a missing, malformed, invalid or expired token, 403
 // insufficient_scope naming every missing scope, each with a JSON body.
 // Accepted requests carry the Session (SessionFromContext) and, for go-sdk
-// handlers, the TokenInfo (req.Extra.TokenInfo).
+// handlers, the TokenInfo (req.Extra.TokenInfo). When next takes the token
+// itself (a handler with a WithTokenInfo method: mcpfast's), it is handed over
+// directly, without go-sdk's auth middleware and its second copy of the request.
 func (a *AuthKit) Middleware(next http.Handler) http.Handler {
+	if b, ok := next.(tokenInfoTaker); ok {
+		return a.middleware(next, func(w http.ResponseWriter, r *http.Request, v *verified) {
+			ctx := context.WithValue(r.Context(), sessionKey{}, v.state)
+			next.ServeHTTP(w, r.WithContext(b.WithTokenInfo(ctx, v.info)))
+		})
+	}
 	bound := a.sdkBind(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rs, ok := r.Context().Value(sessionKey{}).(*requestState); ok {
+		if rs, ok := r.Context().Value(sessionKey{}).(*requestState); ok && rs.header != nil {
 			r.Header = rs.header // r is go-sdk's copy: safe to modify
 		}
 		next.ServeHTTP(w, r)
 	}))
+	return a.middleware(next, func(w http.ResponseWriter, r *http.Request, v *verified) {
+		// go-sdk's middleware re-parses the Authorization header (strings.Fields over the
+		// whole token); hand it a stand-in header and restore the real one behind it.
+		rs := &requestState{verified: v, header: r.Header}
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, rs))
+		r.Header = sdkProbeHeader
+		bound.ServeHTTP(w, r)
+	})
+}
+
+// tokenInfoTaker is a handler that takes a verified token in its context itself (mcpfast's).
+type tokenInfoTaker interface {
+	WithTokenInfo(ctx context.Context, ti *auth.TokenInfo) context.Context
+}
+
+// middleware checks every request's token and hands an accepted one to pass.
+func (a *AuthKit) middleware(next http.Handler, pass func(http.ResponseWriter, *http.Request, *verified)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A CORS preflight never carries credentials; let the handler answer it.
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -39,13 +64,7 @@ func (a *AuthKit) Middleware(next http.Handler) http.Handler {
 					aerr = a.checkToolScopes(r, v.session)
 				}
 				if aerr == nil {
-					// go-sdk's middleware re-parses the Authorization header
-					// (strings.Fields over the whole token); hand it a stand-in
-					// header and restore the real one behind it.
-					rs := &requestState{verified: v, header: r.Header}
-					r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, rs))
-					r.Header = sdkProbeHeader
-					bound.ServeHTTP(w, r)
+					pass(w, r, v)
 					return
 				}
 			}

@@ -58,6 +58,9 @@ type verified struct {
 	// token68 records whether the token has RFC 6750's b64token syntax, so that a cache hit
 	// need not scan the token again (Verify may cache a token a Bearer header must refuse).
 	token68 bool
+	// state is the context value of every request made with this token through a handler that
+	// takes the token itself (no per-request header to keep): built once, read-only.
+	state *requestState
 }
 
 // Verify checks an access token (a JWT; an opaque token too when
@@ -90,7 +93,11 @@ func (a *AuthKit) verify(ctx context.Context, token string, bearer bool) (*verif
 		if bearer && !isToken68(token) {
 			return nil, malformedToken
 		}
-		return a.verifyToken(ctx, token)
+		v, aerr := a.verifyToken(ctx, token)
+		if aerr == nil {
+			v.state = &requestState{verified: v}
+		}
+		return v, aerr
 	}
 	// Sum256 does not keep its argument, so hashing the string's bytes in
 	// place is safe and saves copying every token.
@@ -115,6 +122,7 @@ func (a *AuthKit) verify(ctx context.Context, token string, bearer bool) (*verif
 		return nil, aerr
 	}
 	v.token68 = t68
+	v.state = &requestState{verified: v}
 	a.tokens.put(sum, v)
 	return v, nil
 }

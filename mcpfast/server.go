@@ -42,6 +42,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -141,7 +142,53 @@ func (s *Server) Handler(opts *mcp.StreamableHTTPOptions) http.Handler {
 	if !o.Stateless {
 		panic("mcpfast: Handler needs a stateless handler (StreamableHTTPOptions.Stateless)")
 	}
-	return &handler{s: s, opts: o, full: s.SDKHandler(&o)}
+	full := s.SDKHandler(&o)
+	return &handler{s: s, opts: o, full: full, bound: bindTokenInfo(full)}
+}
+
+// tokenInfoKey is the context key of a verified token handed over by WithTokenInfo.
+type tokenInfoKey struct{}
+
+// WithTokenInfo returns ctx carrying a verified token for the handler: its tool handlers see it
+// as req.Extra.TokenInfo on the fast path and on the SDK's (where the handler binds it as go-sdk's
+// auth middleware would). An authenticating middleware in front of the handler calls it instead
+// of go-sdk's auth.RequireBearerToken, which copies the request once more and parses the
+// Authorization header again; authkit's Middleware does, when the handler it wraps has this
+// method. The middleware must already have verified the token, its expiry included.
+func (h *handler) WithTokenInfo(ctx context.Context, ti *auth.TokenInfo) context.Context {
+	return context.WithValue(ctx, tokenInfoKey{}, ti)
+}
+
+// bindTokenInfo puts a token handed over by WithTokenInfo where go-sdk's handlers look for it,
+// through go-sdk's own middleware (its context key is unexported). The token was verified in
+// front of the handler, so the middleware's own expiry check must not refuse what that one
+// accepted within its leeway: its skew is a year.
+func bindTokenInfo(full http.Handler) http.Handler {
+	return auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+		if ti, ok := ctx.Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil {
+			return ti, nil
+		}
+		return nil, auth.ErrInvalidToken
+	}, &auth.RequireBearerTokenOptions{ClockSkew: 365 * 24 * time.Hour})(full)
+}
+
+// toSDK hands a request to the SDK's handler, with a token handed over by WithTokenInfo bound
+// as go-sdk's middleware would have bound it.
+func (h *handler) toSDK(w http.ResponseWriter, r *http.Request) {
+	if ti, ok := r.Context().Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil && auth.TokenInfoFromContext(r.Context()) == nil {
+		h.bound.ServeHTTP(w, r)
+		return
+	}
+	h.full.ServeHTTP(w, r)
+}
+
+// tokenInfo is the request's verified token: handed over by WithTokenInfo, else bound by
+// go-sdk's auth middleware in front of the handler.
+func tokenInfo(ctx context.Context) *auth.TokenInfo {
+	if ti, ok := ctx.Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil {
+		return ti
+	}
+	return auth.TokenInfoFromContext(ctx)
 }
 
 // SDKHandler serves MCP Streamable HTTP through the SDK alone, for the same server: the path
@@ -155,6 +202,8 @@ type handler struct {
 	s    *Server
 	opts mcp.StreamableHTTPOptions
 	full http.Handler
+	// bound is full behind go-sdk's auth middleware, for a token handed over by WithTokenInfo.
+	bound http.Handler
 }
 
 // call is one request the fast path took.
@@ -170,7 +219,7 @@ type call struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.eligible(r) {
-		h.full.ServeHTTP(w, r)
+		h.toSDK(w, r)
 		return
 	}
 	if h.opts.MaxRequestBodyBytes > 0 {
@@ -181,18 +230,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// The SDK reads the same bytes and meets the same error: it answers it.
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
-		h.full.ServeHTTP(w, r)
+		h.toSDK(w, r)
 		return
 	}
 	c := h.s.parse(body, r.Header)
 	if c == nil {
 		// The SDK reads the body again.
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		h.full.ServeHTTP(w, r)
+		h.toSDK(w, r)
 		return
 	}
 	ctx := r.Context()
-	extra := &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(ctx), Header: r.Header}
+	extra := &mcp.RequestExtra{TokenInfo: tokenInfo(ctx), Header: r.Header}
 	var req mcp.Request
 	if c.method == "tools/list" {
 		req = &mcp.ListToolsRequest{Params: c.list, Extra: extra}
