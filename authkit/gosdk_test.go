@@ -24,6 +24,36 @@ func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// seen is what a tool handler saw of the person calling it.
+type seen struct {
+	tool, userID, scopes, sessionUser, ctxUser, email string
+	exp                                               time.Time
+}
+
+// observe is a tool that sends what it saw to got: the TokenInfo, the Session in it and in the
+// context, and (with kit) the person's email through kit.User.
+func observe(got chan<- seen, tool string, kit *authkit.AuthKit) func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+	return func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		s := seen{tool: tool}
+		if ti := req.Extra.TokenInfo; ti != nil {
+			s.userID, s.scopes, s.exp = ti.UserID, strings.Join(ti.Scopes, " "), ti.Expiration
+			if sess, ok := authkit.SessionFromTokenInfo(ti); ok {
+				s.sessionUser = sess.UserID
+			}
+		}
+		if sess, ok := authkit.SessionFromContext(ctx); ok {
+			s.ctxUser = sess.UserID
+		}
+		if kit != nil {
+			if u, err := kit.User(ctx); err == nil {
+				s.email = u.Email
+			}
+		}
+		got <- s
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
+	}
+}
+
 // The go-sdk adapter: a go-sdk tool handler behind Middleware sees the
 // TokenInfo (UserID = sub, scopes, expiry, the Session in Extra) and the
 // Session in its context, so User and Client work there; the SDK binds a
@@ -34,29 +64,9 @@ func TestGoSDKToolHandlerSeesTokenInfo(t *testing.T) {
 	api.AddUser(map[string]any{"id": "user_A", "email": "a@example.com"})
 	kit := newKit(t, as, func(c *authkit.Config) { c.APIKey = testAPIKey; c.APIBaseURL = api.URL() })
 
-	type seen struct {
-		userID, scopes, sessionUser, ctxUser, email string
-		exp                                         time.Time
-	}
 	got := make(chan seen, 1)
 	server := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
-		var s seen
-		if ti := req.Extra.TokenInfo; ti != nil {
-			s.userID, s.scopes, s.exp = ti.UserID, strings.Join(ti.Scopes, " "), ti.Expiration
-			if sess, ok := authkit.SessionFromTokenInfo(ti); ok {
-				s.sessionUser = sess.UserID
-			}
-		}
-		if sess, ok := authkit.SessionFromContext(ctx); ok {
-			s.ctxUser = sess.UserID
-		}
-		if u, err := kit.User(ctx); err == nil {
-			s.email = u.Email
-		}
-		got <- s
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
-	})
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, observe(got, "whoami", kit))
 	srv := httptest.NewServer(kit.Middleware(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)))
 	t.Cleanup(srv.Close)
 
@@ -109,30 +119,10 @@ func TestGoSDKToolHandlerSeesTokenInfo(t *testing.T) {
 func TestMCPFastHandlerTakesTheToken(t *testing.T) {
 	as := newIssuer(t)
 	kit := newKit(t, as)
-	type seen struct {
-		path, userID, scopes, sessionUser, ctxUser string
-		exp                                        time.Time
-	}
 	got := make(chan seen, 1)
-	look := func(path string) func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
-		return func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
-			s := seen{path: path}
-			if ti := req.Extra.TokenInfo; ti != nil {
-				s.userID, s.scopes, s.exp = ti.UserID, strings.Join(ti.Scopes, " "), ti.Expiration
-				if sess, ok := authkit.SessionFromTokenInfo(ti); ok {
-					s.sessionUser = sess.UserID
-				}
-			}
-			if sess, ok := authkit.SessionFromContext(ctx); ok {
-				s.ctxUser = sess.UserID
-			}
-			got <- s
-			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
-		}
-	}
 	fast := mcpfast.New(&mcp.Implementation{Name: "t", Version: "1"}, nil)
-	mcpfast.AddTool(fast, &mcp.Tool{Name: "fast"}, look("fast"))
-	mcp.AddTool(fast.SDK(), &mcp.Tool{Name: "sdk"}, look("sdk")) // unknown to the fast path
+	mcpfast.AddTool(fast, &mcp.Tool{Name: "fast"}, observe(got, "fast", nil))
+	mcp.AddTool(fast.SDK(), &mcp.Tool{Name: "sdk"}, observe(got, "sdk", nil)) // unknown to the fast path
 	srv := httptest.NewServer(kit.Middleware(fast.Handler(&mcp.StreamableHTTPOptions{Stateless: true})))
 	t.Cleanup(srv.Close)
 
@@ -160,7 +150,7 @@ func TestMCPFastHandlerTakesTheToken(t *testing.T) {
 				t.Fatalf("%s, %s: %d %s", tc.name, tool, resp.StatusCode, b)
 			}
 			s := <-got
-			if s.path != tool || s.userID != "user_A" || s.scopes != "openid email" || !s.exp.Equal(tc.exp) ||
+			if s.tool != tool || s.userID != "user_A" || s.scopes != "openid email" || !s.exp.Equal(tc.exp) ||
 				s.sessionUser != "user_A" || s.ctxUser != "user_A" {
 				t.Errorf("%s, %s: the tool saw %+v", tc.name, tool, s)
 			}
