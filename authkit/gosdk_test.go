@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/workos-mcp/workos-mcp/authkit"
@@ -154,6 +155,28 @@ func TestMCPFastHandlerTakesTheToken(t *testing.T) {
 				s.sessionUser != "user_A" || s.ctxUser != "user_A" {
 				t.Errorf("%s, %s: the tool saw %+v", tc.name, tool, s)
 			}
+		}
+	}
+	// A go-sdk TokenInfo bound further out (another verifier in front) is replaced by authkit's
+	// on both paths, as go-sdk's own middleware in front of the handler would replace it.
+	outer := auth.RequireBearerToken(func(context.Context, string, *http.Request) (*auth.TokenInfo, error) {
+		return &auth.TokenInfo{UserID: "outer_user", Expiration: time.Now().Add(time.Hour)}, nil
+	}, nil)
+	stacked := httptest.NewServer(outer(kit.Middleware(fast.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))))
+	t.Cleanup(stacked.Close)
+	tokA := as.Token(map[string]any{"sub": "user_A", "scope": "openid email"})
+	for _, tool := range []string{"fast", "sdk"} {
+		req, _ := http.NewRequest(http.MethodPost, stacked.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"`+tool+`","arguments":{}}}`))
+		req.Header.Set("Authorization", "Bearer "+tokA)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if s := <-got; s.userID != "user_A" || s.sessionUser != "user_A" || s.ctxUser != "user_A" {
+			t.Errorf("behind another verifier, %s: the tool saw %+v", tool, s)
 		}
 	}
 	// A token past the leeway never reaches either path.

@@ -175,7 +175,9 @@ func bindTokenInfo(full http.Handler) http.Handler {
 // toSDK hands a request to the SDK's handler, with a token handed over by WithTokenInfo bound
 // as go-sdk's middleware would have bound it.
 func (h *handler) toSDK(w http.ResponseWriter, r *http.Request) {
-	if ti, ok := r.Context().Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil && auth.TokenInfoFromContext(r.Context()) == nil {
+	// A go-sdk TokenInfo already bound by a middleware further out is replaced, as go-sdk's
+	// middleware in front of the handler would have: the handed-over token wins on both paths.
+	if ti, ok := r.Context().Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil {
 		h.bound.ServeHTTP(w, r)
 		return
 	}
@@ -668,7 +670,7 @@ func textResult(res *mcp.CallToolResult, modern bool) ([]byte, bool) {
 		return nil, false
 	}
 	var meta []byte
-	if res.Meta != nil {
+	if len(res.Meta) > 0 { // the SDK leaves out an empty _meta (omitempty)
 		// As CallToolResult.MarshalJSON encodes it: with encoding/json's HTML escaping.
 		var err error
 		if meta, err = json.Marshal(res.Meta); err != nil {

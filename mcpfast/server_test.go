@@ -442,6 +442,13 @@ func TestTextResultIsMarshal(t *testing.T) {
 			t.Errorf("%q:\n got %s\nwant %s (%v)", tc.raw, got, want, err)
 		}
 	}
+	// An empty, non-nil _meta: the SDK's omitempty leaves it out.
+	empty := &mcp.CallToolResult{Meta: mcp.Meta{}, StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}}
+	if got, ok := textResult(empty, false); ok {
+		if want, _ := marshal(empty); !bytes.Equal(got, want) {
+			t.Errorf("empty _meta:\n got %s\nwant %s", got, want)
+		}
+	}
 	for _, modern := range []bool{false, true} {
 		res := &mcp.CallToolResult{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}}
 		if modern {
