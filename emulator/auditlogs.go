@@ -168,46 +168,7 @@ func (t *tx) createAuditEvent(orgID string, ev auditEventInput) error {
 		return &apiError{Status: http.StatusBadRequest, Code: "invalid_audit_log_event", Message: "Invalid Audit Log event.", Instance: errs}
 	}
 	se := &storedAuditEvent{ID: t.newID("audit_log_event_"), OrganizationID: orgID, Event: ev, CreatedAt: formatTime(t.now)}
-	return t.saveAuditEvent(se)
-}
-
-// auditEventType names audit log events where a type is asked for (removeOrg).
-const auditEventType = "audit_log_event"
-
-// saveAuditEvent appends an event to its organization's audit log (its own table: the log only
-// grows, and is read per organization, oldest first).
-func (t *tx) saveAuditEvent(se *storedAuditEvent) error {
-	if err := t.countWrite(); err != nil {
-		return err
-	}
-	data, err := json.Marshal(se)
-	if err != nil {
-		return err
-	}
-	_, err = t.sql.ExecContext(t.ctx, `INSERT INTO audit_log_events (env, org, id, data) VALUES (?, ?, ?, ?)`, t.env, se.OrganizationID, se.ID, string(data))
-	return err
-}
-
-// auditEvents is an organization's audit log, oldest first.
-func (t *tx) auditEvents(org string) ([]*storedAuditEvent, error) {
-	rows, err := t.sql.QueryContext(t.ctx, `SELECT data FROM audit_log_events WHERE env = ? AND org = ? ORDER BY id`, t.env, org)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*storedAuditEvent
-	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
-			return nil, err
-		}
-		se := new(storedAuditEvent)
-		if err := json.Unmarshal([]byte(data), se); err != nil {
-			return nil, fmt.Errorf("emulator: corrupt audit log event: %w", err)
-		}
-		out = append(out, se)
-	}
-	return out, rows.Err()
+	return t.save("audit_log_event", se.ID, orgID, se)
 }
 
 func createAuditEventHandler(c *call) (int, any, error) {
@@ -327,7 +288,7 @@ func createAuditExport(c *call) (int, any, error) {
 	if _, err := t.organization(in.OrganizationID); err != nil {
 		return 0, nil, err
 	}
-	evs, err := t.auditEvents(in.OrganizationID)
+	evs, err := loadAll[storedAuditEvent](t, "audit_log_event", in.OrganizationID)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -433,7 +433,7 @@ func deleteOrganizationHandler(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	if err := t.removeOrg(o.ID, "organization_domain", "invitation", "organization_role", "api_key", auditEventType, "audit_log_export", "audit_log_retention", "session", "group", "connect_application", "authz_resource", "role_assignment", "group_role_assignment", "authorized_application", "agent_registration", "data_integration_configuration", "connected_account", "organization"); err != nil {
+	if err := t.removeOrg(o.ID, "organization_domain", "invitation", "organization_role", "api_key", "audit_log_event", "audit_log_export", "audit_log_retention", "session", "group", "connect_application", "authz_resource", "role_assignment", "group_role_assignment", "authorized_application", "agent_registration", "data_integration_configuration", "connected_account", "organization"); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, nil, t.emit("organization.deleted", o.ID, o)

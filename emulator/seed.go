@@ -302,7 +302,7 @@ func (e *Emulator) applySeed(ctx context.Context, s *Seed) error {
 		return fmt.Errorf("emulator: seed: %w", err)
 	}
 	defer stx.Rollback()
-	for _, q := range []string{`DELETE FROM objects`, `DELETE FROM audit_log_events`, `DELETE FROM environments`, `DELETE FROM idempotency`, `DELETE FROM meta`, `DELETE FROM webhook_deliveries`, `DELETE FROM signing_keys`} {
+	for _, q := range []string{`DELETE FROM objects`, `DELETE FROM environments`, `DELETE FROM idempotency`, `DELETE FROM meta`, `DELETE FROM webhook_deliveries`, `DELETE FROM signing_keys`} {
 		if _, err := stx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("emulator: seed: %w", err)
 		}

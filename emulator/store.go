@@ -17,9 +17,6 @@ CREATE TABLE IF NOT EXISTS objects (
 	env TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',
 	data TEXT NOT NULL, PRIMARY KEY (env, type, id));
 CREATE INDEX IF NOT EXISTS objects_org ON objects (env, org, type);
-CREATE TABLE IF NOT EXISTS audit_log_events (
-	env TEXT NOT NULL, org TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
-	PRIMARY KEY (env, org, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idempotency (
 	env TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
 	content_type TEXT NOT NULL, body BLOB, created_at TEXT NOT NULL, PRIMARY KEY (env, key));
@@ -28,24 +25,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
 func (e *Emulator) migrate(ctx context.Context) error {
 	if _, err := e.db.ExecContext(ctx, schema+deliverySchema+sessionSchema); err != nil {
 		return fmt.Errorf("emulator: create schema: %w", err)
-	}
-	// Audit log events have their own table (append-only, clustered by organization): a data
-	// directory from before keeps its events, moved once.
-	stx, err := e.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("emulator: migrate: %w", err)
-	}
-	defer stx.Rollback()
-	for _, q := range []string{
-		`INSERT OR IGNORE INTO audit_log_events (env, org, id, data) SELECT env, org, id, data FROM objects WHERE type = 'audit_log_event'`,
-		`DELETE FROM objects WHERE type = 'audit_log_event'`,
-	} {
-		if _, err := stx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("emulator: migrate audit log events: %w", err)
-		}
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("emulator: migrate: %w", err)
 	}
 	return nil
 }
@@ -169,12 +148,7 @@ func (t *tx) removeOrg(org string, types ...string) error {
 		if err := t.countWrite(); err != nil {
 			return err
 		}
-		q := `DELETE FROM objects WHERE env = ? AND org = ? AND type = ?`
-		args := []any{t.env, org, typ}
-		if typ == auditEventType {
-			q, args = `DELETE FROM audit_log_events WHERE env = ? AND org = ?`, args[:2]
-		}
-		if _, err := t.sql.ExecContext(t.ctx, q, args...); err != nil {
+		if _, err := t.sql.ExecContext(t.ctx, `DELETE FROM objects WHERE env = ? AND org = ? AND type = ?`, t.env, org, typ); err != nil {
 			return err
 		}
 	}
