@@ -136,19 +136,8 @@ func TestMCPFastHandlerTakesTheToken(t *testing.T) {
 	} {
 		tok := as.Token(map[string]any{"sub": "user_A", "scope": "openid email", "exp": tc.exp.Unix()})
 		for _, tool := range []string{"fast", "sdk"} {
-			req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"`+tool+`","arguments":{}}}`))
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json, text/event-stream")
-			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || !strings.Contains(string(b), `"ok"`) {
-				t.Fatalf("%s, %s: %d %s", tc.name, tool, resp.StatusCode, b)
+			if status, b := callTool(t, srv.URL, tok, tool); status != 200 || !strings.Contains(b, `"ok"`) {
+				t.Fatalf("%s, %s: %d %s", tc.name, tool, status, b)
 			}
 			s := <-got
 			if s.tool != tool || s.userID != "user_A" || s.scopes != "openid email" || !s.exp.Equal(tc.exp) ||
@@ -166,36 +155,37 @@ func TestMCPFastHandlerTakesTheToken(t *testing.T) {
 	t.Cleanup(stacked.Close)
 	tokA := as.Token(map[string]any{"sub": "user_A", "scope": "openid email"})
 	for _, tool := range []string{"fast", "sdk"} {
-		req, _ := http.NewRequest(http.MethodPost, stacked.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"`+tool+`","arguments":{}}}`))
-		req.Header.Set("Authorization", "Bearer "+tokA)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		callTool(t, stacked.URL, tokA, tool)
 		if s := <-got; s.userID != "user_A" || s.sessionUser != "user_A" || s.ctxUser != "user_A" {
 			t.Errorf("behind another verifier, %s: the tool saw %+v", tool, s)
 		}
 	}
 	// A token past the leeway never reaches either path.
 	tok := as.Token(map[string]any{"sub": "user_A", "exp": time.Now().Add(-time.Hour).Unix()})
-	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sdk","arguments":{}}}`))
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Errorf("expired token: %d", resp.StatusCode)
+	if status, _ := callTool(t, srv.URL, tok, "sdk"); status != 401 {
+		t.Errorf("expired token: %d", status)
 	}
 	select {
 	case s := <-got:
 		t.Errorf("a tool ran with an expired token: %+v", s)
 	default:
 	}
+}
+
+// callTool sends one stateless tools/call of tool (no arguments) with a bearer token, and
+// returns the answer's status and body.
+func callTool(t *testing.T, url, token, tool string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"`+tool+`","arguments":{}}}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -12,10 +12,7 @@ import (
 
 func TestIntrospectionOfOpaqueTokens(t *testing.T) {
 	as := newIssuer(t)
-	kit := newKit(t, as, func(c *authkit.Config) {
-		c.Introspection = &authkit.Introspection{ClientID: authkittest.IntrospectionClientID,
-			ClientSecret: authkittest.IntrospectionClientSecret, CacheTTL: time.Hour}
-	})
+	kit := introspectingKit(t, as)
 	api := protected(t, kit)
 
 	tok := as.OpaqueToken(map[string]any{"sub": "user_opaque", "org_id": "org_1", "scope": "openid"})
@@ -65,10 +62,7 @@ func TestIntrospectionOfOpaqueTokens(t *testing.T) {
 // on the first request and on every later one (the cache remembers the syntax check).
 func TestVerifiedTokenStillMalformedAsBearer(t *testing.T) {
 	as := newIssuer(t)
-	kit := newKit(t, as, func(c *authkit.Config) {
-		c.Introspection = &authkit.Introspection{ClientID: authkittest.IntrospectionClientID,
-			ClientSecret: authkittest.IntrospectionClientSecret, CacheTTL: time.Hour}
-	})
+	kit := introspectingKit(t, as)
 	api := protected(t, kit)
 	tok := as.AddOpaqueToken("opaque_not,token68", map[string]any{"sub": "user_opaque"})
 	if s, err := kit.Verify(t.Context(), tok); err != nil || s.UserID != "user_opaque" {
@@ -95,4 +89,12 @@ func TestOpaqueTokenWithoutIntrospection(t *testing.T) {
 	if r := get(t, api.URL, "Bearer "+as.OpaqueToken(nil)); r.status != 401 || as.Introspections() != 0 {
 		t.Errorf("status %d, introspections %d", r.status, as.Introspections())
 	}
+}
+
+// introspectingKit is a kit that introspects opaque tokens at as, caching answers for an hour.
+func introspectingKit(t *testing.T, as *authkittest.Server) *authkit.AuthKit {
+	return newKit(t, as, func(c *authkit.Config) {
+		c.Introspection = &authkit.Introspection{ClientID: authkittest.IntrospectionClientID,
+			ClientSecret: authkittest.IntrospectionClientSecret, CacheTTL: time.Hour}
+	})
 }

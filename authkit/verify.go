@@ -93,11 +93,7 @@ func (a *AuthKit) verify(ctx context.Context, token string, bearer bool) (*verif
 		if bearer && !isToken68(token) {
 			return nil, malformedToken
 		}
-		v, aerr := a.verifyToken(ctx, token)
-		if aerr == nil {
-			v.state = &requestState{verified: v}
-		}
-		return v, aerr
+		return a.fresh(ctx, token, true)
 	}
 	// Sum256 does not keep its argument, so hashing the string's bytes in
 	// place is safe and saves copying every token.
@@ -117,13 +113,22 @@ func (a *AuthKit) verify(ctx context.Context, token string, bearer bool) (*verif
 	if bearer && !t68 {
 		return nil, malformedToken
 	}
+	v, aerr := a.fresh(ctx, token, t68)
+	if aerr != nil {
+		return nil, aerr
+	}
+	a.tokens.put(sum, v)
+	return v, nil
+}
+
+// fresh verifies a token the cache does not hold, and completes its entry: whether it has the
+// b64token syntax, and the context value of requests made with it.
+func (a *AuthKit) fresh(ctx context.Context, token string, token68 bool) (*verified, *AuthError) {
 	v, aerr := a.verifyToken(ctx, token)
 	if aerr != nil {
 		return nil, aerr
 	}
-	v.token68 = t68
-	v.state = &requestState{verified: v}
-	a.tokens.put(sum, v)
+	v.token68, v.state = token68, &requestState{verified: v}
 	return v, nil
 }
 

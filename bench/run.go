@@ -206,27 +206,14 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	}
 
 	// Every MCP target gets the same headers; each a token for its own resource URL.
-	mcp := func(addr string, body string) (request, error) {
-		tok, err := is.token("http://"+addr+"/mcp", person{UserID: admin, OrganizationID: teamOrganizationID, Role: "admin"})
-		if err != nil {
-			return request{}, err
-		}
-		return newRequest(addr, "POST", "/mcp", map[string]string{
-			"Content-Type":         "application/json",
-			"Accept":               "application/json, text/event-stream",
-			"MCP-Protocol-Version": "2025-06-18",
-			"Authorization":        "Bearer " + tok,
-		}, []byte(body), `"result"`), nil
-	}
 	greet := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"name":"bench"}}}`
 	var targets []*target
 	add := func(name string, ps []*proc, addr, body string, verify func(int, []byte) error) error {
-		r, err := mcp(addr, body)
+		tok, err := is.token("http://"+addr+"/mcp", person{UserID: admin, OrganizationID: teamOrganizationID, Role: "admin"})
 		if err != nil {
 			return err
 		}
-		r.reject = []byte(`"isError":true`)
-		targets = append(targets, &target{name: name, procs: ps, req: r, verify: verify})
+		targets = append(targets, &target{name: name, procs: ps, req: mcpRequest(addr, tok, body), verify: verify})
 		return nil
 	}
 	for _, t := range []struct {
@@ -243,9 +230,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`, toolText("admin@example.com")},
 		{nameToolsList, []*proc{serve, dev}, addrs["serve"],
 			`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`, toolsList("whoami", "query")},
-		{nameQuery, []*proc{serve, dev}, addrs["serve"],
-			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"operation":"organizations.list"}}}`,
-			toolText("Acme")},
+		{nameQuery, []*proc{serve, dev}, addrs["serve"], queryList, toolText("Acme")},
 	} {
 		if err := add(t.name, t.ps, t.addr, t.body, t.v); err != nil {
 			return nil, err
@@ -261,14 +246,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		if err != nil {
 			return request{}, fmt.Errorf("sign in to dev: %w", err)
 		}
-		r := newRequest(addrs["dev"], "POST", "/mcp", map[string]string{
-			"Content-Type":         "application/json",
-			"Accept":               "application/json, text/event-stream",
-			"MCP-Protocol-Version": "2025-06-18",
-			"Authorization":        "Bearer " + tok.AccessToken,
-		}, []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"operation":"organizations.list"}}}`), `"result"`)
-		r.reject = []byte(`"isError":true`)
-		return r, nil
+		return mcpRequest(addrs["dev"], tok.AccessToken, queryList), nil
 	}
 	qd, err := devQuery()
 	if err != nil {
@@ -520,6 +498,22 @@ func toolsList(names ...string) func(int, []byte) error {
 		}
 		return nil
 	}
+}
+
+// queryList is the query every product query target sends.
+const queryList = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query","arguments":{"operation":"organizations.list"}}}`
+
+// mcpRequest is a stateless MCP request to addr's /mcp with a bearer token: the same headers for
+// every MCP target; a tool error fails the answer.
+func mcpRequest(addr, token, body string) request {
+	r := newRequest(addr, "POST", "/mcp", map[string]string{
+		"Content-Type":         "application/json",
+		"Accept":               "application/json, text/event-stream",
+		"MCP-Protocol-Version": "2025-06-18",
+		"Authorization":        "Bearer " + token,
+	}, []byte(body), `"result"`)
+	r.reject = []byte(`"isError":true`)
+	return r
 }
 
 // directList verifies a WorkOS list answer holds an object named like want.

@@ -165,7 +165,7 @@ func (h *handler) WithTokenInfo(ctx context.Context, ti *auth.TokenInfo) context
 // accepted within its leeway: its skew is a year.
 func bindTokenInfo(full http.Handler) http.Handler {
 	return auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-		if ti, ok := ctx.Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil {
+		if ti := handedOver(ctx); ti != nil {
 			return ti, nil
 		}
 		return nil, auth.ErrInvalidToken
@@ -177,7 +177,7 @@ func bindTokenInfo(full http.Handler) http.Handler {
 func (h *handler) toSDK(w http.ResponseWriter, r *http.Request) {
 	// A go-sdk TokenInfo already bound by a middleware further out is replaced, as go-sdk's
 	// middleware in front of the handler would have: the handed-over token wins on both paths.
-	if ti, ok := r.Context().Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil {
+	if handedOver(r.Context()) != nil {
 		h.bound.ServeHTTP(w, r)
 		return
 	}
@@ -187,10 +187,16 @@ func (h *handler) toSDK(w http.ResponseWriter, r *http.Request) {
 // tokenInfo is the request's verified token: handed over by WithTokenInfo, else bound by
 // go-sdk's auth middleware in front of the handler.
 func tokenInfo(ctx context.Context) *auth.TokenInfo {
-	if ti, ok := ctx.Value(tokenInfoKey{}).(*auth.TokenInfo); ok && ti != nil {
+	if ti := handedOver(ctx); ti != nil {
 		return ti
 	}
 	return auth.TokenInfoFromContext(ctx)
+}
+
+// handedOver is the token WithTokenInfo put in ctx, or nil.
+func handedOver(ctx context.Context) *auth.TokenInfo {
+	ti, _ := ctx.Value(tokenInfoKey{}).(*auth.TokenInfo)
+	return ti
 }
 
 // SDKHandler serves MCP Streamable HTTP through the SDK alone, for the same server: the path
@@ -677,8 +683,8 @@ func textResult(res *mcp.CallToolResult, modern bool) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	quotes := bytes.Count(raw, []byte{'"'}) + bytes.Count(raw, []byte{'\\'})
-	out := make([]byte, 0, 2*len(raw)+quotes+len(meta)+96)
+	// The text and structuredContent, plus room for the text's escapes (append grows beyond).
+	out := make([]byte, 0, 2*len(raw)+len(raw)/8+len(meta)+96)
 	out = append(out, '{')
 	if meta != nil {
 		out = append(out, `"_meta":`...)
@@ -722,17 +728,13 @@ func compact(raw []byte) bool {
 }
 
 // appendPlainString appends s as a JSON string, byte for byte as encoding/json writes it, when
-// s needs no escape but '"' and '\\': valid UTF-8 without control characters (its callers have
-// ruled out <, >, &, U+2028 and U+2029, which encoding/json escapes too). It returns false,
-// having appended nothing, for any other s.
+// s needs no escape but '"' and '\\'. Its caller has established that s is valid, compact JSON
+// (so it holds no control characters) without <, >, &, U+2028 or U+2029, which encoding/json
+// escapes too; what is left to check is UTF-8. It returns false, having appended nothing, for
+// any other s.
 func appendPlainString(out, s []byte) ([]byte, bool) {
 	if !utf8.Valid(s) {
 		return out, false
-	}
-	for _, b := range s {
-		if b < 0x20 {
-			return out, false
-		}
 	}
 	out = append(out, '"')
 	for len(s) > 0 {
