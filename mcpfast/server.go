@@ -665,14 +665,26 @@ func (s *Server) encode(c *call, res mcp.Result) ([]byte, error) {
 // ones marshal gives: the output as marshalled, the text escaped as TextContent escapes it. Any
 // other result is left to marshal.
 func textResult(res *mcp.CallToolResult, modern bool) ([]byte, bool) {
-	raw, ok := res.StructuredContent.(json.RawMessage)
-	if !ok || res.IsError || res.InputRequests != nil || res.RequestState != "" || len(res.Content) != 1 {
+	if res.IsError || res.InputRequests != nil || res.RequestState != "" || len(res.Content) != 1 {
+		return nil, false
+	}
+	var raw []byte
+	switch v := res.StructuredContent.(type) {
+	case marshalled: // encoding/json's own output (wrap): valid, compact, HTML characters escaped
+		raw = v
+	case json.RawMessage:
+		// Output marshalled by encoding/json has <, >, &, U+2028 and U+2029 escaped, as the
+		// SDK's encoding of the result would escape them; raw JSON with them literal, or not
+		// compact, is left to marshal.
+		if htmlSensitive(v) || !json.Valid(v) || !compact(v) {
+			return nil, false
+		}
+		raw = v
+	default:
 		return nil, false
 	}
 	tc, ok := res.Content[0].(*mcp.TextContent)
-	// Output marshalled by encoding/json has <, >, &, U+2028 and U+2029 escaped, as the SDK's
-	// encoding of the result would escape them; raw JSON with them literal is left to marshal.
-	if !ok || tc.Meta != nil || tc.Annotations != nil || tc.Text != string(raw) || bytes.ContainsAny(raw, "<>&\u2028\u2029") || !json.Valid(raw) || !compact(raw) {
+	if !ok || tc.Meta != nil || tc.Annotations != nil || tc.Text != string(raw) {
 		return nil, false
 	}
 	var meta []byte
@@ -737,17 +749,22 @@ func appendPlainString(out, s []byte) ([]byte, bool) {
 		return out, false
 	}
 	out = append(out, '"')
-	for len(s) > 0 {
-		i := bytes.IndexAny(s, `"\`)
-		if i < 0 {
-			out = append(out, s...)
-			break
+	start := 0
+	for i, b := range s {
+		if b == '"' || b == '\\' {
+			out = append(out, s[start:i]...)
+			out = append(out, '\\', b)
+			start = i + 1
 		}
-		out = append(out, s[:i]...)
-		out = append(out, '\\', s[i])
-		s = s[i+1:]
 	}
+	out = append(out, s[start:]...)
 	return append(out, '"'), true
+}
+
+// htmlSensitive reports whether JSON holds a character that encoding/json escapes in its output
+// and a json.RawMessage may hold literally: <, >, &, U+2028 or U+2029.
+func htmlSensitive(raw []byte) bool {
+	return bytes.IndexAny(raw, "<>&") >= 0 || bytes.Contains(raw, []byte("\u2028")) || bytes.Contains(raw, []byte("\u2029"))
 }
 
 // withServerInfo is a result's _meta with the server's Implementation added, unless the handler

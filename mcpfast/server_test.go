@@ -470,6 +470,39 @@ func TestTextResultIsMarshal(t *testing.T) {
 			t.Errorf("modern=%v:\n got %s\nwant %s", modern, got, want)
 		}
 	}
+	// Outputs as wrap publishes them (marshalled: encoding/json's own output, not checked
+	// again), including characters encoding/json escapes and a raw member with invalid UTF-8,
+	// which encoding/json passes through: the text must still come out as the SDK encodes it.
+	for _, v := range []any{
+		map[string]any{"html": "<script>a && b</script>", "seps": "x\u2028y\u2029z", "path": `C:\dir\"q"`},
+		struct {
+			R json.RawMessage `json:"r"`
+			S string          `json:"s"`
+		}{json.RawMessage("{\"bad\":\"\xff\",\"lt\":\"<\"}"), "😀 日本"},
+		[]any{"", nil, 1e21, map[string]any{}},
+	} {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, modern := range []bool{false, true} {
+			res := &mcp.CallToolResult{StructuredContent: marshalled(data), Content: []mcp.Content{&mcp.TextContent{Text: string(data)}}}
+			got, ok := textResult(res, modern)
+			if !ok {
+				t.Fatalf("textResult declined wrap's output %s", data)
+			}
+			want, err := marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if modern {
+				want = withResultType(want, "complete")
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("marshalled, modern=%v:\n got %s\nwant %s", modern, got, want)
+			}
+		}
+	}
 	for _, res := range []*mcp.CallToolResult{
 		{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: "other"}}},
 		{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}, IsError: true},

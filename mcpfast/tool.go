@@ -133,7 +133,7 @@ func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], trust *atomic
 				return nil, fmt.Errorf("validating tool output: %w", err)
 			}
 		}
-		res.StructuredContent = json.RawMessage(data)
+		res.StructuredContent = marshalled(data)
 		if res.Content == nil {
 			res.Content = []mcp.Content{&mcp.TextContent{Text: string(data)}}
 		} else if !isObject(data) {
@@ -143,6 +143,15 @@ func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], trust *atomic
 	}
 	return &tt, raw, nil
 }
+
+// marshalled is a tool's output as wrap published it: encoding/json's own encoding (of the
+// output, or of it completed with the schema's defaults), so valid, compact JSON with <, >, &,
+// U+2028 and U+2029 escaped. Its type tells the fast path's encoder (textResult) that none of
+// that needs checking again; any other encoder gets the bytes unchanged.
+type marshalled []byte
+
+// MarshalJSON returns the bytes as they are.
+func (m marshalled) MarshalJSON() ([]byte, error) { return m, nil }
 
 // arguments checks a call's arguments against the input schema, applies its defaults and decodes
 // them into In. Its errors read as the SDK's, for the agent to act on.
