@@ -110,8 +110,8 @@ func (t *tx) createAuditSchema(name string, s auditSchema) (*auditSchema, error)
 }
 
 func (t *tx) createAuditEvent(orgID string, ev auditEventInput) error {
-	// Only the organization's existence matters here: its domains (t.organization) are not read.
-	if _, err := loadFound[organization](t, "organization", "Organization", orgID); err != nil {
+	// Only the organization's existence matters here: neither it nor its domains are read.
+	if err := t.mustExist("organization", "Organization", orgID); err != nil {
 		return err
 	}
 	// Schema errors are the spec's 400 invalid_audit_log_event, each naming a JSON pointer into

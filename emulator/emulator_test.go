@@ -314,6 +314,22 @@ func TestIdempotencyKey(t *testing.T) {
 	// A failed request does not consume its key.
 	te.must(http.StatusUnprocessableEntity, sk, "POST", "/organizations", map[string]any{}, "Idempotency-Key", "k2")
 	te.must(http.StatusUnprocessableEntity, sk, "POST", "/organizations", map[string]any{}, "Idempotency-Key", "k2")
+	// A retry that could not run again (its verified domain is now taken, by the first run)
+	// gets the first answer, not the conflict; a different request under that key gets the
+	// key's conflict, not the handler's.
+	owned := map[string]any{"name": "Owner", "domain_data": []map[string]string{{"domain": "owned.test", "state": "verified"}}}
+	first := te.must(http.StatusCreated, sk, "POST", "/organizations", owned, "Idempotency-Key", "k3")
+	again := te.must(http.StatusCreated, sk, "POST", "/organizations", owned, "Idempotency-Key", "k3")
+	if string(again.body) != string(first.body) || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry of a request that would now fail: %s", again.body)
+	}
+	owned["name"] = "Renamed"
+	if r := te.must(http.StatusConflict, sk, "POST", "/organizations", owned, "Idempotency-Key", "k3"); str(r.json(t), "code") != "idempotency_key_reused" {
+		t.Fatalf("reuse by a request that would fail: %s", r.body)
+	}
+	if got := te.count("/organizations"); got != 2 {
+		t.Fatalf("%d organizations, want 2", got)
+	}
 }
 
 func TestFaultInjection(t *testing.T) {
@@ -537,4 +553,11 @@ func TestStrictIdempotency(t *testing.T) {
 	}
 	ev["organization_id"] = "org_other"
 	te.must(http.StatusConflict, sk, "POST", "/audit_logs/events", ev, "Idempotency-Key", "e1")
+	// An event for an organization that does not exist is refused and does not take its key:
+	// once the key is used with an existing organization, the event is recorded.
+	te.must(http.StatusNotFound, sk, "POST", "/audit_logs/events", ev, "Idempotency-Key", "e2")
+	ev["organization_id"] = orgID
+	if r := te.must(http.StatusOK, sk, "POST", "/audit_logs/events", ev, "Idempotency-Key", "e2"); r.header.Get("Idempotent-Replayed") != "" {
+		t.Fatal("a refused event's key was replayed")
+	}
 }

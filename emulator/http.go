@@ -279,19 +279,6 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 			status, ctype, out, hdr, aerr = 0, "", nil, nil, internalError()
 		}
 	}()
-	if idemKey != "" {
-		prev, err := t.idempotent(idemKey)
-		if err != nil {
-			e.log.Error("emulator: idempotency lookup", "err", err)
-			return 0, "", nil, nil, internalError()
-		}
-		if prev != nil {
-			if prev.fingerprint != fingerprint {
-				return 0, "", nil, nil, conflict("idempotency_key_reused", "This Idempotency-Key was already used with a different request.")
-			}
-			return prev.status, prev.contentType, prev.body, http.Header{"Idempotent-Replayed": {"true"}}, nil
-		}
-	}
 	c := &call{e: e, r: r, t: t, env: env, params: params, query: r.URL.Query(), body: body}
 	// commit ends the transaction and wakes the webhook deliverer for the events it queued.
 	commit := func() *apiError {
@@ -305,7 +292,32 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 		}
 		return nil
 	}
+	// A key used before is looked up only when this request cannot answer on its own: when the
+	// handler failed, or when storing the key finds it taken (the common case, a new key, costs
+	// no lookup). The handler's writes are then rolled back, as for any failure, and the earlier
+	// answer given: replayed for the same request, a conflict for another.
+	replay := func() (bool, int, string, []byte, http.Header, *apiError) {
+		if idemKey == "" {
+			return false, 0, "", nil, nil, nil
+		}
+		prev, err := t.idempotent(idemKey)
+		switch {
+		case err != nil:
+			e.log.Error("emulator: idempotency lookup", "err", err)
+			return true, 0, "", nil, nil, internalError()
+		case prev == nil:
+			return false, 0, "", nil, nil, nil
+		case prev.fingerprint != fingerprint:
+			return true, 0, "", nil, nil, conflict("idempotency_key_reused", "This Idempotency-Key was already used with a different request.")
+		}
+		return true, prev.status, prev.contentType, prev.body, http.Header{"Idempotent-Replayed": {"true"}}, nil
+	}
 	st, v, herr := rt.h(c)
+	if herr != nil {
+		if done, st, ctype, out, hdr, aerr := replay(); done {
+			return st, ctype, out, hdr, aerr
+		}
+	}
 	var rf recordedFailure
 	if errors.As(herr, &rf) {
 		if err := commit(); err != nil {
@@ -335,8 +347,16 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 		ctype = "application/json"
 	}
 	if idemKey != "" && st < 500 {
-		if err := t.rememberIdempotent(idemKey, idempotentResponse{fingerprint: fingerprint, status: st, contentType: ctype, body: out}); err != nil {
+		stored, err := t.rememberIdempotent(idemKey, idempotentResponse{fingerprint: fingerprint, status: st, contentType: ctype, body: out})
+		if err != nil {
 			e.log.Error("emulator: idempotency store", "err", err)
+			return 0, "", nil, nil, internalError()
+		}
+		if !stored {
+			if done, st, ctype, out, hdr, aerr := replay(); done {
+				return st, ctype, out, hdr, aerr
+			}
+			e.log.Error("emulator: idempotency key taken but not found", "route", rt.pattern)
 			return 0, "", nil, nil, internalError()
 		}
 	}

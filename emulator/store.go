@@ -165,6 +165,17 @@ func loadFound[T any](t *tx, typ, what, id string) (*T, error) {
 	return v, err
 }
 
+// mustExist is nil when an object exists, else the API's not-found error naming it as what;
+// nothing is read but its key.
+func (t *tx) mustExist(typ, what, id string) error {
+	var one int
+	err := t.sql.QueryRowContext(t.ctx, `SELECT 1 FROM objects WHERE env = ? AND type = ? AND id = ?`, t.env, typ, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what, id)
+	}
+	return err
+}
+
 // load reads one object into a new T; errNotFound when absent.
 func load[T any](t *tx, typ, id string) (*T, error) {
 	var data string
@@ -259,8 +270,14 @@ func (t *tx) idempotent(key string) (*idempotentResponse, error) {
 	return &r, nil
 }
 
-func (t *tx) rememberIdempotent(key string, r idempotentResponse) error {
-	_, err := t.sql.ExecContext(t.ctx, `INSERT INTO idempotency (env, key, fingerprint, status, content_type, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.env, key, r.fingerprint, r.status, r.contentType, r.body, formatTime(t.now))
-	return err
+// rememberIdempotent stores a request's answer under its Idempotency-Key; stored is false, and
+// nothing written, when the key is already taken.
+func (t *tx) rememberIdempotent(key string, r idempotentResponse) (stored bool, err error) {
+	res, err := t.sql.ExecContext(t.ctx, `INSERT INTO idempotency (env, key, fingerprint, status, content_type, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (env, key) DO NOTHING`, t.env, key, r.fingerprint, r.status, r.contentType, r.body, formatTime(t.now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
