@@ -58,3 +58,24 @@ func benchCreate(b *testing.B, h http.Handler) {
 		}
 	}
 }
+
+// BenchmarkCreateAuditEvent is the team audit event the product records for every action: a POST
+// with a fresh Idempotency-Key each time, as the product sends it.
+func BenchmarkCreateAuditEvent(b *testing.B) {
+	h := benchHandler(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		req := httptest.NewRequest("POST", "/audit_logs/events", strings.NewReader(`{"organization_id":"`+DemoTeamOrganizationID+
+			`","event":{"action":"workos_mcp.query","occurred_at":"2026-12-06T10:00:00.000Z","actor":{"id":"user_1","type":"user"},`+
+			`"targets":[{"id":"org_1","type":"organization"}],"context":{"location":"192.0.2.1"}}}`))
+		req.Header.Set("Authorization", "Bearer "+DemoTeamAPIKey)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", i))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+}
