@@ -210,7 +210,8 @@ func NewIdempotencyKey() string {
 // nothing sent) a path with an empty or dot segment (".", "..", only dots), a
 // backslash, or an encoded slash, backslash, dot or percent sign.
 // body is nil, []byte or json.RawMessage (sent as is), or a value marshalled
-// to JSON. out is nil, *json.RawMessage, or a pointer to decode into.
+// to JSON. out is nil, *json.RawMessage (set to the response body itself, which it then shares
+// with Response.Body), or a pointer to decode into.
 //
 // Every POST carries an Idempotency-Key (random, or the one set with
 // WithIdempotencyKey), the same on every retry. What is retried, and when,
@@ -555,7 +556,7 @@ func decodeOut(resp *Response, out any) error {
 		return nil
 	}
 	if raw, ok := out.(*json.RawMessage); ok {
-		*raw = append((*raw)[:0], resp.Body...)
+		*raw = resp.Body // read for this call alone (readBody), so shared rather than copied
 		return nil
 	}
 	if len(bytes.TrimSpace(resp.Body)) == 0 {

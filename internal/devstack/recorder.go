@@ -15,7 +15,7 @@ func newRecorder() *reply.Recorder { return &reply.Recorder{Capture: -1} }
 // recorded is the response rec recorded, as a client reads it.
 func recorded(rec *reply.Recorder, req *http.Request) *http.Response {
 	code, body := rec.Status(), rec.Body()
-	h := rec.Header().Clone()
+	h := rec.Header() // the recorder's own (it wraps no ResponseWriter), and it is done with
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return &http.Response{
 		Status: strconv.Itoa(code) + " " + http.StatusText(code), StatusCode: code,
