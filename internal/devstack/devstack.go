@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -170,7 +171,9 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	// Components that call the stack's own endpoints (the directory reading the team
 	// environment, authkit fetching metadata and keys) do it in-process: no listener needed, and
 	// no request counted twice.
-	self := &http.Client{Transport: inProcess{s}, Timeout: 30 * time.Second}
+	// The transport bounds each call itself (an http.Client's Timeout costs a goroutine, a timer
+	// and a channel per call with a transport it does not know).
+	self := &http.Client{Transport: inProcess{s: s, timeout: inProcessTimeout}}
 	team := workos.New(workos.Options{
 		BaseURL: base + EmulatorPath, APIKey: emulator.DemoTeamAPIKey, HTTPClient: self,
 		UserAgent: "workos-mcp-dev", OnResponse: m.WorkOSResponse,
@@ -409,8 +412,29 @@ func (s *Stack) Close() error {
 }
 
 // inProcess is an http.RoundTripper that serves requests for the stack's own origin with the
-// stack's router directly; requests for any other host go over the network.
-type inProcess struct{ s *Stack }
+// stack's router directly; requests for any other host go over the network. Each call is bounded
+// by timeout, as an http.Client's Timeout would bound it: its context ends then, and a response
+// from the network must be read by then.
+type inProcess struct {
+	s       *Stack
+	timeout time.Duration
+}
+
+// inProcessTimeout bounds one call of the stack's own clients (the workspace's, authkit's and the
+// console's WorkOS calls).
+const inProcessTimeout = 30 * time.Second
+
+// cancelBody ends a call's context once its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
 
 // RoundTrip serves r with the stack's router, without the network. The router runs on the
 // caller's goroutine: a fresh goroutine per call would grow its stack anew for every emulator
@@ -421,9 +445,17 @@ type inProcess struct{ s *Stack }
 // faults and transactions, localauth's locks and fetches). One that did not would hold its
 // caller past the client's timeout, where a goroutine would have let the caller go.
 func (t inProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
+	ctx, cancel := context.WithTimeout(r.Context(), t.timeout)
 	if u, err := url.Parse(t.s.base); err != nil || !strings.EqualFold(r.URL.Host, u.Host) {
-		return http.DefaultTransport.RoundTrip(r)
+		resp, err := http.DefaultTransport.RoundTrip(r.WithContext(ctx))
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		resp.Body = cancelBody{resp.Body, cancel}
+		return resp, nil
 	}
+	defer cancel() // the whole answer is recorded by the time the router returns
 	if t.s.srv == nil {
 		return nil, errors.New("devstack: the stack's routes are not assembled yet")
 	}
@@ -434,7 +466,7 @@ func (t inProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 				rec.WriteHeader(http.StatusInternalServerError)
 			}
 		}()
-		r2 := r.Clone(r.Context())
+		r2 := r.Clone(ctx)
 		if r2.Body == nil {
 			r2.Body = http.NoBody
 		}
@@ -443,7 +475,7 @@ func (t inProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 		r2.Host = r.URL.Host
 		t.s.srv.Routes().ServeHTTP(rec, r2)
 	}()
-	if err := r.Context().Err(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return recorded(rec, r), nil

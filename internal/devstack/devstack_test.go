@@ -15,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 
+	"github.com/workos-mcp/workos-mcp/emulator"
 	"github.com/workos-mcp/workos-mcp/internal/devstack"
 	"github.com/workos-mcp/workos-mcp/internal/devstack/devstacktest"
 )
@@ -291,7 +292,7 @@ func TestInProcessTransport(t *testing.T) {
 		io.WriteString(w, "elsewhere")
 	}))
 	defer other.Close()
-	hc := &http.Client{Transport: devstack.InProcess(s), Timeout: time.Minute}
+	hc := &http.Client{Transport: devstack.InProcess(s, 0)}
 	get := func(u string) string {
 		t.Helper()
 		resp, err := hc.Get(u)
@@ -322,6 +323,36 @@ func TestInProcessTransport(t *testing.T) {
 			resp.Body.Close()
 		}
 		t.Errorf("cancelled call: %v, want context.Canceled", err)
+	}
+	// The transport bounds a call itself (its client has no Timeout): an emulator call held up
+	// past the bound ends with a timeout, as does a slow answer from another host.
+	s.Emulator().InjectFault(emulator.Fault{Method: "GET", Path: "/organizations", Latency: time.Minute})
+	slow := &http.Client{Transport: devstack.InProcess(s, 200*time.Millisecond)}
+	start := time.Now()
+	req, _ = http.NewRequest(http.MethodGet, s.EmulatorURL()+"/organizations", nil)
+	req.Header.Set("Authorization", "Bearer "+emulator.DemoSandboxAPIKey)
+	if resp, err := slow.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		t.Errorf("held-up call: %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("held-up call returned after %s", d)
+	}
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer stall.Close()
+	resp, err := slow.Get(stall.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("reading a stalled body from another host: %v, want context.DeadlineExceeded", err)
 	}
 }
 

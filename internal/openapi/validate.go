@@ -142,14 +142,18 @@ const maxCapture = 32 << 20
 
 // ValidatingHandler serves h unchanged and, after each request, validates the response against
 // the spec, passing every non-conforming response (a *ValidationError) to report. It also checks
-// that a response with a documented JSON body says so in Content-Type. Meant for tests: it holds
-// each response body in memory.
+// that a response with a documented JSON body says so in Content-Type. A request whose caller
+// left (its context ended) before anything was written is not checked: no answer was received.
+// Meant for tests: it holds each response body in memory.
 func ValidatingHandler(s *Spec, h http.Handler, report func(error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &reply.Recorder{ResponseWriter: w, Capture: maxCapture}
 		h.ServeHTTP(rec, r)
 		if report == nil || r.Method == http.MethodHead {
 			return
+		}
+		if r.Context().Err() != nil && rec.Written() == 0 {
+			return // the caller left (or timed out) before any answer: none was received
 		}
 		status := rec.Status()
 		if rec.Overflow() {
