@@ -25,6 +25,11 @@ type greetIn struct {
 	Big  int64  `json:"big,omitempty"`
 }
 
+// needsIn has a required argument: no arguments at all is a schema error.
+type needsIn struct {
+	Who string `json:"who"`
+}
+
 type greetOut struct {
 	Greeting string `json:"greeting"`
 	Zebra    string `json:"zebra,omitempty"`
@@ -63,6 +68,10 @@ func testServer(t testing.TB) (*Server, *atomic.Int64) {
 		func(ctx context.Context, req *mcp.CallToolRequest, in countIn) (*mcp.CallToolResult, map[string]any, error) {
 			return nil, map[string]any{"said": strings.Repeat(in.Word, in.Times)}, nil
 		})
+	needsSchema := &jsonschema.Schema{Type: "object", Required: []string{"who"}, Properties: map[string]*jsonschema.Schema{"who": {Type: "string"}}}
+	AddTool(s, &mcp.Tool{Name: "needs", InputSchema: needsSchema}, func(ctx context.Context, req *mcp.CallToolRequest, in needsIn) (*mcp.CallToolResult, map[string]any, error) {
+		return nil, map[string]any{"who": in.Who}, nil
+	})
 	AddTool(s, &mcp.Tool{Name: "fail"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
 		return nil, nil, errors.New("it broke <here> & there")
 	})
@@ -198,6 +207,11 @@ func corpus(version string) []exchange {
 		{name: "greet fractional id", body: call("1.5", `{"name":"greet"`+meta+`}`)},
 		{name: "greet no arguments", body: call("11", `{"name":"greet"`+meta+`}`), fast: true},
 		{name: "greet null arguments", body: call("12", `{"name":"greet","arguments":null`+meta+`}`), fast: true},
+		{name: "greet spaced empty arguments", body: call("12", `{"name":"greet","arguments": {`+" \n\t\r "+`} `+meta+`}`), fast: true},
+		{name: "needs no arguments", body: call("12", `{"name":"needs"`+meta+`}`), fast: true},
+		{name: "needs null arguments", body: call("12", `{"name":"needs","arguments":null`+meta+`}`), fast: true},
+		{name: "needs empty arguments", body: call("12", `{"name":"needs","arguments":{ }`+meta+`}`), fast: true},
+		{name: "needs given", body: call("12", `{"name":"needs","arguments":{"who":"Bo"}`+meta+`}`), fast: true},
 		{name: "greet big integer", body: call("13", `{"name":"greet","arguments":{"big":123456789012}`+meta+`}`), fast: true},
 		{name: "greet wrong case", body: call("14", `{"name":"greet","arguments":{"Name":"x"}`+meta+`}`), fast: true},
 		{name: "greet wrong type", body: call("15", `{"name":"greet","arguments":{"name":5}`+meta+`}`), fast: true},
@@ -335,6 +349,34 @@ func TestFastPathCallsTheHandlerOnce(t *testing.T) {
 	_ = json.Unmarshal([]byte(text), &sc)
 	if !reflect.DeepEqual(sc, res["structuredContent"]) {
 		t.Fatalf("structuredContent %v differs from the text %s", res["structuredContent"], text)
+	}
+}
+
+// TestNoArguments checks the answers to a call without arguments (none, null, {}), which the fast
+// path does not decode: a required argument is still missing, and a tool that needs none runs.
+func TestNoArguments(t *testing.T) {
+	s, _ := testServer(t)
+	srv := httptest.NewServer(s.Handler(&mcp.StreamableHTTPOptions{Stateless: true}))
+	defer srv.Close()
+	for _, args := range []string{``, `,"arguments":null`, `,"arguments":{}`, `,"arguments": { } `} {
+		for _, tc := range []struct {
+			tool, text string
+			isError    bool
+		}{
+			{"needs", `validating "arguments": validating root: required: missing properties: ["who"]`, true},
+			{"greet", `{"greeting":"Hello, you \u003c3 \u0026 é","zebra":"z","apple":"0"}`, false},
+		} {
+			a := send(t, srv.URL, exchange{version: "2025-06-18", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tc.tool + `"` + args + `}}`})
+			res, _ := a.message.(map[string]any)["result"].(map[string]any)
+			if res == nil {
+				t.Fatalf("%s%s: %s", tc.tool, args, js(a.message))
+			}
+			isErr, _ := res["isError"].(bool)
+			text := res["content"].([]any)[0].(map[string]any)["text"]
+			if isErr != tc.isError || text != tc.text {
+				t.Errorf("%s%s: isError %v, text %s; want %v, %s", tc.tool, args, isErr, text, tc.isError, tc.text)
+			}
+		}
 	}
 }
 

@@ -87,13 +87,26 @@ func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], trust *atomic
 	}
 	inDefaults := hasDefaults(in.Schema())
 	outDefaults := out != nil && hasDefaults(out.Schema())
+	// No arguments ({}, null or none) into a struct without defaults decode to its zero value, so
+	// only the schema's verdict on {} is needed, and it is the same for every call: found once.
+	var emptyErr error
+	emptyZero := !inDefaults && reflect.TypeFor[In]().Kind() == reflect.Struct
+	if emptyZero {
+		_, emptyErr = arguments[In](nil, in, false)
+	}
 
 	raw := func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var args json.RawMessage
 		if req.Params != nil {
 			args = req.Params.Arguments
 		}
-		typedIn, err := arguments[In](args, in, inDefaults)
+		var typedIn In
+		var err error
+		if emptyZero && noArguments(args) {
+			err = emptyErr
+		} else {
+			typedIn, err = arguments[In](args, in, inDefaults)
+		}
 		if err != nil {
 			var res mcp.CallToolResult
 			res.SetError(err)
@@ -152,6 +165,18 @@ type marshalled []byte
 
 // MarshalJSON returns the bytes as they are.
 func (m marshalled) MarshalJSON() ([]byte, error) { return m, nil }
+
+// noArguments reports whether a call's arguments are absent, null or an empty object.
+func noArguments(args json.RawMessage) bool {
+	a := bytes.Trim(args, " \t\r\n") // JSON's whitespace only
+	if len(a) == 0 || string(a) == "null" {
+		return true
+	}
+	if len(a) < 2 || a[0] != '{' || a[len(a)-1] != '}' {
+		return false
+	}
+	return len(bytes.Trim(a[1:len(a)-1], " \t\r\n")) == 0
+}
 
 // arguments checks a call's arguments against the input schema, applies its defaults and decodes
 // them into In. Its errors read as the SDK's, for the agent to act on.
