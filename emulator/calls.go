@@ -49,8 +49,8 @@ func (c *call) decode(v any) error {
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
+	// One JSON value and nothing after it, as a JSON body parser takes it.
+	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			return invalidField(te.Field, "invalid_type", fmt.Sprintf("%s must be of type %s.", te.Field, te.Type.String()))

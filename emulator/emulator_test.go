@@ -561,3 +561,23 @@ func TestStrictIdempotency(t *testing.T) {
 		t.Fatal("a refused event's key was replayed")
 	}
 }
+
+// TestMalformedBody: a body that is not one JSON value — cut short, or followed by more data —
+// is refused as invalid JSON and changes nothing; a value of the wrong type names its field.
+func TestMalformedBody(t *testing.T) {
+	te := newTestEmulator(t, Options{Seed: smallSeed()})
+	for _, body := range []string{`{"name":"A"} {"name":"B"}`, `{"name":"A"}x`, `{"name":"A"`, `{"name":"A"}]`} {
+		r := te.must(http.StatusUnprocessableEntity, sk, "POST", "/organizations", body)
+		if !strings.Contains(string(r.body), `"invalid_json"`) {
+			t.Errorf("%s: %s", body, r.body)
+		}
+	}
+	if got := te.count("/organizations"); got != 0 {
+		t.Fatalf("%d organizations after malformed bodies", got)
+	}
+	r := te.must(http.StatusUnprocessableEntity, sk, "POST", "/organizations", `{"name":5}`)
+	if !strings.Contains(string(r.body), `"invalid_type"`) || !strings.Contains(string(r.body), `"name"`) {
+		t.Errorf("wrong type: %s", r.body)
+	}
+	te.must(http.StatusCreated, sk, "POST", "/organizations", " \n{\"name\":\"A\"}\n ")
+}
