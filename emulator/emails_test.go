@@ -158,6 +158,24 @@ func TestFailedSignInIsRecorded(t *testing.T) {
 	}
 }
 
+// TestSignInIsNotIdempotent: authenticate finds its environment in its body, so it does not
+// honour Idempotency-Key (WorkOS documents the key on audit events only): a repeat signs in
+// again, and a failed attempt under a used key is answered and recorded as any other.
+func TestSignInIsNotIdempotent(t *testing.T) {
+	te := newTestEmulator(t, Options{})
+	body := map[string]any{"client_id": DemoSandboxClientID, "client_secret": sk, "grant_type": "password", "email": "alice@acme.test", "password": DemoPassword}
+	for range 2 {
+		if r := te.must(http.StatusOK, "", "POST", "/user_management/authenticate", body, "Idempotency-Key", "s1"); r.header.Get("Idempotent-Replayed") != "" {
+			t.Fatal("a sign-in was replayed")
+		}
+	}
+	body["password"] = "not-her-password"
+	te.must(http.StatusBadRequest, "", "POST", "/user_management/authenticate", body, "Idempotency-Key", "s1")
+	if evs := te.events("authentication.password_failed"); len(evs) != 1 {
+		t.Fatalf("failure events: %v", evs)
+	}
+}
+
 func TestSignInWithSeveralOrganizations(t *testing.T) {
 	te := newTestEmulator(t, Options{})
 	alice := te.must(200, sk, "GET", "/user_management/users?email=alice@acme.test", nil).list(t)[0]

@@ -255,7 +255,10 @@ func hostOnly(addr string) string {
 // run executes a route in one transaction and returns the encoded response.
 func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Environment, params map[string]string, body []byte) (status int, ctype string, out []byte, hdr http.Header, aerr *apiError) {
 	idemKey := ""
-	if r.Method == http.MethodPost && (!e.opts.StrictIdempotency || slices.Contains(IdempotentOperations, r.Method+" "+rt.pattern)) {
+	// A public route (authenticate) learns its environment from its body, inside the handler,
+	// so there is no environment to remember its key in: it is not idempotent, as at WorkOS
+	// (a repeated sign-in signs in again; a repeated refresh finds its token used).
+	if r.Method == http.MethodPost && !rt.public && (!e.opts.StrictIdempotency || slices.Contains(IdempotentOperations, r.Method+" "+rt.pattern)) {
 		idemKey = r.Header.Get("Idempotency-Key")
 	}
 	if len(idemKey) > 255 {
@@ -340,11 +343,20 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 	default:
 		out, err = json.Marshal(v)
 		if err != nil {
+			if done, st, ctype, out, hdr, aerr := replay(); done {
+				return st, ctype, out, hdr, aerr
+			}
 			e.log.Error("emulator: encode", "route", rt.pattern, "err", err)
 			return 0, "", nil, nil, internalError()
 		}
 		out = append(out, '\n')
 		ctype = "application/json"
+	}
+	if idemKey != "" && st >= 500 {
+		// Not remembered, so not answered from memory; but a key used before still is.
+		if done, st, ctype, out, hdr, aerr := replay(); done {
+			return st, ctype, out, hdr, aerr
+		}
 	}
 	if idemKey != "" && st < 500 {
 		stored, err := t.rememberIdempotent(idemKey, idempotentResponse{fingerprint: fingerprint, status: st, contentType: ctype, body: out})

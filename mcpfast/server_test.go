@@ -25,6 +25,24 @@ type greetIn struct {
 	Big  int64  `json:"big,omitempty"`
 }
 
+// sevenIn decodes itself: no arguments make N 7, not 0.
+type sevenIn struct{ N int }
+
+func (s *sevenIn) UnmarshalJSON(b []byte) error {
+	var raw struct{ N *int }
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	s.N = 7
+	if raw.N != nil {
+		s.N = *raw.N
+	}
+	return nil
+}
+
+// embedsSeven has sevenIn's decoding through a pointer that is nil until decoding sets it.
+type embedsSeven struct{ *sevenIn }
+
 // needsIn has a required argument: no arguments at all is a schema error.
 type needsIn struct {
 	Who string `json:"who"`
@@ -71,6 +89,14 @@ func testServer(t testing.TB) (*Server, *atomic.Int64) {
 	needsSchema := &jsonschema.Schema{Type: "object", Required: []string{"who"}, Properties: map[string]*jsonschema.Schema{"who": {Type: "string"}}}
 	AddTool(s, &mcp.Tool{Name: "needs", InputSchema: needsSchema}, func(ctx context.Context, req *mcp.CallToolRequest, in needsIn) (*mcp.CallToolResult, map[string]any, error) {
 		return nil, map[string]any{"who": in.Who}, nil
+	})
+	AddTool(s, &mcp.Tool{Name: "seven", InputSchema: &jsonschema.Schema{Type: "object"}}, func(ctx context.Context, req *mcp.CallToolRequest, in sevenIn) (*mcp.CallToolResult, map[string]any, error) {
+		return nil, map[string]any{"n": in.N}, nil
+	})
+	// Adding it must not decode {} ahead of a call: that would run the promoted UnmarshalJSON on
+	// the nil pointer (its calls are never made here).
+	AddTool(s, &mcp.Tool{Name: "embeds", InputSchema: &jsonschema.Schema{Type: "object"}}, func(ctx context.Context, req *mcp.CallToolRequest, in embedsSeven) (*mcp.CallToolResult, map[string]any, error) {
+		return nil, map[string]any{"set": in.sevenIn != nil}, nil
 	})
 	AddTool(s, &mcp.Tool{Name: "fail"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
 		return nil, nil, errors.New("it broke <here> & there")
@@ -365,6 +391,7 @@ func TestNoArguments(t *testing.T) {
 		}{
 			{"needs", `validating "arguments": validating root: required: missing properties: ["who"]`, true},
 			{"greet", `{"greeting":"Hello, you \u003c3 \u0026 é","zebra":"z","apple":"0"}`, false},
+			{"seven", `{"n":7}`, false},
 		} {
 			a := send(t, srv.URL, exchange{version: "2025-06-18", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tc.tool + `"` + args + `}}`})
 			res, _ := a.message.(map[string]any)["result"].(map[string]any)

@@ -87,10 +87,11 @@ func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], trust *atomic
 	}
 	inDefaults := hasDefaults(in.Schema())
 	outDefaults := out != nil && hasDefaults(out.Schema())
-	// No arguments ({}, null or none) into a struct without defaults decode to its zero value, so
-	// only the schema's verdict on {} is needed, and it is the same for every call: found once.
+	// No arguments ({}, null or none) into a struct without defaults, and without decoding code
+	// of its own, decode to its zero value, so only the schema's verdict on {} is needed, and it
+	// is the same for every call: found once.
 	var emptyErr error
-	emptyZero := !inDefaults && reflect.TypeFor[In]().Kind() == reflect.Struct
+	emptyZero := !inDefaults && reflect.TypeFor[In]().Kind() == reflect.Struct && !unmarshals[In]()
 	if emptyZero {
 		_, emptyErr = arguments[In](nil, in, false)
 	}
@@ -165,6 +166,13 @@ type marshalled []byte
 
 // MarshalJSON returns the bytes as they are.
 func (m marshalled) MarshalJSON() ([]byte, error) { return m, nil }
+
+// unmarshals reports whether decoding into T runs T's own code (json.Unmarshaler, its own or
+// promoted from an embedded field), which may make something of {} other than the zero value.
+func unmarshals[T any]() bool {
+	t, u := reflect.TypeFor[T](), reflect.TypeFor[json.Unmarshaler]()
+	return t.Implements(u) || reflect.PointerTo(t).Implements(u)
+}
 
 // noArguments reports whether a call's arguments are absent, null or an empty object.
 func noArguments(args json.RawMessage) bool {

@@ -556,7 +556,11 @@ func decodeOut(resp *Response, out any) error {
 		return nil
 	}
 	if raw, ok := out.(*json.RawMessage); ok {
-		*raw = resp.Body // read for this call alone (readBody), so shared rather than copied
+		if len(resp.Body) == 0 {
+			*raw = (*raw)[:0] // nil stays nil: no body is not an empty JSON text
+		} else {
+			*raw = resp.Body // read for this call alone (readBody), so shared rather than copied
+		}
 		return nil
 	}
 	if len(bytes.TrimSpace(resp.Body)) == 0 {

@@ -125,6 +125,12 @@ func TestDoBodies(t *testing.T) {
 	if string(raw) != `{"id":"org_1"}` {
 		t.Fatalf("raw %s", raw)
 	}
+	// An empty answer leaves a nil raw nil (it marshals as null, not as an error).
+	empty, _ := newTestClient(t, func(n int, r *http.Request, body []byte) (int, http.Header, string) { return 204, nil, "" }, Options{})
+	var none json.RawMessage
+	if _, err := empty.Do(ctx, "DELETE", "/organizations/org_1", nil, nil, &none); err != nil || none != nil {
+		t.Fatalf("empty answer: raw %q (nil: %v), %v", none, none == nil, err)
+	}
 	if _, err := c.Do(ctx, "POST", "/organizations", nil, json.RawMessage(`{"name":"b"}`), nil); err != nil {
 		t.Fatal(err)
 	}

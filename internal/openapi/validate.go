@@ -152,7 +152,7 @@ func ValidatingHandler(s *Spec, h http.Handler, report func(error)) http.Handler
 		if report == nil || r.Method == http.MethodHead {
 			return
 		}
-		if r.Context().Err() != nil && rec.Written() == 0 {
+		if r.Context().Err() != nil && !rec.Wrote() {
 			return // the caller left (or timed out) before any answer: none was received
 		}
 		status := rec.Status()

@@ -99,6 +99,9 @@ func (r *Recorder) Status() int {
 	return r.status
 }
 
+// Wrote reports whether the handler wrote anything: a status or some of a body.
+func (r *Recorder) Wrote() bool { return r.status != 0 }
+
 // Written is how many body bytes the wrapped writer accepted (all of them without one).
 func (r *Recorder) Written() int64 { return r.written }
 

@@ -34,6 +34,9 @@ func TestStatus(t *testing.T) {
 			if under.Code != tc.want {
 				t.Fatalf("the wrapped writer got %d, want %d", under.Code, tc.want)
 			}
+			if rec.Wrote() != (tc.name != "nothing written") {
+				t.Fatalf("Wrote %v", rec.Wrote())
+			}
 		})
 	}
 }
