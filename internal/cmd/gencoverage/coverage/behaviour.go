@@ -16,7 +16,9 @@ const behaviour = "## Behaviour before going live\n\n" +
 	"- **`Idempotency-Key`**: the spec documents it on `POST /audit_logs/events` only. By default the\n" +
 	"  emulator honours it on every POST (a repeat replays the first answer with\n" +
 	"  `Idempotent-Replayed: true`; another body under the same key is 409 `idempotency_key_reused`),\n" +
-	"  which is more forgiving than WorkOS. `--strict-idempotency` (on `emulate` and `dev`) honours it\n" +
+	"  which is more forgiving than WorkOS; not on `POST /user_management/authenticate`, which finds\n" +
+	"  its environment in its body (a repeated sign-in signs in again, and a failed one is recorded).\n" +
+	"  A request that fails does not use up its key. `--strict-idempotency` (on `emulate` and `dev`) honours it\n" +
 	"  only where the spec documents it, so a retried create is applied twice, as it would be against\n" +
 	"  WorkOS: test your retries in this mode. Keys are remembered for 24 hours, as the spec says.\n" +
 	"- **Rate limits** (WorkOS's documentation; the spec only lists 429 answers): `workos-mcp dev`\n" +

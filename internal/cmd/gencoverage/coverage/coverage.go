@@ -234,8 +234,8 @@ func writeUsage(b *bytes.Buffer) {
 	b.WriteString("Behaviour: data persists in SQLite under `--data` (one transaction per request, so a failed or\n")
 	b.WriteString("interrupted request leaves nothing behind); lists take `limit` (1-100, default 10), `before`,\n")
 	b.WriteString("`after`, `order` and answer `list_metadata`; errors are `{code, message, errors[]}`; every POST\n")
-	b.WriteString("honours `Idempotency-Key` unless `--strict-idempotency` is set (see below); `--rate-limit N`\n")
-	b.WriteString("answers 429 with `Retry-After` past N requests per second per API key; Go tests inject latency\n")
-	b.WriteString("and 5xx answers with\n")
+	b.WriteString("but authenticate honours `Idempotency-Key` unless `--strict-idempotency` is set (see below);\n")
+	b.WriteString("`--rate-limit N` answers 429 with `Retry-After` past N requests per second per API key; Go\n")
+	b.WriteString("tests inject latency and 5xx answers with\n")
 	b.WriteString("`(*emulator.Emulator).InjectFault`.\n\n")
 }
