@@ -518,15 +518,12 @@ func TestTextResultIsMarshal(t *testing.T) {
 			t.Errorf("empty _meta:\n got %s\nwant %s", got, want)
 		}
 	}
-	for _, modern := range []bool{false, true} {
-		res := &mcp.CallToolResult{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}}
-		if modern {
-			// _meta is HTML-escaped by the SDK's encoding (a server named "A & <B>", say).
-			res.Meta = s.withServerInfo(mcp.Meta{"note": "A & <B>"})
-		}
+	// sameAsMarshal checks that textResult takes res and writes what the SDK's encoding writes.
+	sameAsMarshal := func(what string, res *mcp.CallToolResult, modern bool) {
+		t.Helper()
 		got, ok := textResult(res, modern)
 		if !ok {
-			t.Fatal("textResult declined a plain result")
+			t.Fatalf("%s: textResult declined it", what)
 		}
 		want, err := marshal(res)
 		if err != nil {
@@ -536,8 +533,16 @@ func TestTextResultIsMarshal(t *testing.T) {
 			want = withResultType(want, "complete")
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("modern=%v:\n got %s\nwant %s", modern, got, want)
+			t.Errorf("%s, modern=%v:\n got %s\nwant %s", what, modern, got, want)
 		}
+	}
+	for _, modern := range []bool{false, true} {
+		res := &mcp.CallToolResult{StructuredContent: json.RawMessage(out), Content: []mcp.Content{&mcp.TextContent{Text: string(out)}}}
+		if modern {
+			// _meta is HTML-escaped by the SDK's encoding (a server named "A & <B>", say).
+			res.Meta = s.withServerInfo(mcp.Meta{"note": "A & <B>"})
+		}
+		sameAsMarshal("a plain result", res, modern)
 	}
 	// Outputs as wrap publishes them (marshalled: encoding/json's own output, not checked
 	// again), including characters encoding/json escapes and a raw member with invalid UTF-8,
@@ -556,20 +561,7 @@ func TestTextResultIsMarshal(t *testing.T) {
 		}
 		for _, modern := range []bool{false, true} {
 			res := &mcp.CallToolResult{StructuredContent: marshalled(data), Content: []mcp.Content{&mcp.TextContent{Text: string(data)}}}
-			got, ok := textResult(res, modern)
-			if !ok {
-				t.Fatalf("textResult declined wrap's output %s", data)
-			}
-			want, err := marshal(res)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if modern {
-				want = withResultType(want, "complete")
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("marshalled, modern=%v:\n got %s\nwant %s", modern, got, want)
-			}
+			sameAsMarshal("marshalled "+string(data), res, modern)
 		}
 	}
 	for _, res := range []*mcp.CallToolResult{
