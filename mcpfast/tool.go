@@ -160,8 +160,9 @@ func wrap[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], trust *atomic
 
 // marshalled is a tool's output as wrap published it: encoding/json's own encoding (of the
 // output, or of it completed with the schema's defaults), so valid, compact JSON with <, >, &,
-// U+2028 and U+2029 escaped. Its type tells the fast path's encoder (textResult) that none of
-// that needs checking again; any other encoder gets the bytes unchanged.
+// U+2028 and U+2029 escaped (but not valid UTF-8: a json.RawMessage member passes invalid bytes
+// through, so the text's encoder still checks that). Its type tells the fast path's encoder
+// (textResult) that the rest needs no checking again; any other encoder gets the bytes unchanged.
 type marshalled []byte
 
 // MarshalJSON returns the bytes as they are.

@@ -443,7 +443,7 @@ func (b cancelBody) Close() error {
 // context, so a cancelled call stops them as it would over the network; the contract is that
 // every handler of the stack returns once its context ends (all of them do: the emulator's
 // faults and transactions, localauth's locks and fetches). One that did not would hold its
-// caller past the client's timeout, where a goroutine would have let the caller go.
+// caller past the transport's bound, where a goroutine would have let the caller go.
 func (t inProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	ctx, cancel := context.WithTimeout(r.Context(), t.timeout)
 	if u, err := url.Parse(t.s.base); err != nil || !strings.EqualFold(r.URL.Host, u.Host) {
