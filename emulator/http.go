@@ -264,8 +264,11 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 	if len(idemKey) > 255 {
 		return 0, "", nil, nil, invalidField("Idempotency-Key", "invalid", "Idempotency-Key must be at most 255 characters.")
 	}
-	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
-	fingerprint := hex.EncodeToString(sum[:])
+	fingerprint := "" // what a key is remembered with: only a request with a key needs one
+	if idemKey != "" {
+		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
+		fingerprint = hex.EncodeToString(sum[:])
+	}
 
 	t, err := e.begin(ctx, env)
 	if err != nil {
@@ -298,28 +301,29 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 	// A key used before is looked up only when this request cannot answer on its own: when the
 	// handler failed, or when storing the key finds it taken (the common case, a new key, costs
 	// no lookup). The handler's writes are then rolled back, as for any failure, and the earlier
-	// answer given: replayed for the same request, a conflict for another.
-	replay := func() (bool, int, string, []byte, http.Header, *apiError) {
+	// answer given: replayed for the same request, a conflict for another. replayed sets the
+	// results to that answer and reports whether there was one.
+	replayed := func() bool {
 		if idemKey == "" {
-			return false, 0, "", nil, nil, nil
+			return false
 		}
 		prev, err := t.idempotent(idemKey)
 		switch {
 		case err != nil:
 			e.log.Error("emulator: idempotency lookup", "err", err)
-			return true, 0, "", nil, nil, internalError()
+			status, ctype, out, hdr, aerr = 0, "", nil, nil, internalError()
 		case prev == nil:
-			return false, 0, "", nil, nil, nil
+			return false
 		case prev.fingerprint != fingerprint:
-			return true, 0, "", nil, nil, conflict("idempotency_key_reused", "This Idempotency-Key was already used with a different request.")
+			status, ctype, out, hdr, aerr = 0, "", nil, nil, conflict("idempotency_key_reused", "This Idempotency-Key was already used with a different request.")
+		default:
+			status, ctype, out, hdr, aerr = prev.status, prev.contentType, prev.body, http.Header{"Idempotent-Replayed": {"true"}}, nil
 		}
-		return true, prev.status, prev.contentType, prev.body, http.Header{"Idempotent-Replayed": {"true"}}, nil
+		return true
 	}
 	st, v, herr := rt.h(c)
-	if herr != nil {
-		if done, st, ctype, out, hdr, aerr := replay(); done {
-			return st, ctype, out, hdr, aerr
-		}
+	if herr != nil && replayed() {
+		return
 	}
 	var rf recordedFailure
 	if errors.As(herr, &rf) {
@@ -343,8 +347,8 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 	default:
 		out, err = json.Marshal(v)
 		if err != nil {
-			if done, st, ctype, out, hdr, aerr := replay(); done {
-				return st, ctype, out, hdr, aerr
+			if replayed() {
+				return
 			}
 			e.log.Error("emulator: encode", "route", rt.pattern, "err", err)
 			return 0, "", nil, nil, internalError()
@@ -352,11 +356,8 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 		out = append(out, '\n')
 		ctype = "application/json"
 	}
-	if idemKey != "" && st >= 500 {
-		// Not remembered, so not answered from memory; but a key used before still is.
-		if done, st, ctype, out, hdr, aerr := replay(); done {
-			return st, ctype, out, hdr, aerr
-		}
+	if st >= 500 && replayed() {
+		return // a 5xx is not remembered, but a key used before is still answered from memory
 	}
 	if idemKey != "" && st < 500 {
 		stored, err := t.rememberIdempotent(idemKey, idempotentResponse{fingerprint: fingerprint, status: st, contentType: ctype, body: out})
@@ -365,8 +366,8 @@ func (e *Emulator) run(ctx context.Context, rt *route, r *http.Request, env Envi
 			return 0, "", nil, nil, internalError()
 		}
 		if !stored {
-			if done, st, ctype, out, hdr, aerr := replay(); done {
-				return st, ctype, out, hdr, aerr
+			if replayed() {
+				return
 			}
 			e.log.Error("emulator: idempotency key taken but not found", "route", rt.pattern)
 			return 0, "", nil, nil, internalError()

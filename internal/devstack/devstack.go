@@ -98,6 +98,7 @@ type Options struct {
 type Stack struct {
 	opts    Options
 	base    string
+	host    string // base's host[:port], which the in-process transport serves
 	log     *slog.Logger
 	metrics *telemetry.Metrics
 
@@ -141,7 +142,7 @@ func New(ctx context.Context, opts Options) (*Stack, error) {
 	if m == nil {
 		m = telemetry.NewMetrics()
 	}
-	s := &Stack{opts: opts, base: base, log: log, metrics: m}
+	s := &Stack{opts: opts, base: base, host: u.Host, log: log, metrics: m}
 	ok := false
 	defer func() {
 		if !ok {
@@ -446,7 +447,7 @@ func (b cancelBody) Close() error {
 // caller past the transport's bound, where a goroutine would have let the caller go.
 func (t inProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	ctx, cancel := context.WithTimeout(r.Context(), t.timeout)
-	if u, err := url.Parse(t.s.base); err != nil || !strings.EqualFold(r.URL.Host, u.Host) {
+	if !strings.EqualFold(r.URL.Host, t.s.host) {
 		resp, err := http.DefaultTransport.RoundTrip(r.WithContext(ctx))
 		if err != nil {
 			cancel()
